@@ -1,0 +1,5 @@
+/**
+ * The surface notebooks import: `import { ... } from "agentcore-kit";`
+ * (the package's own name; see README "Importing the library from a notebook").
+ */
+export { AwsError } from "./local/errors.js";

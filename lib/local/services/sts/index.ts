@@ -1,0 +1,6 @@
+import type { ServiceImpl } from "../../service.js";
+
+export const sts: ServiceImpl = {
+  model: "sts",
+  operations: {},
+};
