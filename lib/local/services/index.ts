@@ -3,8 +3,9 @@ import type { ServiceImpl } from "../service.js";
 import { iam } from "./iam/index.js";
 import { sts } from "./sts/index.js";
 import { identity } from "./identity/index.js";
+import { identityData } from "./identity-data/index.js";
 import { runtimeControl } from "./runtime-control/index.js";
 import { ecr } from "./ecr/index.js";
 import { s3 } from "./s3/index.js";
 
-export const services: ServiceImpl[] = [iam, sts, identity, runtimeControl, ecr, s3];
+export const services: ServiceImpl[] = [iam, sts, identity, identityData, runtimeControl, ecr, s3];

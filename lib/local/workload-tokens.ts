@@ -1,0 +1,117 @@
+/**
+ * Workload access tokens: the signed JWTs (ES256, `jose`) that AgentCore Runtime hands an agent
+ * with each invocation, bound to a workload identity, optionally to a user, to the account, and
+ * with an expiry. `GetResourceApiKey` accepts nothing else.
+ *
+ * The signing key pair is created on first use; its private half is kept in the token vault.
+ */
+import { randomUUID } from "node:crypto";
+import { SignJWT, jwtVerify, generateKeyPair, exportJWK, importJWK, errors, type JWK, type CryptoKey } from "jose";
+import { AwsError } from "./errors.js";
+import type { LocalServices } from "./service.js";
+
+const KEY_ARN = "agentcore-local:workload-token-signing-key";
+const ISSUER = "agentcore-local/identity";
+const AUDIENCE = "bedrock-agentcore:workload-access";
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+export interface WorkloadTokenClaims {
+  accountId: string;
+  region: string;
+  workloadName: string;
+  workloadIdentityArn: string;
+  userId?: string;
+  /** How the token was obtained: for a user id, a user JWT, or the workload alone. */
+  grant: "workload" | "user-id" | "jwt";
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+interface KeyPair {
+  kid: string;
+  privateKey: CryptoKey | Uint8Array;
+  publicKey: CryptoKey | Uint8Array;
+}
+
+const keyCache = new WeakMap<LocalServices, Promise<KeyPair>>();
+
+function signingKey(local: LocalServices): Promise<KeyPair> {
+  let pending = keyCache.get(local);
+  if (!pending) {
+    pending = loadOrCreateKey(local);
+    keyCache.set(local, pending);
+    pending.catch(() => keyCache.delete(local));
+  }
+  return pending;
+}
+
+async function loadOrCreateKey(local: LocalServices): Promise<KeyPair> {
+  const stored = local.vault.get(KEY_ARN);
+  if (stored) {
+    const jwk = JSON.parse(stored) as JWK & { kid: string };
+    const { d: _d, ...pub } = jwk;
+    return { kid: jwk.kid, privateKey: await importJWK(jwk, "ES256"), publicKey: await importJWK(pub, "ES256") };
+  }
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const kid = randomUUID();
+  const jwk = { ...(await exportJWK(privateKey)), kid };
+  local.store.tx(() => {
+    // Another request may have created it meanwhile: first writer wins.
+    if (!local.vault.get(KEY_ARN)) local.vault.put(KEY_ARN, JSON.stringify(jwk));
+  });
+  if (JSON.parse(local.vault.get(KEY_ARN)!).kid !== kid) return loadOrCreateKey(local);
+  return { kid, privateKey, publicKey };
+}
+
+export async function mintWorkloadAccessToken(
+  local: LocalServices,
+  claims: Omit<WorkloadTokenClaims, "expiresAt">,
+  ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
+): Promise<string> {
+  const key = await signingKey(local);
+  return new SignJWT({
+    account: claims.accountId,
+    region: claims.region,
+    workload_identity_arn: claims.workloadIdentityArn,
+    grant: claims.grant,
+    ...(claims.userId !== undefined ? { user_id: claims.userId } : {}),
+  })
+    .setProtectedHeader({ alg: "ES256", kid: key.kid, typ: "JWT" })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(claims.workloadName)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(local.now().getTime() / 1000) + ttlSeconds)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+}
+
+/**
+ * The claims of a token this Local AgentCore minted. A forged, malformed or expired token →
+ * `UnauthorizedException` (as AWS answers `GetResourceApiKey` with a bad token).
+ */
+export async function verifyWorkloadAccessToken(local: LocalServices, token: string): Promise<WorkloadTokenClaims> {
+  const key = await signingKey(local);
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["ES256"],
+      currentDate: local.now(),
+    });
+    return {
+      accountId: String(payload.account),
+      region: String(payload.region),
+      workloadName: String(payload.sub),
+      workloadIdentityArn: String(payload.workload_identity_arn),
+      userId: typeof payload.user_id === "string" ? payload.user_id : undefined,
+      grant: payload.grant === "user-id" || payload.grant === "jwt" ? payload.grant : "workload",
+      expiresAt: Number(payload.exp),
+    };
+  } catch (e) {
+    if (e instanceof errors.JWTExpired) {
+      throw new AwsError("UnauthorizedException", "The workload access token has expired. Request a new one.", 401);
+    }
+    throw new AwsError("UnauthorizedException", "The workload access token is not valid.", 401);
+  }
+}
