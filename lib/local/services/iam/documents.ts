@@ -1,7 +1,7 @@
 /**
  * Policy documents as IAM handles them: checked by the shared parser, sized as IAM sizes them
- * (white space does not count), stored as the JSON text received, and answered URL-encoded as
- * real IAM does inside its XML (the SDK hands that text to the caller as is).
+ * (white space does not count), stored as the JSON text received and answered as that text: the
+ * awsQuery protocol URL-encodes every `policyDocumentType` string in its XML, as real IAM does.
  */
 import { parsePolicyDocument } from "../../iam-policy/parse.js";
 import type { PolicyDocument } from "../../service.js";
@@ -34,6 +34,3 @@ export function checkManagedPolicySize(text: string): void {
     throw limitExceeded(`Cannot exceed quota for PolicySize: ${QUOTAS.managedPolicy}`);
   }
 }
-
-/** The document as IAM puts it on the wire (URL-encoded, as `Role.AssumeRolePolicyDocument` is). */
-export const wireDocument = (text: string): string => encodeURIComponent(text);

@@ -3,7 +3,7 @@ import type { IamRolePolicyRecord } from "../../records.js";
 import type { OperationHandler } from "../../service.js";
 import type { Store } from "../../store.js";
 import { authorizeOnRole } from "./access.js";
-import { QUOTAS, checkDocument, policySize, wireDocument } from "./documents.js";
+import { QUOTAS, checkDocument, policySize } from "./documents.js";
 import { limitExceeded, noSuchRolePolicy } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
 import { ROLE_POLICY, requireRole, rolePolicyId } from "./lookup.js";
@@ -40,7 +40,7 @@ export const GetRolePolicy: OperationHandler = (input, ctx) => {
   const role = requireRole(store, input.RoleName);
   const policy = store.get<IamRolePolicyRecord>(ROLE_POLICY, rolePolicyId(role.RoleName, input.PolicyName));
   if (!policy) throw noSuchRolePolicy(input.PolicyName);
-  return { RoleName: role.RoleName, PolicyName: policy.PolicyName, PolicyDocument: wireDocument(policy.PolicyDocument) };
+  return { RoleName: role.RoleName, PolicyName: policy.PolicyName, PolicyDocument: policy.PolicyDocument };
 };
 
 export const ListRolePolicies: OperationHandler = (input, ctx) => {

@@ -2,7 +2,7 @@
 import type { IamRoleRecord } from "../../records.js";
 import type { OperationHandler, Shape } from "../../service.js";
 import { authorizeOnRole } from "./access.js";
-import { checkDocument, checkTrustPolicySize, wireDocument } from "./documents.js";
+import { checkDocument, checkTrustPolicySize } from "./documents.js";
 import { deleteConflict, entityAlreadyExists, invalidInput, limitExceeded } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
 import { newRoleId, roleArn } from "./ids.js";
@@ -24,7 +24,7 @@ export function roleShape(role: IamRoleRecord, detail: "full" | "list"): Shape {
     RoleId: role.RoleId,
     Arn: role.Arn,
     CreateDate: new Date(role.CreateDate),
-    AssumeRolePolicyDocument: wireDocument(role.AssumeRolePolicyDocument),
+    AssumeRolePolicyDocument: role.AssumeRolePolicyDocument,
     MaxSessionDuration: role.MaxSessionDuration,
   };
   if (role.Description !== undefined) shape.Description = role.Description;
