@@ -6,7 +6,7 @@ import type { IamAttachmentRecord, IamManagedPolicyRecord } from "../../records.
 import type { OperationHandler, Shape } from "../../service.js";
 import type { Store } from "../../store.js";
 import { authorizeOnRole } from "./access.js";
-import { QUOTAS, checkDocument, checkManagedPolicySize } from "./documents.js";
+import { QUOTAS, checkDocument } from "./documents.js";
 import {
   deleteConflict,
   entityAlreadyExists,
@@ -58,8 +58,7 @@ export const CreatePolicy: OperationHandler = (input, ctx) => {
   ctx.authorize("iam:CreatePolicy", arn);
   if (input.Tags?.length) ctx.authorize("iam:TagPolicy", arn);
   const document: string = input.PolicyDocument;
-  checkDocument(document, "identity");
-  checkManagedPolicySize(document);
+  checkDocument(document, "identity", { limit: "managed" });
   const tags = mergeTags([], checkTagList(input.Tags ?? []));
 
   return store.tx(() => {

@@ -16,14 +16,14 @@ export const PutRolePolicy: OperationHandler = (input, ctx) => {
   const store = ctx.local.store;
   authorizeOnRole(ctx, "iam:PutRolePolicy", input.RoleName);
   const document: string = input.PolicyDocument;
-  checkDocument(document, "identity");
+  checkDocument(document, "identity", { roleName: input.RoleName });
   store.tx(() => {
     const role = requireRole(store, input.RoleName);
     // The quota is on all of a role's inline policies together (a replaced policy no longer counts).
     const others = inlinePolicies(store, role.RoleName).filter((p) => p.PolicyName !== input.PolicyName);
     const total = others.reduce((n, p) => n + policySize(p.PolicyDocument), policySize(document));
     if (total > QUOTAS.inlinePoliciesPerRole) {
-      throw limitExceeded(`Maximum policy size of ${QUOTAS.inlinePoliciesPerRole} bytes exceeded for role ${role.RoleName}`);
+      throw limitExceeded(`Maximum policy size of ${QUOTAS.inlinePoliciesPerRole} bytes exceeded for role ${role.RoleName}.`);
     }
     store.put<IamRolePolicyRecord>(ROLE_POLICY, rolePolicyId(role.RoleName, input.PolicyName), {
       RoleName: role.RoleName,
