@@ -1,0 +1,149 @@
+/**
+ * IAM enforcement for Local AgentCore: the admin is allowed everything; a role session gets what
+ * its role's inline and attached managed policies allow (explicit Deny wins, default deny).
+ *
+ * Policies are read from the store on every decision (a few indexed reads) and compiled once per
+ * distinct policy text, so any IAM change is seen by the next request without coordination.
+ * Decisions are cached per role only while none of its policies depends on the request context.
+ */
+import { compilePolicy, type CompiledPolicy, evaluateCompiled, requestContext } from "../iam-policy/evaluate.js";
+import { parsePolicyDocument } from "../iam-policy/parse.js";
+import { trustDecision } from "../iam-policy/trust.js";
+import type { IamAttachmentRecord, IamManagedPolicyRecord, IamRolePolicyRecord, IamRoleRecord } from "../records.js";
+import type { Authorizer, ContextValues, Decision, PolicyDocument, Principal, RoleSessionPrincipal } from "../service.js";
+import type { Store } from "../store.js";
+
+/** AWS's AccessDenied text for a denied identity-policy decision. */
+export function accessDeniedMessage(principal: Principal, action: string, resource: string, decision: Decision): string {
+  const head = `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource}`;
+  return decision === "ExplicitlyDenied"
+    ? `${head} with an explicit deny in an identity-based policy`
+    : `${head} because no identity-based policy allows the ${action} action`;
+}
+
+const ADMIN_USER = /^arn:[^:]+:iam::\d{12}:user\/agentcore-local-admin$/;
+const SESSION_ARN = /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/([^/]+)$/;
+
+interface RolePolicies {
+  fingerprint: string;
+  policies: CompiledPolicy[];
+  contextual: boolean;
+  decisions: Map<string, Decision>;
+}
+
+export interface AuthorizerOptions {
+  now?: () => Date;
+}
+
+export function createAuthorizer(store: Store, options: AuthorizerOptions = {}): Authorizer {
+  const now = options.now ?? (() => new Date());
+  /** Compiled policies by their JSON text (a stored text that does not parse grants nothing). */
+  const byText = new Map<string, CompiledPolicy | null>();
+  const byRole = new Map<string, RolePolicies>();
+
+  function compileText(text: string): CompiledPolicy | null {
+    let c = byText.get(text);
+    if (c === undefined) {
+      try {
+        // Size quotas were enforced when the policy was stored; here only the syntax matters.
+        c = compilePolicy(parsePolicyDocument(text, "identity", { limit: "inline" }));
+      } catch {
+        try {
+          c = compilePolicy(JSON.parse(text) as PolicyDocument);
+        } catch {
+          c = null;
+        }
+      }
+      if (byText.size > 1000) byText.clear();
+      byText.set(text, c);
+    }
+    return c;
+  }
+
+  function policiesOf(roleName: string): RolePolicies {
+    const texts: string[] = [];
+    for (const p of store.list<IamRolePolicyRecord>("iam-role-policy", `${roleName}/`)) {
+      if (p.RoleName === roleName) texts.push(p.PolicyDocument);
+    }
+    for (const a of store.list<IamAttachmentRecord>("iam-attachment", `${roleName}|`)) {
+      if (a.RoleName !== roleName) continue;
+      const managed = store.get<IamManagedPolicyRecord>("iam-policy", a.PolicyArn);
+      if (managed) texts.push(managed.Document);
+    }
+    const fingerprint = texts.join("\u0000");
+    const cached = byRole.get(roleName);
+    if (cached && cached.fingerprint === fingerprint) return cached;
+    const policies = texts.map(compileText).filter((p): p is CompiledPolicy => p !== null);
+    const entry: RolePolicies = { fingerprint, policies, contextual: policies.some((p) => p.contextual), decisions: new Map() };
+    byRole.set(roleName, entry);
+    return entry;
+  }
+
+  function decideForSession(principal: RoleSessionPrincipal, action: string, resource: string, context?: ContextValues): Decision {
+    const role = store.get<IamRoleRecord>("iam-role", principal.roleName);
+    // A deleted role (or one deleted and created again under the same name) grants its old sessions nothing.
+    if (!role || role.RoleId !== principal.roleId) return "ImplicitlyDenied";
+    const entry = policiesOf(principal.roleName);
+    if (entry.policies.length === 0) return "ImplicitlyDenied";
+    const cacheKey = `${action.toLowerCase()}\u0000${resource}`;
+    const useCache = !entry.contextual;
+    if (useCache) {
+      const hit = entry.decisions.get(cacheKey);
+      if (hit) return hit;
+    }
+    const given: ContextValues = {
+      "aws:PrincipalArn": role.Arn,
+      "aws:PrincipalAccount": principal.accountId,
+      "aws:PrincipalType": "AssumedRole",
+      "aws:userid": `${role.RoleId}:${principal.sessionName}`,
+      ...Object.fromEntries(role.Tags.map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value])),
+      ...context,
+    };
+    const ctx = requestContext({ principalArn: principal.arn, action, resource, context: given }, now());
+    const decision = evaluateCompiled(entry.policies, action, resource, ctx);
+    if (useCache) {
+      if (entry.decisions.size > 10_000) entry.decisions.clear();
+      entry.decisions.set(cacheKey, decision);
+    }
+    return decision;
+  }
+
+  const authorizer: Authorizer = {
+    decide(principal, action, resource, context) {
+      if (principal.kind === "admin") return "Allowed";
+      if (principal.expiresAt <= now().getTime()) return "ImplicitlyDenied";
+      return decideForSession(principal, action, resource, context);
+    },
+
+    canAssume(trustPolicy, roleArn, caller, context = {}) {
+      const given: ContextValues = { ...context };
+      const session = caller.AWS ? SESSION_ARN.exec(caller.AWS) : null;
+      let sessionPrincipal: RoleSessionPrincipal | undefined;
+      if (session) {
+        const role = store.get<IamRoleRecord>("iam-role", session[2]);
+        if (role) {
+          given["aws:PrincipalArn"] ??= role.Arn;
+          sessionPrincipal = {
+            kind: "role-session",
+            accountId: session[1],
+            arn: caller.AWS!,
+            roleArn: role.Arn,
+            roleName: role.RoleName,
+            roleId: role.RoleId,
+            sessionName: session[3],
+            accessKeyId: "",
+            expiresAt: Number.POSITIVE_INFINITY,
+          };
+        }
+      }
+      const trust = trustDecision(trustPolicy, roleArn, caller, given, "sts:AssumeRole", now());
+      if (!trust.allowed) return false;
+      if (!trust.needsIdentityPolicy) return true;
+      // The trust policy names the caller's whole account: the caller's own policies decide too.
+      if (caller.AWS && ADMIN_USER.test(caller.AWS)) return true;
+      if (!sessionPrincipal) return false;
+      return decideForSession(sessionPrincipal, "sts:AssumeRole", roleArn, context) === "Allowed";
+    },
+  };
+  return authorizer;
+}
