@@ -1,0 +1,128 @@
+/**
+ * Immutable runtime versions: built from a Create/UpdateAgentRuntime input, listed by
+ * ListAgentRuntimeVersions.
+ */
+import { AwsError } from "../../errors.js";
+import type { RequestContext, Shape } from "../../service.js";
+import { findRuntime } from "./lookup.js";
+import { paginate } from "./pagination.js";
+import {
+  DEFAULT_LIFECYCLE,
+  KIND,
+  versionKey,
+  type RuntimeArtifact,
+  type RuntimeRecord,
+  type RuntimeStatus,
+  type RuntimeVersionRecord,
+} from "./records.js";
+
+const MAX_VERSION = 99999; // the model's AgentRuntimeVersion is at most 5 digits
+
+const invalid = (field: string, message: string) =>
+  new AwsError("ValidationException", `${field}: ${message}`, 400, {
+    reason: "FieldValidationFailed",
+    fieldList: [{ name: field, message }],
+  });
+
+/** What the model cannot say about a runtime configuration: unions with exactly one member, lifecycle order. */
+export function validateConfiguration(input: Shape): void {
+  const artifact = input.agentRuntimeArtifact as RuntimeArtifact | undefined;
+  const members = Object.entries(artifact ?? {}).filter(([, v]) => v !== undefined && v !== null);
+  if (members.length !== 1) {
+    throw invalid("agentRuntimeArtifact", "Set exactly one of containerConfiguration or codeConfiguration.");
+  }
+  const code = artifact!.codeConfiguration;
+  if (code && !code.code?.s3) {
+    throw invalid("agentRuntimeArtifact.codeConfiguration.code", "Set code.s3 with the bucket and the object key (prefix) of the code bundle.");
+  }
+  const idle = input.lifecycleConfiguration?.idleRuntimeSessionTimeout ?? DEFAULT_LIFECYCLE.idleRuntimeSessionTimeout;
+  const max = input.lifecycleConfiguration?.maxLifetime ?? DEFAULT_LIFECYCLE.maxLifetime;
+  if (idle > max) {
+    throw invalid(
+      "lifecycleConfiguration.idleRuntimeSessionTimeout",
+      `The idle timeout (${idle} s) must not exceed maxLifetime (${max} s).`,
+    );
+  }
+  const network = input.networkConfiguration;
+  if (network?.networkMode === "VPC" && !network.networkModeConfig) {
+    throw invalid("networkConfiguration.networkModeConfig", "VPC network mode needs networkModeConfig with securityGroups and subnets.");
+  }
+}
+
+export function nextVersion(runtime: RuntimeRecord): string {
+  const n = Number(runtime.latestVersion) + 1;
+  if (n > MAX_VERSION) {
+    throw new AwsError("ServiceQuotaExceededException", `Agent runtime ${runtime.agentRuntimeId} has reached ${MAX_VERSION} versions.`, 402);
+  }
+  return String(n);
+}
+
+/** A new version record from a Create/UpdateAgentRuntime input (the input replaces the whole configuration). */
+export function buildVersion(
+  input: Shape,
+  runtime: Pick<RuntimeRecord, "agentRuntimeId" | "agentRuntimeArn" | "agentRuntimeName" | "workloadIdentityName" | "workloadIdentityArn">,
+  version: string,
+  status: RuntimeStatus,
+  now: string,
+  settleAt: string,
+): RuntimeVersionRecord {
+  return {
+    agentRuntimeId: runtime.agentRuntimeId,
+    agentRuntimeArn: runtime.agentRuntimeArn,
+    agentRuntimeName: runtime.agentRuntimeName,
+    agentRuntimeVersion: version,
+    artifact: input.agentRuntimeArtifact as RuntimeArtifact,
+    roleArn: input.roleArn as string,
+    environmentVariables: (input.environmentVariables as Record<string, string> | undefined) ?? {},
+    lifecycleConfiguration: {
+      idleRuntimeSessionTimeout: input.lifecycleConfiguration?.idleRuntimeSessionTimeout ?? DEFAULT_LIFECYCLE.idleRuntimeSessionTimeout,
+      maxLifetime: input.lifecycleConfiguration?.maxLifetime ?? DEFAULT_LIFECYCLE.maxLifetime,
+    },
+    protocolConfiguration: input.protocolConfiguration ?? { serverProtocol: "HTTP" },
+    networkConfiguration: input.networkConfiguration ?? { networkMode: "PUBLIC" },
+    workloadIdentityName: runtime.workloadIdentityName,
+    workloadIdentityArn: runtime.workloadIdentityArn,
+    description: input.description,
+    authorizerConfiguration: input.authorizerConfiguration,
+    requestHeaderConfiguration: input.requestHeaderConfiguration,
+    metadataConfiguration: input.metadataConfiguration,
+    filesystemConfigurations: input.filesystemConfigurations,
+    capacityProviderConfiguration: input.capacityProviderConfiguration,
+    platformVersion: input.platformVersion,
+    status,
+    createdAt: now,
+    lastUpdatedAt: now,
+    settleAt,
+  };
+}
+
+/** The `AgentRuntime` list item (ListAgentRuntimes and ListAgentRuntimeVersions). */
+export function summary(version: RuntimeVersionRecord, status: RuntimeStatus, lastUpdatedAt: string): Shape {
+  return {
+    agentRuntimeArn: version.agentRuntimeArn,
+    agentRuntimeId: version.agentRuntimeId,
+    agentRuntimeVersion: version.agentRuntimeVersion,
+    agentRuntimeName: version.agentRuntimeName,
+    description: version.description,
+    lastUpdatedAt: new Date(lastUpdatedAt),
+    status,
+  };
+}
+
+export function listAgentRuntimeVersions(input: Shape, ctx: RequestContext): Shape {
+  ctx.authorize("bedrock-agentcore:ListAgentRuntimeVersions", "*");
+  const runtime = findRuntime(ctx, input.agentRuntimeId);
+  const versions = ctx.local.store.list<RuntimeVersionRecord>(KIND.version, `${runtime.agentRuntimeId}/`);
+  const page = paginate(
+    versions,
+    (v) => versionKey(v.agentRuntimeId, v.agentRuntimeVersion),
+    input.nextToken,
+    input.maxResults,
+  );
+  return {
+    agentRuntimes: page.items.map((v) =>
+      summary(v, runtime.status === "DELETING" ? "DELETING" : v.status, v.lastUpdatedAt),
+    ),
+    nextToken: page.nextToken,
+  };
+}
