@@ -2,9 +2,11 @@
  * IAM enforcement for Local AgentCore: the admin is allowed everything; a role session gets what
  * its role's inline and attached managed policies allow (explicit Deny wins, default deny).
  *
- * Policies are read from the store on every decision (a few indexed reads) and compiled once per
- * distinct policy text, so any IAM change is seen by the next request without coordination.
- * Decisions are cached per role only while none of its policies depends on the request context.
+ * Policies are compiled once per distinct policy text. A role's records are re-read whenever the IAM
+ * generation counter (`iam-generation`, bumped by the IAM service in every transaction that changes
+ * roles, policies or attachments) moves, and on every decision when there is no counter, so any IAM
+ * change is seen by the next request. Decisions are cached per role only while none of its policies
+ * depends on the request context.
  */
 import { compilePolicy, type CompiledPolicy, evaluateCompiled, requestContext } from "../iam-policy/evaluate.js";
 import { parsePolicyDocument } from "../iam-policy/parse.js";
@@ -24,7 +26,11 @@ export function accessDeniedMessage(principal: Principal, action: string, resour
 const ADMIN_USER = /^arn:[^:]+:iam::\d{12}:user\/agentcore-local-admin$/;
 const SESSION_ARN = /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/([^/]+)$/;
 
+const IAM_GENERATION = "iam-generation";
+
 interface RolePolicies {
+  generation: string | undefined;
+  role: IamRoleRecord | undefined;
   fingerprint: string;
   policies: CompiledPolicy[];
   contextual: boolean;
@@ -60,7 +66,12 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
     return c;
   }
 
+  /** The role and its compiled policies, re-read when IAM changed since the last look. */
   function policiesOf(roleName: string): RolePolicies {
+    const generation = store.getMeta(IAM_GENERATION);
+    const cached = byRole.get(roleName);
+    if (cached && generation !== undefined && cached.generation === generation) return cached;
+    const role = store.get<IamRoleRecord>("iam-role", roleName);
     const texts: string[] = [];
     for (const p of store.list<IamRolePolicyRecord>("iam-role-policy", `${roleName}/`)) {
       if (p.RoleName === roleName) texts.push(p.PolicyDocument);
@@ -70,25 +81,29 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
       const managed = store.get<IamManagedPolicyRecord>("iam-policy", a.PolicyArn);
       if (managed) texts.push(managed.Document);
     }
-    const fingerprint = texts.join("\u0000");
-    const cached = byRole.get(roleName);
-    if (cached && cached.fingerprint === fingerprint) return cached;
+    const fingerprint = JSON.stringify([role?.RoleId, role?.Arn, role?.Tags, texts]);
+    if (cached && cached.fingerprint === fingerprint) {
+      cached.generation = generation;
+      return cached;
+    }
     const policies = texts.map(compileText).filter((p): p is CompiledPolicy => p !== null);
-    const entry: RolePolicies = { fingerprint, policies, contextual: policies.some((p) => p.contextual), decisions: new Map() };
+    const contextual = policies.some((p) => p.contextual);
+    const entry: RolePolicies = { generation, role, fingerprint, policies, contextual, decisions: new Map() };
+    if (byRole.size > 1000) byRole.clear();
     byRole.set(roleName, entry);
     return entry;
   }
 
   function decideForSession(principal: RoleSessionPrincipal, action: string, resource: string, context?: ContextValues): Decision {
-    const role = store.get<IamRoleRecord>("iam-role", principal.roleName);
+    const entry = policiesOf(principal.roleName);
+    const role = entry.role;
     // A deleted role (or one deleted and created again under the same name) grants its old sessions nothing.
     if (!role || role.RoleId !== principal.roleId) return "ImplicitlyDenied";
-    const entry = policiesOf(principal.roleName);
     if (entry.policies.length === 0) return "ImplicitlyDenied";
     const cacheKey = `${action.toLowerCase()}\u0000${resource}`;
     const useCache = !entry.contextual;
     if (useCache) {
-      const hit = entry.decisions.get(cacheKey);
+      const hit = entry.decisions.get(cacheKey); // the session name only matters to contextual policies
       if (hit) return hit;
     }
     const given: ContextValues = {

@@ -33,7 +33,9 @@ export interface CompiledPolicy {
   contextual: boolean;
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+const isStatement = (s: unknown): s is PolicyStatement =>
+  typeof s === "object" && s !== null && ((s as PolicyStatement).Effect === "Allow" || (s as PolicyStatement).Effect === "Deny");
 
 function anyOf<T extends unknown[]>(fns: ((...a: T) => boolean)[]): (...a: T) => boolean {
   if (fns.length === 1) return fns[0];
@@ -63,8 +65,10 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   let c = compiled.get(doc);
   if (!c) {
     // Policy variables exist only in version 2012-10-17; in 2008-10-17 `${…}` is literal text.
+    // A document that bypassed the parser (raw JSON) is read leniently: malformed statements grant nothing.
     const variables = doc.Version === "2012-10-17";
-    const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).map((s) => compileStatement(s, variables));
+    const raw: unknown[] = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    const statements = raw.filter(isStatement).map((s) => compileStatement(s, variables));
     const contextual = statements.some((s) => s.statement.Condition !== undefined) || (variables && JSON.stringify(doc).includes("${"));
     c = { statements, contextual };
     compiled.set(doc, c);
