@@ -1,0 +1,152 @@
+/**
+ * Local AgentCore's HTTP server: one listener (127.0.0.1), the state folder's store and account,
+ * the shared services (credentials, authorizer, vault) and the router.
+ */
+import { createServer, type Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import { Store } from "./store.js";
+import { loadOrCreateAccount } from "./account.js";
+import { createCredentialIssuer } from "./auth/credentials.js";
+import { createAuthorizer, accessDeniedMessage } from "./auth/authorizer.js";
+import { createVault } from "./vault.js";
+import { createRouter, type LocalRouteHandler } from "./router.js";
+import { awsQuery } from "./protocols/awsquery.js";
+import { validateInput } from "./protocols/validate.js";
+import { services as allServices } from "./services/index.js";
+import type { LocalServices } from "./service.js";
+import type { Protocol } from "./protocols/protocol.js";
+
+export interface LocalServerOptions {
+  stateDir: string;
+  /** 0 picks a free port. Default 4599. */
+  port?: number;
+  host?: string;
+  region?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  endpoint: string;
+  port: number;
+  accountId: string;
+  region: string;
+  admin: { accessKeyId: string; secretAccessKey: string };
+  services: LocalServices;
+  addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 4599;
+export const DEFAULT_REGION = "us-east-1";
+
+export const LOCAL_VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+// TEMPORARY until lib/local/protocols/restxml.ts lands (engineer "protocols-xml"): answers S3 with 501.
+const restXmlPending: Protocol = {
+  match: () => undefined,
+  parseInput: () => ({}),
+  writeOutput: () => undefined,
+  writeError(_model, error, requestId, res) {
+    const status = error.status ?? 400;
+    res.writeHead(status, { "content-type": "application/xml", "x-amz-request-id": requestId });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message.replace(/[<&>]/g, "")}</Message><RequestId>${requestId}</RequestId></Error>`);
+  },
+};
+
+export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
+  const log = opts.log ?? (() => {});
+  const host = opts.host ?? "127.0.0.1";
+  const region = opts.region ?? DEFAULT_REGION;
+  const store = new Store(opts.stateDir);
+  try {
+    const account = loadOrCreateAccount(store);
+    const credentials = createCredentialIssuer(store, account.accountId);
+
+    const services: LocalServices = {
+      store,
+      stateDir: opts.stateDir,
+      accountId: account.accountId,
+      region,
+      endpoint: "", // set once the port is known
+      credentials,
+      authorizer: createAuthorizer(store),
+      vault: createVault(store, opts.stateDir),
+      log,
+      now: () => new Date(),
+    };
+
+    const router = createRouter({
+      local: services,
+      services: allServices,
+      protocols: { query: awsQuery, restXml: restXmlPending },
+      validate: validateInput,
+      deniedMessage: accessDeniedMessage,
+    });
+    router.addLocalRoute("GET", "/_local/health", (_req, res) => {
+      const body = JSON.stringify({ status: "ok", accountId: account.accountId, version: LOCAL_VERSION, region });
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
+    server.on("clientError", (err, socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+      log(`client error: ${(err as Error).message}`);
+    });
+    await listen(server, opts.port ?? DEFAULT_PORT, host);
+    const port = (server.address() as AddressInfo).port;
+    const endpoint = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+    services.endpoint = endpoint;
+    log(`Local AgentCore ${LOCAL_VERSION} listening on ${endpoint} (account ${account.accountId}, state ${opts.stateDir})`);
+
+    let closed: Promise<void> | undefined;
+    return {
+      endpoint,
+      port,
+      accountId: account.accountId,
+      region,
+      admin: credentials.admin,
+      services,
+      addLocalRoute: router.addLocalRoute,
+      close() {
+        closed ??= new Promise<void>((resolve) => {
+          server.close(() => {
+            store.close();
+            resolve();
+          });
+          server.closeAllConnections();
+        });
+        return closed;
+      },
+    };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+/** Thrown when the port is taken; `message` is one line saying what to do. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} is already in use by another program. Stop it, or choose another port: AGENTCORE_LOCAL_PORT=<port> npm run local -- start`);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new PortInUseError(port) : e);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
