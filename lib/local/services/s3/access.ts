@@ -1,0 +1,29 @@
+/**
+ * In-process access to S3 objects for the runtime host (code bundles). No IAM check: the caller is
+ * Local AgentCore itself, acting as the service after its own authorization.
+ */
+import type { LocalServices } from "../../service.js";
+import { noSuchKey } from "./errors.js";
+import { getObject, objectFiles, requireBucket } from "./state.js";
+
+/** The object's bytes; throws NoSuchBucket / NoSuchKey (AwsError) when it is not there. */
+export async function readObject(local: LocalServices, bucket: string, key: string): Promise<Buffer> {
+  const files = objectFiles(local);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    requireBucket(local.store, bucket);
+    const obj = getObject(local.store, bucket, key);
+    if (!obj) throw noSuchKey(key);
+    const handle = await files.openForRead(obj.file);
+    if (!handle) continue; // overwritten meanwhile: read the new record
+    try {
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+  throw new Error(`s3://${bucket}/${key} kept changing while being read`);
+}
+
+export function objectExists(local: LocalServices, bucket: string, key: string): boolean {
+  return getObject(local.store, bucket, key) !== undefined;
+}
