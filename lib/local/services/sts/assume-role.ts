@@ -70,6 +70,12 @@ function roleForArn(local: LocalServices, roleArn: string): IamRoleRecord | unde
   return role && role.Arn.toLowerCase() === roleArn.toLowerCase() ? role : undefined;
 }
 
+/** `aws:CurrentTime` (whole seconds, as AWS writes it) and `aws:EpochTime`. */
+const timeKeys = (now: Date): ContextValues => ({
+  "aws:CurrentTime": now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+  "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
+});
+
 function trustAllows(
   local: LocalServices,
   role: IamRoleRecord,
@@ -117,8 +123,9 @@ export const AssumeRole: OperationHandler = (input, ctx) => {
     "aws:PrincipalType": principal.kind === "admin" ? "User" : "AssumedRole",
     "aws:userid": userIdOf(principal),
     "aws:RequestedRegion": ctx.region,
-    "aws:CurrentTime": now.toISOString(),
-    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
+    ...timeKeys(now),
+    "aws:SecureTransport": "false",
+    "aws:SourceIp": "127.0.0.1",
     "sts:RoleSessionName": sessionName,
     ...(principal.kind === "admin" ? { "aws:username": principal.arn.slice(principal.arn.lastIndexOf("/") + 1) } : {}),
     ...(input.ExternalId !== undefined ? { "sts:ExternalId": input.ExternalId as string } : {}),
@@ -175,8 +182,7 @@ export function assumeRoleAsService(local: LocalServices, req: ServiceAssumeRole
     "aws:SourceAccount": req.sourceAccount,
     "aws:SourceArn": req.sourceArn,
     "aws:PrincipalServiceName": AGENTCORE_SERVICE_PRINCIPAL,
-    "aws:CurrentTime": now.toISOString(),
-    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
+    ...timeKeys(now),
     "sts:RoleSessionName": req.sessionName,
   };
   if (!trustAllows(local, role, { Service: AGENTCORE_SERVICE_PRINCIPAL }, context)) {
