@@ -46,6 +46,8 @@ export interface RuntimeRecord {
   /** The workload identity created with the runtime (named after the runtime id, as AWS does). */
   workloadIdentityName: string;
   workloadIdentityArn: string;
+  /** The latest version's JWT authorizer (Identity's GetWorkloadAccessTokenForJWT reads it here). */
+  authorizerConfiguration?: Record<string, unknown>;
   tags: Record<string, string>;
   createdAt: string;
   lastUpdatedAt: string;

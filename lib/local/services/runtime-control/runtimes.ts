@@ -52,6 +52,7 @@ export function createAgentRuntime(input: Shape, ctx: RequestContext): Shape {
       const now = local.now().toISOString();
       const settleAt = settleAtFromNow(local);
       const runtime = newRuntimeRecord(ctx, name, input.tags ?? {}, now);
+      runtime.authorizerConfiguration = input.authorizerConfiguration;
 
       local.store.put(KIND.runtime, runtime.agentRuntimeId, runtime);
       local.store.put(KIND.version, versionKey(runtime.agentRuntimeId, "1"), buildVersion(input, runtime, "1", "CREATING", now, settleAt));
@@ -170,6 +171,7 @@ export function updateAgentRuntime(input: Shape, ctx: RequestContext): Shape {
       local.store.put<RuntimeRecord>(KIND.runtime, runtime.agentRuntimeId, {
         ...runtime,
         latestVersion: version,
+        authorizerConfiguration: input.authorizerConfiguration,
         status: "UPDATING",
         failureReason: undefined,
         lastUpdatedAt: now,
