@@ -18,23 +18,11 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
+import { rejects } from "./expect-error.js";
 
 const trustFor = (principal: object) =>
   JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
 const ALLOW_ALL = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] });
-
-/** Runs `fn`, expecting it to fail with the SDK exception `name`; returns the error. */
-async function rejects(fn: () => Promise<unknown>, name: string, status?: number) {
-  try {
-    await fn();
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(err.name, name, `expected ${name}, got ${err.name}: ${err.message}`);
-    if (status !== undefined) assert.equal(err.$metadata?.httpStatusCode, status);
-    return err;
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
 
 describe("IAM roles", () => {
   let t: TestLocal;
