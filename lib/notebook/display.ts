@@ -1,0 +1,75 @@
+/**
+ * Rich output from notebook cells: `display.markdown/html/json/table/png/text`.
+ *
+ * Under the tslab kernel these go through tslab's own display API (`require("tslab").display`),
+ * which writes through a hook the kernel sets for the running request. The headless runner sets
+ * the same hook, so the same call becomes a `display_data` output there too. Anywhere else (a plain
+ * script, a test) the hook is unset and we print a terminal rendering instead of failing.
+ */
+import { createRequire } from "node:module";
+import type { Display as TslabDisplay } from "tslab";
+import { renderMarkdown } from "../runner/terminal-markdown.js";
+
+const requireHere = createRequire(import.meta.url);
+
+function tslabDisplay(): TslabDisplay | undefined {
+  const hook = requireHere("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  if (hook.lastWriteDisplayData == null) return undefined;
+  return (requireHere("tslab") as typeof import("tslab")).display;
+}
+
+function printMarkdown(markdown: string): void {
+  process.stdout.write(renderMarkdown(markdown));
+}
+
+export type TableRow = Record<string, unknown> | unknown[];
+
+function cellText(value: unknown): string {
+  const text = value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** A GitHub-flavoured markdown table: Jupyter renders it as a table, the terminal renderer too. */
+export function markdownTable(rows: TableRow[], columns?: string[]): string {
+  const cols =
+    columns ?? [...new Set(rows.flatMap((r) => (Array.isArray(r) ? r.map((_, i) => String(i)) : Object.keys(r))))];
+  const value = (row: TableRow, col: string, i: number) => (Array.isArray(row) ? row[i] : row[col]);
+  return [
+    `| ${cols.map(cellText).join(" | ")} |`,
+    `| ${cols.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${cols.map((c, i) => cellText(value(row, c, i))).join(" | ")} |`),
+  ].join("\n");
+}
+
+export const display = {
+  markdown(markdown: string): void {
+    const d = tslabDisplay();
+    if (d) d.markdown(markdown);
+    else printMarkdown(markdown);
+  },
+  html(html: string): void {
+    const d = tslabDisplay();
+    if (d) d.html(html);
+    else process.stdout.write(html.endsWith("\n") ? html : html + "\n");
+  },
+  /** JupyterLab shows `application/json` as a collapsible tree. */
+  json(value: unknown): void {
+    const d = tslabDisplay();
+    // tslab passes the value through unchanged; nbformat allows any JSON under a JSON mime type.
+    if (d) d.raw("application/json", value as string);
+    else process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+  },
+  table(rows: TableRow[], columns?: string[]): void {
+    display.markdown(markdownTable(rows, columns));
+  },
+  png(bytes: Uint8Array): void {
+    const d = tslabDisplay();
+    if (d) d.png(bytes);
+    else process.stdout.write(`[image/png, ${bytes.byteLength} bytes]\n`);
+  },
+  text(text: string): void {
+    const d = tslabDisplay();
+    if (d) d.text(text);
+    else process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  },
+};

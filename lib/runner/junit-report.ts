@@ -1,0 +1,41 @@
+/** A JUnit XML report for CI: one test suite per notebook, one test case per code cell. */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import type { Builder } from "junit-report-builder";
+import type { CellReport } from "./run-notebook.js";
+import { firstLine } from "./terminal-view.js";
+
+// The package is CommonJS (`module.exports = builder`) but its types declare `export default`,
+// which NodeNext reads as `.default`; requiring it sidesteps the mismatch.
+const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
+
+export function writeJunitReport(file: string, notebookName: string, cells: CellReport[], elapsedMs: number): void {
+  const builder = junit.newBuilder();
+  const suite = builder.testSuite().name(notebookName).time(elapsedMs / 1000);
+  for (const cell of cells) {
+    const test = suite
+      .testCase()
+      .className(notebookName)
+      .name(`${cell.label}: ${firstLine(cell.source)}`)
+      .time(cell.elapsedMs / 1000);
+    if (cell.stdout) test.standardOutput(cell.stdout);
+    if (cell.stderr) test.standardError(cell.stderr);
+    switch (cell.status) {
+      case "ok":
+      case "expected-error":
+        break;
+      case "skipped":
+      case "not-run":
+        test.skipped();
+        break;
+      default: {
+        const message = cell.error ? `${cell.error.ename}: ${cell.error.evalue}` : cell.status;
+        test.failure(message, cell.error?.ename ?? cell.status);
+        if (cell.error) test.stacktrace(cell.error.traceback.join("\n"));
+      }
+    }
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  builder.writeTo(file);
+}

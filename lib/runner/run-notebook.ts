@@ -1,0 +1,176 @@
+/**
+ * Runs one notebook headlessly: papermill's semantics (parameters, tags, stop at the first failure,
+ * the executed notebook is the report) on tslab's in-process converter and executor.
+ */
+import path from "node:path";
+import { CellOutputs, DisplayRegistry } from "./cell-outputs.js";
+import { writeJunitReport } from "./junit-report.js";
+import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
+import { injectParameters, type Parameters } from "./parameters.js";
+import { TerminalView } from "./terminal-view.js";
+import { TslabSession } from "./tslab-session.js";
+
+export interface RunOptions {
+  notebookPath: string;
+  /** Folder the executed notebook is written to (same file name as the input). */
+  outDir: string;
+  parameters?: Parameters;
+  junitPath?: string;
+  /** Per-cell timeout in seconds; 0 or undefined for none. */
+  cellTimeoutSeconds?: number;
+  /** Working directory of the cells; defaults to the notebook's folder. */
+  cwd?: string;
+  /** Echo cell output live to the terminal (default true). */
+  echo?: boolean;
+}
+
+export type CellRunStatus =
+  | "ok"
+  | "error"
+  | "timeout"
+  | "interrupted"
+  | "expected-error"
+  | "missing-error"
+  | "skipped"
+  | "not-run";
+
+export interface CellReport {
+  /** "cell 4" (position in the input notebook) or "injected-parameters cell". */
+  label: string;
+  source: string;
+  status: CellRunStatus;
+  elapsedMs: number;
+  error?: ErrorOutput;
+  stdout?: string;
+  stderr?: string;
+}
+
+export interface RunResult {
+  ok: boolean;
+  outputPath: string;
+  cells: CellReport[];
+  failed?: CellReport;
+}
+
+const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error"];
+
+function streamText(cell: CodeCell, name: "stdout" | "stderr"): string {
+  return cell.outputs
+    .filter((o) => o.output_type === "stream" && o.name === name)
+    .map((o) => (o.output_type === "stream" ? (Array.isArray(o.text) ? o.text.join("") : o.text) : ""))
+    .join("");
+}
+
+function labelCells(nb: Notebook): Map<Cell, string> {
+  return new Map(nb.cells.map((c, i) => [c, `cell ${i + 1}`]));
+}
+
+export async function runNotebook(options: RunOptions): Promise<RunResult> {
+  const notebookPath = path.resolve(options.notebookPath);
+  const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
+  const nb = await readNotebook(notebookPath);
+  const labels = labelCells(nb);
+  const parameters = options.parameters ?? new Map();
+  const injection = injectParameters(nb, parameters);
+  if (injection) labels.set(nb.cells[injection.index]!, "injected-parameters cell");
+
+  const startedAt = new Date();
+  const initialCwd = process.cwd();
+  const session = new TslabSession({
+    cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
+    echo: options.echo ?? true,
+    cellTimeoutMs: Math.round((options.cellTimeoutSeconds ?? 0) * 1000),
+  });
+  const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath);
+  const registry = new DisplayRegistry();
+  const reports: CellReport[] = [];
+  let failed: CellReport | undefined;
+
+  try {
+    view.runStart(nb.cells.filter((c) => c.cell_type === "code").length);
+    for (const name of injection?.unknownNames ?? []) {
+      view.warn(`parameter "${name}" is not declared in the cell tagged "parameters"; injected as a new const`);
+    }
+    let executionCount = 0;
+    for (const cell of nb.cells) {
+      const label = labels.get(cell)!;
+      const source = sourceText(cell);
+      if (cell.cell_type === "markdown") {
+        view.markdown(source);
+        continue;
+      }
+      if (cell.cell_type !== "code") continue;
+      cell.outputs = [];
+      cell.execution_count = null;
+      const tags = cellTags(cell);
+      const report: CellReport = { label, source, status: "not-run", elapsedMs: 0 };
+      reports.push(report);
+      if (failed) continue;
+      if (tags.includes("skip-headless")) {
+        report.status = "skipped";
+        cell.metadata.headless = { status: "skipped" };
+        view.skipped(executionCount + 1, source, "skip-headless");
+        continue;
+      }
+      if (source.trim() === "") continue; // Jupyter does not execute empty cells either
+
+      cell.execution_count = ++executionCount;
+      view.cellStart(executionCount, source);
+      const outputs = new CellOutputs(registry, (data) => view.display(data));
+      const start = new Date();
+      const t0 = performance.now();
+      const outcome = await session.execute(source, outputs);
+      report.elapsedMs = performance.now() - t0;
+      cell.outputs = outputs.outputs;
+      if (outcome.error) cell.outputs.push(outcome.error);
+
+      const expectsError = tags.includes("raises-exception");
+      report.error = outcome.error;
+      if (outcome.status === "ok") report.status = expectsError ? "missing-error" : "ok";
+      else if (outcome.status === "error" && expectsError) report.status = "expected-error";
+      else report.status = outcome.status;
+      if (report.status === "missing-error") {
+        report.error = {
+          output_type: "error",
+          ename: "MissingExpectedError",
+          evalue: 'the cell is tagged "raises-exception" but raised no error',
+          traceback: [],
+        };
+      }
+      report.stdout = streamText(cell, "stdout");
+      report.stderr = streamText(cell, "stderr");
+      cell.metadata.execution = {
+        "iopub.execute_input": start.toISOString(),
+        "shell.execute_reply": new Date().toISOString(),
+      };
+      cell.metadata.headless = { status: report.status, duration_ms: Math.round(report.elapsedMs * 10) / 10 };
+
+      const ok = !FAILING.includes(report.status);
+      view.cellEnd(executionCount, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
+      if (!ok) {
+        failed = report;
+        view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);
+      }
+    }
+  } finally {
+    session.close();
+    process.chdir(initialCwd);
+  }
+
+  const endedAt = new Date();
+  const elapsedMs = endedAt.getTime() - startedAt.getTime();
+  nb.metadata.headless = {
+    input_path: notebookPath,
+    parameters: Object.fromEntries(parameters),
+    start_time: startedAt.toISOString(),
+    end_time: endedAt.toISOString(),
+    duration_ms: elapsedMs,
+    status: failed ? "failed" : "ok",
+    ...(failed ? { failed_cell: failed.label, error: failed.error ? `${failed.error.ename}: ${failed.error.evalue}` : failed.status } : {}),
+  };
+  await writeNotebook(outputPath, nb);
+  if (options.junitPath) writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs);
+  const rel = path.relative(initialCwd, outputPath);
+  view.summary(failed ? `✗ failed at ${failed.label}; executed notebook so far: ${rel}` : `✓ done in ${(elapsedMs / 1000).toFixed(1)} s → ${rel}`, !failed);
+  return { ok: !failed, outputPath, cells: reports, failed };
+}

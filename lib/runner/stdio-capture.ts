@@ -1,0 +1,53 @@
+/**
+ * Redirects process stdout/stderr into the running cell, as tslab's kernel does
+ * (it replaces `process.stdout.write`), while still echoing everything live to the terminal.
+ * The global console is swapped for a colourless one so recorded text does not depend on
+ * whether the runner happens to sit on a TTY (under Jupyter the kernel never does).
+ */
+import { Console } from "node:console";
+
+export type StreamName = "stdout" | "stderr";
+export type StreamListener = (name: StreamName, text: string) => void;
+
+type WriteFn = typeof process.stdout.write;
+
+export interface StdioCapture {
+  /** Writes straight to the real terminal, bypassing the capture (the runner's own view). */
+  terminal: { stdout(text: string): void; stderr(text: string): void };
+  /** Where captured text goes; replaced per cell. Text after a cell ends stays with that cell (as in Jupyter). */
+  listener: StreamListener;
+  restore(): void;
+}
+
+const decoder = new TextDecoder();
+
+export function captureStdio(echo: boolean): StdioCapture {
+  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const originalConsole = globalThis.console;
+  const real = {
+    stdout: (text: string) => void originals.stdout.call(process.stdout, text),
+    stderr: (text: string) => void originals.stderr.call(process.stderr, text),
+  };
+  const capture: StdioCapture = {
+    terminal: real,
+    listener: () => {},
+    restore() {
+      process.stdout.write = originals.stdout;
+      process.stderr.write = originals.stderr;
+      globalThis.console = originalConsole;
+    },
+  };
+  const redirect = (name: StreamName): WriteFn =>
+    function write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
+      const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array);
+      if (echo) real[name](text);
+      capture.listener(name, text);
+      const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
+      if (typeof done === "function") process.nextTick(done as () => void);
+      return true;
+    } as WriteFn;
+  process.stdout.write = redirect("stdout");
+  process.stderr.write = redirect("stderr");
+  globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr, colorMode: false });
+  return capture;
+}

@@ -1,0 +1,24 @@
+/**
+ * Markdown for the terminal via marked + marked-terminal, loaded on first use: both are sizeable
+ * and many runs (or cells importing the lib) never render any markdown.
+ */
+import { createRequire } from "node:module";
+import type { Marked, MarkedExtension } from "marked";
+
+let renderer: Marked | undefined;
+
+function markedForTerminal(): Marked {
+  if (!renderer) {
+    const req = createRequire(import.meta.url);
+    const { Marked: MarkedClass } = req("marked") as typeof import("marked");
+    const { markedTerminal } = req("marked-terminal") as typeof import("marked-terminal");
+    const width = Math.min(process.stdout.columns || 80, 100);
+    renderer = new MarkedClass().use(markedTerminal({ width, reflowText: true, tab: 2 }) as MarkedExtension);
+  }
+  return renderer;
+}
+
+export function renderMarkdown(markdown: string): string {
+  const out = markedForTerminal().parse(markdown, { async: false });
+  return out.replace(/\n+$/, "\n");
+}

@@ -1,0 +1,95 @@
+/**
+ * What a person watching the run sees: markdown cells rendered, one progress line per code cell
+ * (index, first source line, elapsed) around its live output, rich outputs summarised, and on
+ * failure the cell, its first lines and the error.
+ */
+import type { ErrorOutput, MimeBundle } from "./notebook-file.js";
+import { renderMarkdown } from "./terminal-markdown.js";
+
+export interface TerminalWriter {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const useColor = process.stdout.isTTY === true || process.env.FORCE_COLOR !== undefined;
+const paint = (code: string) => (s: string) => (useColor ? `\u001b[${code}m${s}\u001b[0m` : s);
+const dim = paint("2");
+const red = paint("31");
+const green = paint("32");
+const bold = paint("1");
+
+export function firstLine(source: string): string {
+  // The first line that says what the cell does: skip blank lines and, if there is code, comments.
+  const lines = source.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const line = lines.find((l) => !l.startsWith("//")) ?? lines[0] ?? "";
+  return line.length > 72 ? `${line.slice(0, 71)}…` : line;
+}
+
+export function formatElapsed(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+export class TerminalView {
+  constructor(private readonly out: TerminalWriter, private readonly label: string) {}
+
+  runStart(codeCells: number): void {
+    this.out.stdout(bold(`▶ ${this.label}`) + dim(` (${codeCells} code cells)`) + "\n");
+  }
+
+  markdown(source: string): void {
+    try {
+      this.out.stdout(renderMarkdown(source));
+    } catch {
+      this.out.stdout(source + "\n"); // never fail a run over presentation
+    }
+  }
+
+  cellStart(cellNumber: number, source: string): void {
+    this.out.stdout(dim(`[${cellNumber}] `) + firstLine(source) + "\n");
+  }
+
+  cellEnd(cellNumber: number, elapsedMs: number, ok: boolean, note = ""): void {
+    const mark = ok ? green("✓") : red("✗");
+    this.out.stdout(dim(`[${cellNumber}] `) + `${mark} ${formatElapsed(elapsedMs)}${note ? ` ${note}` : ""}` + "\n");
+  }
+
+  skipped(cellNumber: number, source: string, why: string): void {
+    this.out.stdout(dim(`[${cellNumber}] ${firstLine(source)} — skipped (${why})`) + "\n");
+  }
+
+  display(data: MimeBundle): void {
+    const md = data["text/markdown"];
+    if (typeof md === "string") return this.markdown(md);
+    const plain = data["text/plain"];
+    if (typeof plain === "string") return this.out.stdout(plain.endsWith("\n") ? plain : plain + "\n");
+    const json = Object.keys(data).find((m) => /^application\/(.*\+)?json$/.test(m));
+    if (json) return this.out.stdout(JSON.stringify(data[json], null, 2) + "\n");
+    const mime = Object.keys(data)[0] ?? "unknown";
+    const size = typeof data[mime] === "string" ? ` ${(data[mime] as string).length} chars` : "";
+    this.out.stdout(dim(`[${mime} output${size}]`) + "\n");
+  }
+
+  warn(message: string): void {
+    this.out.stderr(red("warning: ") + message + "\n");
+  }
+
+  failure(where: string, source: string, error: ErrorOutput): void {
+    const lines = source.split("\n").slice(0, 5);
+    const more = source.split("\n").length > lines.length ? ["  …"] : [];
+    this.out.stderr(
+      [
+        "",
+        red(bold(`✗ ${where} failed`)),
+        ...lines.map((l) => dim("  │ ") + l),
+        ...more,
+        red(`${error.ename}: ${error.evalue.split("\n")[0]}`),
+        ...error.traceback.slice(1).map((l) => dim(l)),
+        "",
+      ].join("\n"),
+    );
+  }
+
+  summary(text: string, ok: boolean): void {
+    this.out.stdout((ok ? green(text) : red(text)) + "\n");
+  }
+}

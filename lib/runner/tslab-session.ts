@@ -1,0 +1,172 @@
+/**
+ * tslab's own converter and executor, in this process: what the tslab kernel does for one
+ * notebook, minus ZeroMQ. Cells get per-cell type checking, shared scope and top-level await
+ * exactly as in Jupyter. Where tslab only prints a failure, we keep the error value and turn it
+ * into an nbformat `error` output.
+ */
+import { createRequire } from "node:module";
+import { format } from "node:util";
+import type { ErrorOutput, MimeBundle } from "./notebook-file.js";
+import { captureStdio, type StdioCapture, type StreamName } from "./stdio-capture.js";
+import { TimeoutWatchdog } from "./watchdog.js";
+
+/** The subset of tslab's internal modules we use (tslab 1.0.22, pinned in package.json). */
+interface TslabConverter {
+  close(): void;
+}
+interface TslabExecutor {
+  execute(src: string): Promise<boolean>;
+  interrupt(): void;
+  close(): void;
+}
+interface TslabDiagnosticConsole {
+  log(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+interface DisplayMessage {
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+  transient?: { display_id?: string };
+}
+
+/** The format string tslab's executor prints type-check diagnostics with. */
+const DIAGNOSTIC_FORMAT = "%s%d:%d - %s";
+
+export interface CellSink {
+  stream(name: StreamName, text: string): void;
+  display(message: DisplayMessage, update: boolean): void;
+}
+
+export type CellStatus = "ok" | "error" | "timeout" | "interrupted";
+export interface CellOutcome {
+  status: CellStatus;
+  error?: ErrorOutput;
+}
+
+export interface SessionOptions {
+  /** Working directory of the cells; also where tslab resolves modules from. */
+  cwd: string;
+  /** Echo cell output live to the terminal. */
+  echo: boolean;
+  /** Per-cell timeout in milliseconds (0: none). */
+  cellTimeoutMs: number;
+}
+
+export class TslabSession {
+  readonly terminal: StdioCapture["terminal"];
+  private readonly capture: StdioCapture;
+  private readonly executor: TslabExecutor;
+  private readonly watchdog?: TimeoutWatchdog;
+  private failure: unknown[] | undefined;
+  private diagnostics: string[] = [];
+  private running = false;
+  private userInterrupted = false;
+  private sink: CellSink = { stream() {}, display() {} };
+
+  private readonly onSigint = () => {
+    if (!this.running) {
+      this.close();
+      process.exit(130);
+    }
+    if (!this.watchdog?.firedForCurrentCell()) this.userInterrupted = true;
+    this.executor.interrupt();
+  };
+  private readonly onUncaught = (err: unknown) => console.error("UncaughtException:", err);
+  private readonly onUnhandled = (reason: unknown) => console.error("UnhandledPromiseRejection:", reason);
+
+  constructor(private readonly options: SessionOptions) {
+    // tslab's converter type-checks relative to process.cwd(), so move there first.
+    process.chdir(options.cwd);
+    const req = createRequire(import.meta.url);
+    const { createConverter } = req("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
+    const { createExecutor } = req("tslab/dist/executor") as {
+      createExecutor(root: string, convs: object, console: TslabDiagnosticConsole): TslabExecutor;
+    };
+    // `require("tslab")` in a cell returns tslab's public module, whose display API writes through
+    // this hook, which the kernel sets per request; we point it at the running cell.
+    const jupyter = req("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+    jupyter.lastWriteDisplayData = (message: DisplayMessage, update: boolean) => this.sink.display(message, update);
+
+    this.capture = captureStdio(options.echo);
+    this.capture.listener = (name, text) => this.sink.stream(name, text);
+    this.terminal = this.capture.terminal;
+
+    const converter = createConverter({ isJS: false, isBrowser: false });
+    this.executor = createExecutor(
+      options.cwd,
+      { node: converter, browser: null, close: () => converter.close() },
+      {
+        log: (...args) => console.log(...args),
+        error: (...args) => {
+          if (args[0] === DIAGNOSTIC_FORMAT) {
+            const [, file, line, col, message] = args;
+            this.diagnostics.push(`${file}${line}:${col} - ${message}`);
+          } else {
+            this.failure = args;
+          }
+        },
+      },
+    );
+    if (options.cellTimeoutMs > 0) this.watchdog = new TimeoutWatchdog();
+    process.on("SIGINT", this.onSigint);
+    process.on("uncaughtException", this.onUncaught);
+    process.on("unhandledRejection", this.onUnhandled);
+  }
+
+  async execute(source: string, sink: CellSink): Promise<CellOutcome> {
+    this.sink = sink;
+    this.failure = undefined;
+    this.diagnostics = [];
+    this.userInterrupted = false;
+    this.running = true;
+    if (this.watchdog) this.watchdog.arm(this.options.cellTimeoutMs);
+    let ok: boolean;
+    try {
+      ok = await this.executor.execute(source);
+    } finally {
+      this.watchdog?.disarm();
+      this.running = false;
+    }
+    if (ok) return { status: "ok" };
+    if (this.diagnostics.length > 0) {
+      return { status: "error", error: { output_type: "error", ename: "TypeScriptError", evalue: this.diagnostics.join("\n"), traceback: this.diagnostics } };
+    }
+    if (this.watchdog?.firedForCurrentCell() && !this.userInterrupted) {
+      const seconds = this.options.cellTimeoutMs / 1000;
+      const evalue = `cell did not finish within --cell-timeout ${seconds} s and was interrupted`;
+      return { status: "timeout", error: { output_type: "error", ename: "TimeoutError", evalue, traceback: [`TimeoutError: ${evalue}`] } };
+    }
+    if (this.userInterrupted) {
+      return { status: "interrupted", error: { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT)", traceback: ["KeyboardInterrupt: interrupted (SIGINT)"] } };
+    }
+    return { status: "error", error: errorOutput(this.failure ?? ["cell failed"]) };
+  }
+
+  close(): void {
+    process.off("SIGINT", this.onSigint);
+    process.off("uncaughtException", this.onUncaught);
+    process.off("unhandledRejection", this.onUnhandled);
+    void this.watchdog?.close();
+    this.executor.close();
+    this.capture.restore();
+  }
+}
+
+/** Stack frames of the runner and tslab's vm plumbing say nothing about the notebook. */
+const PLUMBING = /\(node:vm[:)]|node:internal|tslab[\\/]dist[\\/]|lib[\\/]runner[\\/]/;
+
+/** Turns what tslab would have printed (`console.error(value)`) into an nbformat error output. */
+export function errorOutput(args: unknown[]): ErrorOutput {
+  const value = args.length === 1 ? args[0] : format(...args);
+  if (value instanceof Error) {
+    const ename = value.name || value.constructor?.name || "Error";
+    const evalue = value.message;
+    const frames = (value.stack ?? "")
+      .split("\n")
+      .filter((l) => /^\s+at /.test(l) && !PLUMBING.test(l))
+      .map((l) => l.trimEnd());
+    return { output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
+  }
+  const evalue = typeof value === "string" ? value : format("%o", value);
+  return { output_type: "error", ename: "Error", evalue, traceback: [`Uncaught ${evalue}`] };
+}

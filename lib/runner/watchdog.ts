@@ -1,0 +1,59 @@
+/**
+ * Cell timeouts. A timer on the main thread cannot fire while a cell spins synchronously, so a
+ * worker thread keeps the clock and sends this process SIGINT at the deadline: tslab runs cells with
+ * `breakOnSigint`, which aborts synchronous code, and the runner's SIGINT handler interrupts
+ * awaiting code through the executor. The shared flag tells the handler the signal was a timeout.
+ * If the process is still stuck long after (a synchronous loop after an `await`, where V8 cannot
+ * break), the worker reports it and kills the process as a last resort.
+ */
+import { Worker } from "node:worker_threads";
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const fired = new Int32Array(workerData.fired);
+let timer, killer;
+parentPort.on("message", (m) => {
+  clearTimeout(timer); clearTimeout(killer);
+  if (!m.arm) return;
+  timer = setTimeout(() => {
+    Atomics.store(fired, 0, m.token);
+    process.kill(process.pid, "SIGINT");
+    killer = setTimeout(() => {
+      fs.writeSync(2, "\\nheadless runner: the cell ignored its timeout interrupt (a synchronous loop after an await?); killing the process\\n");
+      process.kill(process.pid, "SIGKILL");
+    }, m.graceMs);
+  }, m.ms);
+});
+`;
+
+export class TimeoutWatchdog {
+  private readonly worker: Worker;
+  private readonly fired: Int32Array;
+  private token = 0;
+
+  constructor(private readonly graceMs = 10_000) {
+    const shared = new SharedArrayBuffer(4);
+    this.fired = new Int32Array(shared);
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { fired: shared } });
+    this.worker.unref();
+  }
+
+  arm(ms: number): void {
+    this.token += 1;
+    this.worker.postMessage({ arm: true, ms, token: this.token, graceMs: this.graceMs });
+  }
+
+  disarm(): void {
+    this.worker.postMessage({ arm: false });
+  }
+
+  /** True when the SIGINT the process just received was this watchdog firing for the current cell. */
+  firedForCurrentCell(): boolean {
+    return Atomics.load(this.fired, 0) === this.token;
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
