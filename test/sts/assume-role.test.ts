@@ -173,18 +173,29 @@ describe("STS", () => {
     await iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "hop" }));
   });
 
-  it("a trust policy naming the session's role lets exactly that role's sessions in", async () => {
+  it("a trust policy naming the session's role lets that role's sessions in without an identity policy, unless one denies", async () => {
     const onlyWorker = (
       await iam.send(new CreateRoleCommand({ RoleName: "only-worker", AssumeRolePolicyDocument: trustFor({ AWS: roleArn }) }))
     ).Role!;
-    await iam.send(
-      new PutRolePolicyCommand({ RoleName: "worker", PolicyName: "hop", PolicyDocument: policy("Allow", "sts:AssumeRole", onlyWorker.Arn) }),
-    );
     const session = t.clientsFor(credentialsOf(await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "wk" }))));
+    // Named directly by the trust policy: AWS needs no identity policy for that (same account).
     await session.sts.send(new AssumeRoleCommand({ RoleArn: onlyWorker.Arn, RoleSessionName: "in" }));
     // The admin user is not that role.
     await rejects(() => sts.send(new AssumeRoleCommand({ RoleArn: onlyWorker.Arn, RoleSessionName: "in" })), "AccessDenied", 403);
-    await iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "hop" }));
+    // An explicit Deny in the session's own policies wins over the trust policy.
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "worker", PolicyName: "no-hop", PolicyDocument: policy("Deny", "sts:AssumeRole", onlyWorker.Arn) }),
+    );
+    const denied = await rejects(
+      () => session.sts.send(new AssumeRoleCommand({ RoleArn: onlyWorker.Arn, RoleSessionName: "in" })),
+      "AccessDenied",
+      403,
+    );
+    assert.equal(
+      denied.message,
+      `User: arn:aws:sts::${t.accountId}:assumed-role/worker/wk is not authorized to perform: sts:AssumeRole on resource: ${onlyWorker.Arn}`,
+    );
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "no-hop" }));
   });
 
   it("assumeRoleAsService assumes an execution role as bedrock-agentcore.amazonaws.com, honouring source conditions", async () => {

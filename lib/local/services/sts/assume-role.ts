@@ -1,7 +1,8 @@
 /**
  * STS AssumeRole, and the same step for the AgentCore service principal (the runtime host assumes
  * an agent's execution role with `assumeRoleAsService`). The role must exist, its trust policy must
- * allow the caller, and a role-session caller also needs `sts:AssumeRole` in its own policies.
+ * allow the caller, and a role-session caller trusted only through its account also needs
+ * `sts:AssumeRole` in its own policies (an explicit Deny there always refuses).
  */
 import { AwsError } from "../../errors.js";
 import { parsePolicyDocument } from "../../iam-policy/parse.js";
@@ -134,8 +135,10 @@ export const AssumeRole: OperationHandler = (input, ctx) => {
 
   const role = roleForArn(local, roleArn);
   if (!role) throw accessDenied(principal.arn, roleArn);
-  // A role session needs its own permission as well as the role's trust (the admin has every permission).
-  if (local.authorizer.decide(principal, "sts:AssumeRole", role.Arn, context) !== "Allowed") {
+  // AWS's logic: an explicit Deny in the caller's own policies always wins; a trust policy naming the
+  // caller (or its role) directly suffices; one naming only the caller's account also needs the
+  // caller's policies to allow sts:AssumeRole, which the authorizer's canAssume checks.
+  if (local.authorizer.decide(principal, "sts:AssumeRole", role.Arn, context) === "ExplicitlyDenied") {
     throw accessDenied(principal.arn, roleArn);
   }
   if (!trustAllows(local, role, { AWS: principal.arn }, context)) throw accessDenied(principal.arn, roleArn);
