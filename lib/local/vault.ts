@@ -70,11 +70,13 @@ export function createVault(store: Store, stateDir: string): Vault {
   };
 }
 
-/** The vault cannot be opened: never answered by generating a new key, which would orphan every secret. */
-export class MasterKeyError extends Error {
+/**
+ * The vault cannot be opened: never answered by generating a new key, which would orphan every
+ * secret. An AwsError (500) so the caller, not only the server log, reads what to do.
+ */
+export class MasterKeyError extends AwsError {
   constructor(message: string) {
-    super(message);
-    this.name = "MasterKeyError";
+    super("InternalServerException", message, 500);
   }
 }
 
