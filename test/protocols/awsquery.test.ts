@@ -92,12 +92,12 @@ const role = {
 
 describe("awsQuery: IAM", () => {
   it("CreateRole: form fields, nested tag list and the Role result", async () => {
-    const seen = serve(iamModel, { Role: { ...role, Description: "a & b <c>", Tags: [{ Key: "team", Value: "x y" }] } });
+    const seen = serve(iamModel, { Role: { ...role, Description: "a & b <c>\r\nline 2", Tags: [{ Key: "team", Value: "x y" }] } });
     const out = await iam.send(
       new CreateRoleCommand({
         RoleName: "agent-role",
         AssumeRolePolicyDocument: trust,
-        Description: "a & b <c>",
+        Description: "a & b <c>\r\nline 2",
         MaxSessionDuration: 3600,
         Tags: [
           { Key: "team", Value: "x y" },
@@ -109,7 +109,7 @@ describe("awsQuery: IAM", () => {
     assert.deepEqual(seen.input, {
       RoleName: "agent-role",
       AssumeRolePolicyDocument: trust,
-      Description: "a & b <c>",
+      Description: "a & b <c>\r\nline 2",
       MaxSessionDuration: 3600,
       Tags: [
         { Key: "team", Value: "x y" },
@@ -117,7 +117,7 @@ describe("awsQuery: IAM", () => {
       ],
     });
     assert.equal(out.Role?.RoleName, "agent-role");
-    assert.equal(out.Role?.Description, "a & b <c>");
+    assert.equal(out.Role?.Description, "a & b <c>\r\nline 2");
     assert.deepEqual(out.Role?.Tags, [{ Key: "team", Value: "x y" }]);
     assert.equal(out.Role?.MaxSessionDuration, 3600);
     assert.equal(out.$metadata.requestId, "req-1");
