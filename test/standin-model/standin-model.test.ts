@@ -92,7 +92,7 @@ test("speaks the OpenAI chat API, streaming and not", async () => {
   const client = new OpenAI({ apiKey: key, baseURL, maxRetries: 0 });
   const models = await client.models.list();
   assert.match(models.data[0]!.id, /stand-in/);
-  const once = await client.chat.completions.create({ model: "any", messages: [{ role: "user", content: "How much is 2X2?" }], tools: [calculatorTool] });
+  const once = await client.chat.completions.create({ model: "any", messages: [{ role: "user", content: "How much is 2X2?" }], tools: [calculatorTool] as OpenAI.ChatCompletionTool[] });
   assert.equal(once.choices[0]!.finish_reason, "tool_calls");
   assert.equal(once.choices[0]!.message.tool_calls?.[0]?.type === "function" && once.choices[0]!.message.tool_calls[0].function.name, "calculator");
   const stream = await client.chat.completions.create({ model: "any", stream: true, messages: [{ role: "user", content: "Hello there" }] });
