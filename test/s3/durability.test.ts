@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { startTestLocal, type TestLocal } from "../helpers/local.js";
+
+describe("Local S3 state across a crash and restart", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "s3-durability-"));
+  let local: TestLocal | undefined;
+  after(async () => {
+    await local?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("keeps the committed object and sweeps what an interrupted write left", async () => {
+    local = await startTestLocal({ stateDir });
+    assert.equal(local.region, "us-east-1");
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: "durable" }));
+    // us-east-1's legacy answer to re-creating your own bucket is 200
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: "durable" }));
+    await local.clients.s3.send(new PutObjectCommand({ Bucket: "durable", Key: "bundle.zip", Body: "committed" }));
+    await local.stop();
+    local = undefined;
+
+    // What a crash mid-PutObject leaves: a temp file, and a renamed generation whose record never committed.
+    const dir = join(stateDir, "s3", "durable");
+    const hash = createHash("sha256").update("bundle.zip").digest("hex");
+    writeFileSync(join(dir, ".tmp-0123456789abcdef"), "half writ");
+    writeFileSync(join(dir, `${hash}.ffffffffffff`), "uncommitted");
+    assert.equal(readdirSync(dir).length, 3);
+
+    local = await startTestLocal({ stateDir });
+    const got = await local.clients.s3.send(new GetObjectCommand({ Bucket: "durable", Key: "bundle.zip" }));
+    assert.equal(await got.Body!.transformToString(), "committed");
+    const left = readdirSync(dir);
+    assert.equal(left.length, 1);
+    assert.ok(left[0]!.startsWith(hash) && left[0] !== `${hash}.ffffffffffff`);
+  });
+});
