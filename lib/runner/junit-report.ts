@@ -10,15 +10,17 @@ import { firstLine } from "./terminal-view.js";
 // which NodeNext reads as `.default`; requiring it sidesteps the mismatch.
 const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
 
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
 export function writeJunitReport(file: string, notebookName: string, cells: CellReport[], elapsedMs: number): void {
   const builder = junit.newBuilder();
-  const suite = builder.testSuite().name(notebookName).time(elapsedMs / 1000);
+  const suite = builder.testSuite().name(notebookName).time(seconds(elapsedMs));
   for (const cell of cells) {
     const test = suite
       .testCase()
       .className(notebookName)
       .name(`${cell.label}: ${firstLine(cell.source)}`)
-      .time(cell.elapsedMs / 1000);
+      .time(seconds(cell.elapsedMs));
     if (cell.stdout) test.standardOutput(cell.stdout);
     if (cell.stderr) test.standardError(cell.stderr);
     switch (cell.status) {

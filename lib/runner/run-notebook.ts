@@ -109,13 +109,16 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       if (tags.includes("skip-headless")) {
         report.status = "skipped";
         cell.metadata.headless = { status: "skipped" };
-        view.skipped(executionCount + 1, source, "skip-headless");
+        view.skipped(label, source, "skip-headless");
         continue;
       }
-      if (source.trim() === "") continue; // Jupyter does not execute empty cells either
+      if (source.trim() === "") {
+        report.status = "skipped"; // Jupyter does not execute empty cells either
+        continue;
+      }
 
       cell.execution_count = ++executionCount;
-      view.cellStart(executionCount, source);
+      view.cellStart(label, source);
       const outputs = new CellOutputs(registry, (data) => view.display(data));
       const start = new Date();
       const t0 = performance.now();
@@ -146,7 +149,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.metadata.headless = { status: report.status, duration_ms: Math.round(report.elapsedMs * 10) / 10 };
 
       const ok = !FAILING.includes(report.status);
-      view.cellEnd(executionCount, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
+      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
       if (!ok) {
         failed = report;
         view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);

@@ -4,14 +4,14 @@
  * failure the cell, its first lines and the error.
  */
 import type { ErrorOutput, MimeBundle } from "./notebook-file.js";
-import { renderMarkdown } from "./terminal-markdown.js";
+import { renderMarkdown, terminalHasColor } from "./terminal-markdown.js";
 
 export interface TerminalWriter {
   stdout(text: string): void;
   stderr(text: string): void;
 }
 
-const useColor = process.stdout.isTTY === true || process.env.FORCE_COLOR !== undefined;
+const useColor = terminalHasColor();
 const paint = (code: string) => (s: string) => (useColor ? `\u001b[${code}m${s}\u001b[0m` : s);
 const dim = paint("2");
 const red = paint("31");
@@ -44,17 +44,18 @@ export class TerminalView {
     }
   }
 
-  cellStart(cellNumber: number, source: string): void {
-    this.out.stdout(dim(`[${cellNumber}] `) + firstLine(source) + "\n");
+  /** `label` is the cell's position in the notebook ("cell 4"), the same name failures use. */
+  cellStart(label: string, source: string): void {
+    this.out.stdout(dim(`[${label}] `) + firstLine(source) + "\n");
   }
 
-  cellEnd(cellNumber: number, elapsedMs: number, ok: boolean, note = ""): void {
+  cellEnd(label: string, elapsedMs: number, ok: boolean, note = ""): void {
     const mark = ok ? green("✓") : red("✗");
-    this.out.stdout(dim(`[${cellNumber}] `) + `${mark} ${formatElapsed(elapsedMs)}${note ? ` ${note}` : ""}` + "\n");
+    this.out.stdout(dim(`[${label}] `) + `${mark} ${formatElapsed(elapsedMs)}${note ? ` ${note}` : ""}` + "\n");
   }
 
-  skipped(cellNumber: number, source: string, why: string): void {
-    this.out.stdout(dim(`[${cellNumber}] ${firstLine(source)} — skipped (${why})`) + "\n");
+  skipped(label: string, source: string, why: string): void {
+    this.out.stdout(dim(`[${label}] ${firstLine(source)} — skipped (${why})`) + "\n");
   }
 
   display(data: MimeBundle): void {
@@ -62,6 +63,8 @@ export class TerminalView {
     if (typeof md === "string") return this.markdown(md);
     const plain = data["text/plain"];
     if (typeof plain === "string") return this.out.stdout(plain.endsWith("\n") ? plain : plain + "\n");
+    const html = data["text/html"];
+    if (typeof html === "string") return this.out.stdout(html.replace(/<[^>]*>/g, "").trim() + dim("  [html]") + "\n");
     const json = Object.keys(data).find((m) => /^application\/(.*\+)?json$/.test(m));
     if (json) return this.out.stdout(JSON.stringify(data[json], null, 2) + "\n");
     const mime = Object.keys(data)[0] ?? "unknown";

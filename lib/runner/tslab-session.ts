@@ -152,6 +152,8 @@ export class TslabSession {
   }
 }
 
+/** tslab compiles each cell with vm.runInThisContext, whose frames are named like this. */
+const CELL_FRAME = "evalmachine.<anonymous>";
 /** Stack frames of the runner and tslab's vm plumbing say nothing about the notebook. */
 const PLUMBING = /\(node:vm[:)]|node:internal|tslab[\\/]dist[\\/]|lib[\\/]runner[\\/]/;
 
@@ -161,10 +163,11 @@ export function errorOutput(args: unknown[]): ErrorOutput {
   if (value instanceof Error) {
     const ename = value.name || value.constructor?.name || "Error";
     const evalue = value.message;
-    const frames = (value.stack ?? "")
-      .split("\n")
-      .filter((l) => /^\s+at /.test(l) && !PLUMBING.test(l))
-      .map((l) => l.trimEnd());
+    let frames = (value.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)).map((l) => l.trimEnd());
+    // Frames below the outermost cell frame are the runner calling the cell.
+    const lastCellFrame = frames.findLastIndex((l) => l.includes(CELL_FRAME));
+    if (lastCellFrame >= 0) frames = frames.slice(0, lastCellFrame + 1);
+    frames = frames.filter((l) => !PLUMBING.test(l));
     return { output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
   }
   const evalue = typeof value === "string" ? value : format("%o", value);
