@@ -39,4 +39,20 @@ describe("Local S3 state across a crash and restart", () => {
     assert.equal(left.length, 1);
     assert.ok(left[0]!.startsWith(hash) && left[0] !== `${hash}.ffffffffffff`);
   });
+
+  it("serves whole objects while the same key is overwritten concurrently, and keeps one file", async () => {
+    const s3 = local!.clients.s3;
+    const versions = Array.from({ length: 8 }, (_, i) => String(i).repeat(50_000 + i));
+    const reads: Promise<string>[] = [];
+    const writes = versions.map(async (body, i) => {
+      await s3.send(new PutObjectCommand({ Bucket: "durable", Key: "hot key", Body: body }));
+      if (i % 2 === 0) reads.push(s3.send(new GetObjectCommand({ Bucket: "durable", Key: "hot key" })).then((r) => r.Body!.transformToString()));
+    });
+    await Promise.all(writes);
+    for (const body of await Promise.all(reads)) assert.ok(versions.includes(body), "every read is one complete version");
+    const final = await (await s3.send(new GetObjectCommand({ Bucket: "durable", Key: "hot key" }))).Body!.transformToString();
+    assert.ok(versions.includes(final));
+    const hash = createHash("sha256").update("hot key").digest("hex");
+    assert.equal(readdirSync(join(stateDir, "s3", "durable")).filter((f) => f.startsWith(hash)).length, 1);
+  });
 });

@@ -2,7 +2,7 @@
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { checkReadConditions, checkWriteConditions } from "./conditions.js";
-import { noSuchKey, notFound } from "./errors.js";
+import { noSuchBucket, noSuchKey, notFound } from "./errors.js";
 import { crc32Base64, verifyUpload } from "./integrity.js";
 import { bucketArn, isValidKey, objectArn } from "./naming.js";
 import { parseRange } from "./range.js";
@@ -18,7 +18,10 @@ export const putObject: OperationHandler = async (input, ctx) => {
   const store = ctx.local.store;
   requireBucket(store, bucket);
   const files = objectFiles(ctx.local);
-  const written = await files.write(bucket, key, input.Body, (digests) => verifyUpload(input, digests));
+  const written = await files.write(bucket, key, input.Body, (digests) => verifyUpload(input, digests)).catch((e: NodeJS.ErrnoException) => {
+    // DeleteBucket removed the bucket's folder while the bytes were being written.
+    throw e.code === "ENOENT" ? noSuchBucket(bucket) : e;
+  });
   const record: StoredObject = {
     Bucket: bucket,
     Key: key,
