@@ -8,7 +8,7 @@
  * the request's store transaction.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { AwsError } from "./errors.js";
 import type { Vault } from "./service.js";
@@ -107,6 +107,8 @@ function readKeyFile(path: string): Buffer | undefined {
         `Restore it from a backup, or discard all Local AgentCore state with \`npm run local -- reset\`.`,
     );
   }
+  // A key copied around (backup restore, cp without -p) may come back world-readable: tighten it.
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   return bytes;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -65,6 +65,14 @@ describe("vault", () => {
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     assert.equal(readFileSync(keyFile).length, 32);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  });
+
+  it("tightens a master key file that has become readable by others back to 0600", () => {
+    createVault(store, dir).put(ARN, SECRET);
+    const keyFile = join(dir, "master.key");
+    chmodSync(keyFile, 0o644);
+    assert.equal(createVault(store, dir).get(ARN), SECRET);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   });
 
   it("detects a tampered ciphertext, tag or IV", () => {

@@ -10,7 +10,7 @@ export interface Page<T> {
   nextToken?: string;
 }
 
-/** AWS's documented default page size for the Identity List operations. */
+/** The page size when `maxResults` is omitted (a common AWS default; callers should follow nextToken). */
 export const DEFAULT_PAGE_SIZE = 10;
 
 export function paginate<T>(
