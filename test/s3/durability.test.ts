@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { readObject } from "../../lib/local/services/s3/index.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 
 describe("Local S3 state across a crash and restart", () => {
@@ -54,5 +55,19 @@ describe("Local S3 state across a crash and restart", () => {
     assert.ok(versions.includes(final));
     const hash = createHash("sha256").update("hot key").digest("hex");
     assert.equal(readdirSync(join(stateDir, "s3", "durable")).filter((f) => f.startsWith(hash)).length, 1);
+  });
+
+  it("reports bytes lost from the state folder as an internal error, not a hang or a wrong answer", async () => {
+    const s3 = local!.clients.s3;
+    await s3.send(new PutObjectCommand({ Bucket: "durable", Key: "lost", Body: "soon gone" }));
+    const hash = createHash("sha256").update("lost").digest("hex");
+    const dir = join(stateDir, "s3", "durable");
+    for (const f of readdirSync(dir).filter((f) => f.startsWith(hash))) rmSync(join(dir, f));
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: "durable", Key: "lost" })), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, "InternalError");
+      assert.equal(e.$metadata?.httpStatusCode, 500);
+      return true;
+    });
+    await assert.rejects(readObject(local!.server.services, "durable", "lost"), /bytes are missing from the state folder/);
   });
 });

@@ -9,19 +9,24 @@ import { getObject, objectFiles, requireBucket } from "./state.js";
 /** The object's bytes; throws NoSuchBucket / NoSuchKey (AwsError) when it is not there. */
 export async function readObject(local: LocalServices, bucket: string, key: string): Promise<Buffer> {
   const files = objectFiles(local);
+  let missing: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     requireBucket(local.store, bucket);
     const obj = getObject(local.store, bucket, key);
     if (!obj) throw noSuchKey(key);
+    if (obj.file === missing) break; // not a race: the bytes are gone
     const handle = await files.openForRead(obj.file);
-    if (!handle) continue; // overwritten meanwhile: read the new record
+    if (!handle) {
+      missing = obj.file; // perhaps overwritten meanwhile: read the new record
+      continue;
+    }
     try {
       return await handle.readFile();
     } finally {
       await handle.close();
     }
   }
-  throw new Error(`s3://${bucket}/${key} kept changing while being read`);
+  throw new Error(`s3://${bucket}/${key}: its bytes are missing from the state folder (${missing ?? "?"})`);
 }
 
 export function objectExists(local: LocalServices, bucket: string, key: string): boolean {

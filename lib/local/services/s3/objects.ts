@@ -73,14 +73,20 @@ export const getObjectOp: OperationHandler = async (input, ctx) => {
   const files = objectFiles(ctx.local);
   // The record and the file it names are read apart: a concurrent overwrite may remove that file
   // in between, so read the record again and retry.
+  let missing: string | undefined;
   for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
     const obj = readableObject(input, ctx, "GET");
+    if (obj.file === missing) break; // not a race: the bytes are gone
     const range = parseRange(input.Range as string | undefined, obj.Size);
     const handle = await files.openForRead(obj.file);
-    if (!handle) continue;
+    if (!handle) {
+      missing = obj.file;
+      continue;
+    }
     const body = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
     return { Body: body, ...objectHeaders(input, obj, range) };
   }
+  ctx.local.log(`s3: the bytes of s3://${bucket}/${key} are missing from the state folder (${missing ?? "?"})`);
   throw new AwsError("InternalError", "We encountered an internal error. Please try again.", 500);
 };
 
