@@ -48,13 +48,13 @@ export function createVault(store: Store, stateDir: string): Vault {
     get(secretArn) {
       const row = select.get(secretArn) as SecretRow | undefined;
       if (!row) return undefined;
+      const masterKey = key(); // outside the try: a key file problem is not a decryption failure
       try {
-        const decipher = createDecipheriv("aes-256-gcm", key(), row.iv);
+        const decipher = createDecipheriv("aes-256-gcm", masterKey, row.iv);
         decipher.setAAD(Buffer.from(secretArn, "utf8"));
         decipher.setAuthTag(row.tag);
         return Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString("utf8");
-      } catch (e) {
-        if (e instanceof MasterKeyError) throw e;
+      } catch {
         // GCM authentication failed: the row was altered, or master.key is not the key it was written with.
         throw new AwsError(
           "DecryptionFailure",
