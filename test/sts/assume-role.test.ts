@@ -110,6 +110,13 @@ describe("STS", () => {
     );
     assert.equal(err.message, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
     await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "ok", DurationSeconds: 3600 }));
+    // Session policies would narrow the session; refusing them is safer than ignoring them.
+    const sessionPolicy = await rejects(
+      () => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "ok", Policy: policy("Allow", "s3:GetObject") })),
+      "ValidationError",
+      400,
+    );
+    assert.match(sessionPolicy.message, /does not support the AssumeRole parameter Policy/);
   });
 
   it("a role session is denied iam:ListRoles until a policy allows it, and again after an explicit Deny", async () => {
