@@ -27,7 +27,7 @@ export const createBucket: OperationHandler = (input, ctx) => {
       { BucketName: bucket },
     );
   }
-  objectFiles(ctx.local);
+  objectFiles(ctx.local); // first S3 write of this run: sweep what a crash left before any object lands
   ctx.local.log(`s3: created bucket ${bucket} in ${region}`);
   return { Location: `/${bucket}` };
 };
