@@ -193,6 +193,11 @@ describe("policy variables and global keys", () => {
     const q = [doc(allow({ Condition: { StringEquals: { "s3:prefix": "${aws:PrincipalTag/team}/" } } }))];
     assert.equal(evaluate(req("s3:ListBucket", "*", { "aws:PrincipalTag/team": "blue", "s3:prefix": "blue/" }), q), "Allowed");
     assert.equal(evaluate(req("s3:ListBucket", "*", { "aws:PrincipalTag/team": "red", "s3:prefix": "blue/" }), q), "ImplicitlyDenied");
+    assert.equal(evaluate(req("s3:ListBucket", "*", { "aws:PrincipalTag/team": "Blue", "s3:prefix": "blue/" }), q), "ImplicitlyDenied");
+    // a negated operator whose value cannot be resolved does not match either
+    const r = [doc(allow({ Condition: { StringNotEquals: { "s3:prefix": ["x", "${aws:PrincipalTag/none}"] } } }))];
+    assert.equal(evaluate(req("s3:ListBucket", "*", { "s3:prefix": "blue/" }), r), "ImplicitlyDenied");
+    assert.equal(evaluate(req("s3:ListBucket", "*", { "s3:prefix": "blue/", "aws:PrincipalTag/none": "y" }), r), "Allowed");
   });
 
   it("uses defaults and the ${*} ${?} ${$} escapes", () => {

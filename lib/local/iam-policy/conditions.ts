@@ -62,10 +62,8 @@ const stringLike: BaseOperator["make"] = (value, variables) => {
 const arnLike: BaseOperator["make"] = (value, variables) => {
   if (!value.startsWith("arn:") || value.split(":").length < 6) return () => undefined;
   const pattern = compileResourcePattern(value, variables);
-  const parsed = textValue(value, true, variables);
   return (v, ctx) => {
     if (!v.startsWith("arn:") || v.split(":").length < 6) return undefined;
-    if (parsed.hasVariables && !resolveTokens(parsed, ctx)) return undefined;
     return pattern(v, ctx);
   };
 };

@@ -52,8 +52,13 @@ function compileStatement(s: PolicyStatement, variables: boolean): CompiledState
   let resources: CompiledStatement["resources"];
   if (s.Resource !== undefined || s.NotResource !== undefined) {
     const patterns: ResourcePattern[] = list(s.Resource ?? s.NotResource).map((p) => compileResourcePattern(p, variables));
-    const matchResource = anyOf(patterns);
-    resources = s.NotResource !== undefined ? (r, ctx) => !matchResource(r, ctx) : matchResource;
+    if (s.NotResource === undefined) {
+      resources = (r, ctx) => patterns.some((p) => p(r, ctx) === true);
+    } else {
+      // A NotResource entry whose variable has no value leaves the statement inapplicable (AWS:
+      // an unresolvable variable can make the whole statement invalid).
+      resources = (r, ctx) => patterns.every((p) => p(r, ctx) === false);
+    }
   }
   return { effect: s.Effect, actions, resources, condition: compileCondition(s.Condition, variables), statement: s };
 }

@@ -42,9 +42,9 @@ export function actionMatches(pattern: string, action: string): boolean {
   return wildcardRegex(pattern, true).test(action);
 }
 
-/** A compiled Resource pattern. */
+/** A compiled Resource pattern: undefined when a policy variable in it has no value. */
 export interface ResourcePattern {
-  (resource: string, ctx: NormalizedContext): boolean;
+  (resource: string, ctx: NormalizedContext): boolean | undefined;
 }
 
 interface SplitArn {
@@ -61,7 +61,7 @@ function splitArn(arn: string): SplitArn | undefined {
 
 /**
  * Compiles a Resource/NotResource pattern. Variables are substituted per request (Version
- * 2012-10-17 only); a pattern with an unresolvable variable matches nothing.
+ * 2012-10-17 only); a pattern with an unresolvable variable answers undefined.
  */
 export function compileResourcePattern(pattern: string, variables: boolean): ResourcePattern {
   if (pattern === "*") return () => true;
@@ -78,12 +78,15 @@ export function compileResourcePattern(pattern: string, variables: boolean): Res
   return (resource, ctx) => {
     const arn = splitArn(resource);
     if (!arn) return false;
-    for (let i = 0; i < 4; i++) if (!head[i](arn.head[i], ctx)) return false;
+    for (let i = 0; i < 4; i++) {
+      const m = head[i](arn.head[i], ctx);
+      if (m !== true) return m;
+    }
     return rest(arn.rest, ctx);
   };
 }
 
-function compileSegment(parsed: ParsedString, ignoreCase: boolean): (value: string, ctx: NormalizedContext) => boolean {
+function compileSegment(parsed: ParsedString, ignoreCase: boolean): (value: string, ctx: NormalizedContext) => boolean | undefined {
   const flags = ignoreCase ? "i" : "";
   if (!parsed.hasVariables) {
     if (!parsed.hasWildcards) {
@@ -97,7 +100,7 @@ function compileSegment(parsed: ParsedString, ignoreCase: boolean): (value: stri
   }
   return (v, ctx) => {
     const tokens = resolveTokens(parsed, ctx);
-    if (!tokens) return false;
+    if (!tokens) return undefined;
     return new RegExp("^" + tokensToRegexSource(tokens) + "$", flags).test(v);
   };
 }
