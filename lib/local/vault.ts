@@ -48,9 +48,9 @@ export function createVault(store: Store, stateDir: string): Vault {
     get(secretArn) {
       const row = select.get(secretArn) as SecretRow | undefined;
       if (!row) return undefined;
-      const masterKey = key(); // outside the try: a key file problem is not a decryption failure
+      const keyBytes = key(); // outside the try: a key file problem is not a decryption failure
       try {
-        const decipher = createDecipheriv("aes-256-gcm", masterKey, row.iv);
+        const decipher = createDecipheriv("aes-256-gcm", keyBytes, row.iv);
         decipher.setAAD(Buffer.from(secretArn, "utf8"));
         decipher.setAuthTag(row.tag);
         return Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString("utf8");
