@@ -5,10 +5,13 @@
  * which writes through a hook the kernel sets for the running request. The headless runner sets
  * the same hook, so the same call becomes a `display_data` output there too. Anywhere else (a plain
  * script, a test) the hook is unset and we print a terminal rendering instead of failing.
+ *
+ * Everything shown passes through `redact` first: a secret never reaches a notebook output.
  */
 import { createRequire } from "node:module";
 import type { Display as TslabDisplay } from "tslab";
 import { renderMarkdown } from "../runner/terminal-markdown.js";
+import { redact, redactValue } from "./redact.js";
 
 const requireHere = createRequire(import.meta.url);
 
@@ -43,24 +46,27 @@ export function markdownTable(rows: TableRow[], columns?: string[]): string {
 
 export const display = {
   markdown(markdown: string): void {
+    const text = redact(markdown);
     const d = tslabDisplay();
-    if (d) d.markdown(markdown);
-    else printMarkdown(markdown);
+    if (d) d.markdown(text);
+    else printMarkdown(text);
   },
   html(html: string): void {
+    const text = redact(html);
     const d = tslabDisplay();
-    if (d) d.html(html);
-    else process.stdout.write(html.endsWith("\n") ? html : html + "\n");
+    if (d) d.html(text);
+    else process.stdout.write(text.endsWith("\n") ? text : text + "\n");
   },
   /** JupyterLab shows `application/json` as a collapsible tree. */
   json(value: unknown): void {
+    const safe = redactValue(toJson(value));
     const d = tslabDisplay();
     // tslab passes the value through unchanged; nbformat allows any JSON under a JSON mime type.
-    if (d) d.raw("application/json", value as string);
-    else process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+    if (d) d.raw("application/json", safe as string);
+    else process.stdout.write(JSON.stringify(safe, null, 2) + "\n");
   },
   table(rows: TableRow[], columns?: string[]): void {
-    display.markdown(markdownTable(rows, columns));
+    display.markdown(markdownTable(redactValue(rows), columns));
   },
   png(bytes: Uint8Array): void {
     const d = tslabDisplay();
@@ -68,8 +74,18 @@ export const display = {
     else process.stdout.write(`[image/png, ${bytes.byteLength} bytes]\n`);
   },
   text(text: string): void {
+    const safe = redact(text);
     const d = tslabDisplay();
-    if (d) d.text(text);
-    else process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    if (d) d.text(safe);
+    else process.stdout.write(safe.endsWith("\n") ? safe : safe + "\n");
   },
 };
+
+/**
+ * The value as plain JSON data (what `JSON.stringify` would keep: dates as strings, `toJSON`
+ * honoured, functions and undefined dropped), so the notebook stores exactly what is shown.
+ */
+function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null");
+}
