@@ -112,6 +112,13 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
         view.skipped(label, source, "skip-headless");
         continue;
       }
+      if (session.interruptRequested) {
+        report.status = "interrupted";
+        report.error = { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT) before this cell", traceback: [] };
+        failed = report;
+        view.failure(label, source, report.error);
+        continue;
+      }
       if (source.trim() === "") {
         report.status = "skipped"; // Jupyter does not execute empty cells either
         continue;

@@ -64,12 +64,10 @@ export class TslabSession {
   private sink: CellSink = { stream() {}, display() {} };
 
   private readonly onSigint = () => {
-    if (!this.running) {
-      this.close();
-      process.exit(130);
-    }
-    if (!this.watchdog?.firedForCurrentCell()) this.userInterrupted = true;
-    this.executor.interrupt();
+    const source = this.watchdog?.claimSignal() ?? "none";
+    if (source === "stale") return;
+    if (source === "none") this.userInterrupted = true;
+    if (this.running) this.executor.interrupt();
   };
   private readonly onUncaught = (err: unknown) => console.error("UncaughtException:", err);
   private readonly onUnhandled = (reason: unknown) => console.error("UnhandledPromiseRejection:", reason);
@@ -113,6 +111,11 @@ export class TslabSession {
     process.on("unhandledRejection", this.onUnhandled);
   }
 
+  /** Ctrl+C arrived between cells: the run should stop (and save) instead of starting another. */
+  get interruptRequested(): boolean {
+    return this.userInterrupted && !this.running;
+  }
+
   async execute(source: string, sink: CellSink): Promise<CellOutcome> {
     this.sink = sink;
     this.failure = undefined;
@@ -136,7 +139,7 @@ export class TslabSession {
       const evalue = `cell did not finish within --cell-timeout ${seconds} s and was interrupted`;
       return { status: "timeout", error: { output_type: "error", ename: "TimeoutError", evalue, traceback: [`TimeoutError: ${evalue}`] } };
     }
-    if (this.userInterrupted) {
+    if (this.userInterrupted || isScriptInterrupted(this.failure)) {
       return { status: "interrupted", error: { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT)", traceback: ["KeyboardInterrupt: interrupted (SIGINT)"] } };
     }
     return { status: "error", error: errorOutput(this.failure ?? ["cell failed"]) };
@@ -150,6 +153,12 @@ export class TslabSession {
     this.executor.close();
     this.capture.restore();
   }
+}
+
+/** vm's breakOnSigint aborts synchronous code with this error when Ctrl+C arrives. */
+function isScriptInterrupted(failure: unknown[] | undefined): boolean {
+  const e = failure?.[0] as { code?: unknown } | undefined;
+  return failure?.length === 1 && e?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 }
 
 /** tslab compiles each cell with vm.runInThisContext, whose frames are named like this. */

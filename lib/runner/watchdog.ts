@@ -48,9 +48,21 @@ export class TimeoutWatchdog {
     this.worker.postMessage({ arm: false });
   }
 
-  /** True when the SIGINT the process just received was this watchdog firing for the current cell. */
+  /** True when the watchdog fired for the current cell. */
   firedForCurrentCell(): boolean {
     return Atomics.load(this.fired, 0) === this.token;
+  }
+
+  private claimed = 0;
+  /**
+   * Classifies a SIGINT the process just received: "current" (timeout of the running cell),
+   * "stale" (a timeout that raced with its cell finishing; ignore it) or "none" (someone else sent it).
+   */
+  claimSignal(): "current" | "stale" | "none" {
+    const fired = Atomics.load(this.fired, 0);
+    if (fired === 0 || fired === this.claimed) return "none";
+    this.claimed = fired;
+    return fired === this.token ? "current" : "stale";
   }
 
   async close(): Promise<void> {
