@@ -68,7 +68,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const store = new Store(opts.stateDir);
   try {
     const account = loadOrCreateAccount(store);
-    const credentials = createCredentialIssuer(store, account.accountId);
+    // Credentials read the clock through `services.now` so tests can move time (expiry).
+    const credentials = createCredentialIssuer(store, account.accountId, () => services.now());
 
     const services: LocalServices = {
       store,
