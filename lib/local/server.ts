@@ -13,10 +13,10 @@ import { createAuthorizer, accessDeniedMessage } from "./auth/authorizer.js";
 import { createVault } from "./vault.js";
 import { createRouter, type LocalRouteHandler } from "./router.js";
 import { awsQuery } from "./protocols/awsquery.js";
+import { restXml } from "./protocols/restxml.js";
 import { validateInput } from "./protocols/validate.js";
 import { services as allServices } from "./services/index.js";
 import type { LocalServices } from "./service.js";
-import type { Protocol } from "./protocols/protocol.js";
 
 export interface LocalServerOptions {
   stateDir: string;
@@ -49,18 +49,6 @@ export const LOCAL_VERSION: string = (() => {
   }
 })();
 
-// TEMPORARY until lib/local/protocols/restxml.ts lands (engineer "protocols-xml"): answers S3 with 501.
-const restXmlPending: Protocol = {
-  match: () => undefined,
-  parseInput: () => ({}),
-  writeOutput: () => undefined,
-  writeError(_model, error, requestId, res) {
-    const status = error.status ?? 400;
-    res.writeHead(status, { "content-type": "application/xml", "x-amz-request-id": requestId });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message.replace(/[<&>]/g, "")}</Message><RequestId>${requestId}</RequestId></Error>`);
-  },
-};
-
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => {});
   const host = opts.host ?? "127.0.0.1";
@@ -87,7 +75,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const router = createRouter({
       local: services,
       services: allServices,
-      protocols: { query: awsQuery, restXml: restXmlPending },
+      protocols: { query: awsQuery, restXml },
       validate: validateInput,
       deniedMessage: accessDeniedMessage,
     });
