@@ -1,0 +1,24 @@
+/** Reading AWS SDK errors: their name, and "it is already gone", which cleanup treats as success. */
+
+export function errorName(e: unknown): string {
+  return (e as { name?: string })?.name ?? "Error";
+}
+
+export function httpStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+const GONE = new Set([
+  "ResourceNotFoundException",
+  "NoSuchEntity",
+  "NoSuchEntityException",
+  "RepositoryNotFoundException",
+  "ImageNotFoundException",
+  "NoSuchBucket",
+  "NoSuchKey",
+  "NotFound",
+]);
+
+export function isNotFound(e: unknown): boolean {
+  return GONE.has(errorName(e)) || httpStatus(e) === 404;
+}

@@ -1,0 +1,138 @@
+/**
+ * AgentCore Identity for the tutorial: the API-key credential provider that keeps the OpenAI key in
+ * the token vault (the counterpart of `IdentityClient.create_api_key_credential_provider`), and
+ * workload identity helpers. Keys are only ever shown masked.
+ */
+import {
+  CreateApiKeyCredentialProviderCommand,
+  CreateWorkloadIdentityCommand,
+  DeleteApiKeyCredentialProviderCommand,
+  DeleteWorkloadIdentityCommand,
+  GetApiKeyCredentialProviderCommand,
+  GetWorkloadIdentityCommand,
+  ListApiKeyCredentialProvidersCommand,
+  UpdateApiKeyCredentialProviderCommand,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
+import { session as defaultSession, type Session } from "../session.js";
+import { Ledger, scopeOf } from "./ledger.js";
+import { isNotFound, errorName } from "./aws-errors.js";
+
+/** `sk-…a1b2`: the prefix before the first dash (if short) and the last four characters. */
+export function maskSecret(secret: string | undefined): string {
+  if (!secret) return "(empty)";
+  if (secret.length <= 8) return "…" + "*".repeat(Math.min(4, secret.length));
+  const dash = secret.indexOf("-");
+  const prefix = dash > 0 && dash <= 4 ? secret.slice(0, dash + 1) : "";
+  return `${prefix}…${secret.slice(-4)}`;
+}
+
+export interface LibOptions {
+  session?: Session;
+  ledger?: Ledger;
+  /** Progress lines (default: console.log). */
+  log?: (line: string) => void;
+}
+
+export interface ApiKeyProvider {
+  name: string;
+  credentialProviderArn: string;
+  apiKeySecretArn: string;
+  /** `created` on first run, `updated` when a provider of that name already existed. */
+  action: "created" | "updated";
+  /** The key as it may be shown: `sk-…a1b2`. */
+  maskedApiKey: string;
+}
+
+export async function createApiKeyCredentialProvider(
+  input: { name: string; apiKey: string; tags?: Record<string, string> },
+  opts: LibOptions = {},
+): Promise<ApiKeyProvider> {
+  const s = opts.session ?? (await defaultSession());
+  const ledger = opts.ledger ?? new Ledger();
+  const log = opts.log ?? console.log;
+  if (!input.apiKey) throw new Error(`createApiKeyCredentialProvider: apiKey is empty. Set it (e.g. from OPENAI_API_KEY) and re-run the cell.`);
+  const scope = await scopeOf(s);
+  const masked = maskSecret(input.apiKey);
+  try {
+    const out = await ledger.record(scope, { kind: "credential-provider", name: input.name }, () =>
+      s.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey, ...(input.tags ? { tags: input.tags } : {}) })),
+    );
+    log(`Created API key credential provider ${input.name} (key ${masked}).`);
+    return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "created", maskedApiKey: masked };
+  } catch (e) {
+    if (errorName(e) !== "ConflictException" && errorName(e) !== "ValidationException") throw e;
+    if (errorName(e) === "ValidationException" && !/exist/i.test(String((e as Error).message))) throw e;
+  }
+  // A re-run: the provider exists, so its key is updated in place (a new secret version).
+  const out = await s.clients.control.send(new UpdateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey }));
+  log(`API key credential provider ${input.name} already existed: updated its key (${masked}).`);
+  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "updated", maskedApiKey: masked };
+}
+
+export async function getApiKeyCredentialProvider(name: string, opts: LibOptions = {}) {
+  const s = opts.session ?? (await defaultSession());
+  const out = await s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name }));
+  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", createdTime: out.createdTime, lastUpdatedTime: out.lastUpdatedTime };
+}
+
+export async function listApiKeyCredentialProviders(opts: LibOptions = {}) {
+  const s = opts.session ?? (await defaultSession());
+  const all: { name: string; credentialProviderArn: string }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await s.clients.control.send(new ListApiKeyCredentialProvidersCommand({ nextToken }));
+    for (const p of page.credentialProviders ?? []) all.push({ name: p.name!, credentialProviderArn: p.credentialProviderArn! });
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all;
+}
+
+/** Deletes the provider; `false` when it did not exist. The ledger entry (if any) goes too. */
+export async function deleteApiKeyCredentialProvider(name: string, opts: LibOptions = {}): Promise<boolean> {
+  const s = opts.session ?? (await defaultSession());
+  const ledger = opts.ledger ?? new Ledger();
+  let existed = true;
+  try {
+    await s.clients.control.send(new DeleteApiKeyCredentialProviderCommand({ name }));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    existed = false;
+  }
+  const entry = ledger.find(await scopeOf(s), { kind: "credential-provider", name });
+  if (entry) ledger.remove(entry.id);
+  return existed;
+}
+
+/** A workload identity of your own (the runtime creates one per agent by itself). Idempotent. */
+export async function ensureWorkloadIdentity(name: string, opts: LibOptions = {}) {
+  const s = opts.session ?? (await defaultSession());
+  try {
+    const out = await s.clients.control.send(new GetWorkloadIdentityCommand({ name }));
+    return { name: out.name!, workloadIdentityArn: out.workloadIdentityArn!, action: "existing" as const };
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  const out = await s.clients.control.send(new CreateWorkloadIdentityCommand({ name }));
+  return { name: out.name!, workloadIdentityArn: out.workloadIdentityArn!, action: "created" as const };
+}
+
+export async function deleteWorkloadIdentity(name: string, opts: LibOptions = {}): Promise<boolean> {
+  const s = opts.session ?? (await defaultSession());
+  try {
+    await s.clients.control.send(new DeleteWorkloadIdentityCommand({ name }));
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+/** A workload access token (for `userId` when given): what the runtime hands the agent per invoke. */
+export async function getWorkloadAccessToken(workloadName: string, userId?: string, opts: LibOptions = {}): Promise<string> {
+  const s = opts.session ?? (await defaultSession());
+  const out = userId
+    ? await s.clients.data.send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName, userId }))
+    : await s.clients.data.send(new GetWorkloadAccessTokenCommand({ workloadName }));
+  return out.workloadAccessToken!;
+}
