@@ -16,6 +16,7 @@ import { awsQuery } from "./protocols/awsquery.js";
 import { restXml } from "./protocols/restxml.js";
 import { validateInput } from "./protocols/validate.js";
 import { services as allServices } from "./services/index.js";
+import { createRuntimeHost } from "./runtime-host/host.js";
 import type { LocalServices } from "./service.js";
 
 export interface LocalServerOptions {
@@ -95,6 +96,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const endpoint = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
     services.endpoint = endpoint;
     log(`Local AgentCore ${LOCAL_VERSION} listening on ${endpoint} (account ${account.accountId}, state ${opts.stateDir})`);
+    // Agent instances (InvokeAgentRuntime) and their role-credentials route; stopped before the listener closes.
+    const runtimeHost = createRuntimeHost(services);
+    runtimeHost.registerRoutes(router.addLocalRoute);
 
     let closed: Promise<void> | undefined;
     return {
@@ -106,13 +110,13 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       services,
       addLocalRoute: router.addLocalRoute,
       close() {
-        closed ??= new Promise<void>((resolve) => {
+        closed ??= runtimeHost.stop().then(() => new Promise<void>((resolve) => {
           server.close(() => {
             store.close();
             resolve();
           });
           server.closeAllConnections();
-        });
+        }));
         return closed;
       },
     };

@@ -7,5 +7,6 @@ import { identityData } from "./identity-data/index.js";
 import { runtimeControl } from "./runtime-control/index.js";
 import { ecr } from "./ecr/index.js";
 import { s3 } from "./s3/index.js";
+import { runtimeData } from "./runtime-data/index.js";
 
-export const services: ServiceImpl[] = [iam, sts, identity, identityData, runtimeControl, ecr, s3];
+export const services: ServiceImpl[] = [iam, sts, identity, identityData, runtimeControl, ecr, s3, runtimeData];

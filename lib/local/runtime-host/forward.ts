@@ -1,0 +1,131 @@
+/**
+ * Forwarding one invocation to an agent instance (`POST /invocations`) and streaming its answer
+ * back as it is produced: the agent's response body is read only as fast as the caller takes it
+ * (backpressure), nothing is buffered beyond a stream's chunk, and SSE frames pass one by one.
+ */
+import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import { AwsError } from "../errors.js";
+
+export interface ForwardRequest {
+  port: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Aborted when the caller goes away: the agent's request is abandoned too. */
+  signal: AbortSignal;
+}
+
+/** The agent's response head; the body is still unread. Rejects when the agent cannot be reached. */
+export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: fwd.port,
+        method: "POST",
+        path: "/invocations",
+        headers: { ...fwd.headers, "content-length": String(fwd.body.length) },
+        agent: false,
+      },
+      resolve,
+    );
+    const onAbort = () => req.destroy(new Error("the caller went away"));
+    fwd.signal.addEventListener("abort", onAbort, { once: true });
+    req.once("close", () => fwd.signal.removeEventListener("abort", onAbort));
+    req.once("error", reject);
+    req.end(fwd.body);
+  });
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** The message of an agent's error response (`{"error": …}`, `{"message": …}` or its text), size-capped. */
+export async function readAgentError(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of res as AsyncIterable<Buffer>) {
+      if (size < MAX_ERROR_BODY) chunks.push(c);
+      size += c.length;
+    }
+  } catch {
+    // A body cut short still says what it said.
+  }
+  const text = Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY).trim();
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const m = json.error ?? json.message ?? json.Message;
+    if (typeof m === "string") return m;
+    if (m && typeof m === "object" && typeof (m as { message?: unknown }).message === "string") return (m as { message: string }).message;
+  } catch {
+    // not JSON
+  }
+  return text || `the agent answered HTTP ${res.statusCode} with an empty body`;
+}
+
+export const isEventStream = (headers: IncomingHttpHeaders) => /^text\/event-stream\b/i.test(String(headers["content-type"] ?? ""));
+
+export interface StreamOutcome {
+  bytes: number;
+  /** Why the agent's response ended early, when it did. */
+  failure?: string;
+}
+
+/**
+ * The agent's response body as a stream for the caller. If the agent dies mid-response, an SSE
+ * stream gets a final `event: error` frame (as `BedrockAgentCoreApp` itself sends on a handler
+ * error) and ends cleanly; any other stream fails with RuntimeClientError (the caller sees a cut
+ * body, as headers were already sent).
+ */
+export class AgentResponseStream extends Readable {
+  private bytes = 0;
+  private done = false;
+
+  constructor(
+    private readonly upstream: IncomingMessage,
+    private readonly onEnd: (outcome: StreamOutcome) => void,
+  ) {
+    super();
+    const sse = isEventStream(upstream.headers);
+    upstream.on("data", (chunk: Buffer) => {
+      this.bytes += chunk.length;
+      if (!this.push(chunk)) upstream.pause();
+    });
+    upstream.once("end", () => this.finish());
+    const failed = () => {
+      if (this.done || upstream.complete) return;
+      const why = "the agent's connection closed before its response was complete (did the agent crash?)";
+      if (sse) {
+        const frame = `event: error\ndata: ${JSON.stringify({ error: `Local AgentCore: ${why}` })}\n\n`;
+        this.push(frame);
+        this.finish(why);
+      } else {
+        this.done = true;
+        this.onEnd({ bytes: this.bytes, failure: why });
+        this.destroy(new AwsError("RuntimeClientError", `The agent failed while responding: ${why}`, 424));
+      }
+    };
+    upstream.once("error", failed);
+    upstream.once("close", failed);
+  }
+
+  private finish(failure?: string) {
+    if (this.done) return;
+    this.done = true;
+    this.push(null);
+    this.onEnd({ bytes: this.bytes, failure });
+  }
+
+  override _read(): void {
+    this.upstream.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.done) {
+      this.done = true;
+      this.onEnd({ bytes: this.bytes, failure: "the caller went away" });
+    }
+    this.upstream.destroy();
+    cb(err);
+  }
+}

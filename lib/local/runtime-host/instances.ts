@@ -1,0 +1,358 @@
+/**
+ * Agent instances, the local analog of AgentCore Runtime's per-session microVMs: one per
+ * (runtime, `runtimeSessionId`), started on the session's first invoke on its own port,
+ * health-checked on `GET /ping` before any request reaches it, and stopped after
+ * `idleRuntimeSessionTimeout` without requests (unless `/ping` answers `HealthyBusy`), after
+ * `maxLifetime`, on `StopRuntimeSession`, when it failed, and with the server.
+ * At most `AGENTCORE_LOCAL_MAX_INSTANCES` (default 64) run at once.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { AwsError } from "../errors.js";
+import type { LocalServices } from "../service.js";
+import type { RuntimeRecord, RuntimeVersionRecord } from "../services/runtime-control/index.js";
+import { agentEnvironment } from "./agent-env.js";
+import { AgentLog } from "./agent-logs.js";
+import { CodeBundleError, prepareCodeBundle } from "./code-bundle.js";
+import { ContainerError, runContainer, type RunningContainer } from "./container.js";
+import { ping } from "./http-probe.js";
+import { Redactor } from "./redact.js";
+import { RoleCredentials } from "./role-credentials.js";
+import { vaultedSecrets } from "./vaulted-secrets.js";
+
+const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;
+
+export const DEFAULT_MAX_INSTANCES = 64;
+
+export function maxInstances(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.AGENTCORE_LOCAL_MAX_INSTANCES);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_INSTANCES;
+}
+
+/** How long an instance may take to answer `/ping` after it starts (`AGENTCORE_LOCAL_AGENT_START_TIMEOUT_MS`). */
+function startTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.AGENTCORE_LOCAL_AGENT_START_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 60_000;
+}
+
+/** The agent failed (exited, never became healthy, answered with an error): AWS's 424. */
+export const runtimeClientError = (message: string) => new AwsError("RuntimeClientError", message, 424);
+
+export type InstanceState = "starting" | "ready" | "stopped";
+
+export class AgentInstance {
+  readonly id = `inst-${randomBytes(6).toString("hex")}`;
+  state: InstanceState = "starting";
+  readonly startedAt: number;
+  lastActivity: number;
+  /** Invocations in flight (a streaming response counts until it ends). */
+  active = 0;
+  /** Why it stopped (for logs and the error of a request that was using it). */
+  stopReason?: string;
+  port = 0;
+  readonly redactor = new Redactor();
+  readonly log: AgentLog;
+  readonly credentials: RoleCredentials;
+  private process?: ChildProcess;
+  private container?: RunningContainer;
+  private exitedPromise?: Promise<void>;
+
+  constructor(
+    private readonly local: LocalServices,
+    readonly runtime: RuntimeRecord,
+    readonly version: RuntimeVersionRecord,
+    readonly sessionId: string,
+  ) {
+    this.startedAt = this.lastActivity = local.now().getTime();
+    this.log = new AgentLog(local.stateDir, runtime.agentRuntimeId, sessionId, this.redactor);
+    this.credentials = new RoleCredentials(
+      local,
+      { roleArn: version.roleArn, sourceArn: version.agentRuntimeArn, sessionName: `BedrockAgentCore-${this.id.slice(5)}` },
+      this.redactor,
+    );
+    this.redactor.add(...vaultedSecrets(local));
+  }
+
+  get versionNumber(): string {
+    return this.version.agentRuntimeVersion;
+  }
+
+  /** Starts the agent and waits for `/ping`. Throws AwsError (424, 403) saying what went wrong. */
+  async start(onExit: (instance: AgentInstance) => void): Promise<void> {
+    try {
+      this.credentials.get(); // a role the service cannot assume fails here, clearly, not inside the agent
+    } catch (e) {
+      const why = (e as Error).message;
+      throw new AwsError("AccessDeniedException", `Local AgentCore could not assume the execution role ${this.version.roleArn} for the agent: ${why}`, 403);
+    }
+    this.port = await freePort();
+    const artifact = this.version.artifact;
+    try {
+      if (artifact.codeConfiguration) await this.startCode();
+      else if (artifact.containerConfiguration) await this.startContainer(artifact.containerConfiguration.containerUri);
+      else throw runtimeClientError("The runtime version has no artifact to run.");
+    } catch (e) {
+      if (e instanceof CodeBundleError || e instanceof ContainerError) throw runtimeClientError(e.message);
+      throw e;
+    }
+    void this.exitedPromise!.then(() => {
+      const was = this.state;
+      this.state = "stopped";
+      if (was !== "stopped") onExit(this);
+    });
+    await this.waitHealthy();
+    this.state = "ready";
+  }
+
+  private env(workDir: string): Record<string, string> {
+    return agentEnvironment({
+      region: this.runtime.region,
+      endpoint: this.local.endpoint,
+      instanceId: this.id,
+      authorizationToken: this.credentials.authorizationToken,
+      port: this.port,
+      environmentVariables: this.version.environmentVariables ?? {},
+      workDir,
+    });
+  }
+
+  private async startCode(): Promise<void> {
+    const bundle = await prepareCodeBundle(this.local, this.version);
+    this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
+    const child = spawn(process.execPath, ["--import", PARENT_WATCH, ...bundle.entryPoint], {
+      cwd: bundle.dir,
+      env: this.env(bundle.dir),
+      // stdin stays an open pipe: when Local AgentCore dies, it closes and parent-watch ends the agent.
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.process = child;
+    child.stdin!.on("error", () => {});
+    this.log.capture(child.stdout!, "stdout");
+    this.log.capture(child.stderr!, "stderr");
+    this.exitedPromise = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.stopReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
+        this.log.note(`agent process ${this.stopReason}`);
+        resolve();
+      });
+      child.once("error", (e) => {
+        this.stopReason ??= `could not start: ${e.message}`;
+        this.log.note(this.stopReason);
+        resolve();
+      });
+    });
+  }
+
+  private async startContainer(image: string): Promise<void> {
+    this.log.note(`starting container ${image} on port ${this.port}`);
+    const c = await runContainer({
+      image,
+      name: `agentcore-local-${this.id}`,
+      env: this.env("/tmp"),
+      labels: { "agentcore-local.state": this.local.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
+    });
+    this.container = c;
+    this.log.capture(c.logs.stdout!, "stdout");
+    this.log.capture(c.logs.stderr!, "stderr");
+    this.exitedPromise = c.exited.then((code) => {
+      this.stopReason ??= `container exited with code ${code}`;
+      this.log.note(this.stopReason);
+    });
+  }
+
+  private async waitHealthy(): Promise<void> {
+    const deadline = Date.now() + startTimeoutMs();
+    let exited = false;
+    void this.exitedPromise!.then(() => (exited = true));
+    while (Date.now() < deadline) {
+      if (exited) break;
+      const status = await ping(this.port, 1000);
+      if (status) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tail = this.log.tail(8).join("\n");
+    const why = exited
+      ? `The agent ${this.stopReason ?? "stopped"} before it answered GET /ping on port ${this.port}.`
+      : `The agent did not answer GET /ping on port ${this.port} within ${startTimeoutMs() / 1000} s (does it listen on process.env.PORT?).`;
+    await this.stop("it did not become healthy");
+    throw runtimeClientError(`${why}${tail ? ` Last lines of its log:\n${tail}` : ""}`);
+  }
+
+  touch(): void {
+    this.lastActivity = this.local.now().getTime();
+  }
+
+  /** Stops the agent (SIGTERM, then SIGKILL after 3 s) and resolves once it is gone. */
+  async stop(reason: string): Promise<void> {
+    if (this.state !== "stopped") {
+      this.stopReason = `stopped: ${reason}`;
+      this.log.note(this.stopReason);
+    }
+    this.state = "stopped";
+    if (this.container) await this.container.stop();
+    const child = this.process;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await this.exitedPromise;
+      clearTimeout(killer);
+    }
+  }
+
+  /** Last resort on process exit: no waiting possible. */
+  killNow(): void {
+    if (this.process && this.process.exitCode === null) this.process.kill("SIGKILL");
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Acquired {
+  instance: AgentInstance;
+  /** false when an existing instance was reused. */
+  started: boolean;
+}
+
+/** All instances of one Local AgentCore, by (runtime, session). */
+export class InstancePool {
+  private readonly sessions = new Map<string, AgentInstance>();
+  private readonly starting = new Map<string, Promise<AgentInstance>>();
+  private readonly byId = new Map<string, AgentInstance>();
+  private closed = false;
+
+  constructor(private readonly local: LocalServices) {}
+
+  private key = (runtimeId: string, sessionId: string) => `${runtimeId}\n${sessionId}`;
+
+  get size(): number {
+    return this.sessions.size + this.starting.size;
+  }
+
+  instances(): AgentInstance[] {
+    return [...this.byId.values()];
+  }
+
+  byInstanceId(id: string): AgentInstance | undefined {
+    return this.byId.get(id);
+  }
+
+  find(runtimeId: string, sessionId: string): AgentInstance | undefined {
+    return this.sessions.get(this.key(runtimeId, sessionId));
+  }
+
+  /** The session's running instance of this version, or a new one. */
+  async acquire(runtime: RuntimeRecord, version: RuntimeVersionRecord, sessionId: string): Promise<Acquired> {
+    if (this.closed) throw new AwsError("InternalServerException", "Local AgentCore is shutting down.", 500);
+    const key = this.key(runtime.agentRuntimeId, sessionId);
+    const pending = this.starting.get(key);
+    if (pending) {
+      const instance = await pending;
+      return { instance, started: false };
+    }
+    const current = this.sessions.get(key);
+    if (current && current.state === "ready" && current.versionNumber === version.agentRuntimeVersion) {
+      current.redactor.add(...vaultedSecrets(this.local));
+      return { instance: current, started: false };
+    }
+    if (current) await this.remove(current, current.state === "ready" ? `the endpoint now runs version ${version.agentRuntimeVersion}` : "it had failed");
+
+    const limit = maxInstances();
+    if (this.size >= limit) {
+      throw new AwsError(
+        "ServiceQuotaExceededException",
+        `Local AgentCore already runs ${limit} agent instances (one per runtime session). Stop sessions with StopRuntimeSession, wait for idle ones to be reaped, or raise AGENTCORE_LOCAL_MAX_INSTANCES.`,
+        402,
+      );
+    }
+    const instance = new AgentInstance(this.local, runtime, version, sessionId);
+    this.byId.set(instance.id, instance);
+    const start = instance
+      .start((gone) => this.forget(gone))
+      .then(() => instance)
+      .finally(() => this.starting.delete(key));
+    this.starting.set(key, start);
+    try {
+      await start;
+    } catch (e) {
+      this.forget(instance);
+      throw e;
+    }
+    if (this.closed) {
+      await instance.stop("Local AgentCore is shutting down");
+      throw new AwsError("InternalServerException", "Local AgentCore is shutting down.", 500);
+    }
+    this.sessions.set(key, instance);
+    return { instance, started: true };
+  }
+
+  /** The instance is no longer served (it exited or was stopped). */
+  private forget(instance: AgentInstance): void {
+    this.byId.delete(instance.id);
+    const key = this.key(instance.runtime.agentRuntimeId, instance.sessionId);
+    if (this.sessions.get(key) === instance) this.sessions.delete(key);
+  }
+
+  async remove(instance: AgentInstance, reason: string): Promise<void> {
+    this.forget(instance);
+    await instance.stop(reason);
+  }
+
+  /** Stops a session's instance; false when it has none. */
+  async stopSession(runtimeId: string, sessionId: string, reason: string): Promise<boolean> {
+    const key = this.key(runtimeId, sessionId);
+    const pending = this.starting.get(key);
+    if (pending) await pending.catch(() => undefined);
+    const instance = this.sessions.get(key);
+    if (!instance) return false;
+    await this.remove(instance, reason);
+    return true;
+  }
+
+  /** Stops instances past their idle timeout (unless busy) or their maximum lifetime. */
+  async reap(): Promise<string[]> {
+    const now = this.local.now().getTime();
+    const reaped: string[] = [];
+    for (const instance of [...this.sessions.values()]) {
+      if (instance.state !== "ready") continue;
+      const { idleRuntimeSessionTimeout, maxLifetime } = instance.version.lifecycleConfiguration;
+      let reason: string | undefined;
+      if (now - instance.startedAt >= maxLifetime * 1000) reason = `maximum lifetime of ${maxLifetime} s reached`;
+      else if (instance.active === 0 && now - instance.lastActivity >= idleRuntimeSessionTimeout * 1000) {
+        const status = await ping(instance.port);
+        if (status === "HealthyBusy") continue; // background work in progress keeps the session
+        reason = `idle for more than ${idleRuntimeSessionTimeout} s`;
+      }
+      if (!reason) continue;
+      this.local.log(`runtime ${instance.runtime.agentRuntimeId} session ${instance.sessionId}: instance ${instance.id} ${reason}, stopping it`);
+      await this.remove(instance, reason);
+      reaped.push(instance.id);
+    }
+    return reaped;
+  }
+
+  async stopAll(reason: string): Promise<void> {
+    this.closed = true;
+    // Starting instances are stopped too; their start then fails fast instead of timing out.
+    await Promise.all(this.instances().map((i) => this.remove(i, reason)));
+    await Promise.allSettled([...this.starting.values()]);
+  }
+
+  killAllNow(): void {
+    for (const i of this.byId.values()) i.killNow();
+  }
+}

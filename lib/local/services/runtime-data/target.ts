@@ -1,0 +1,82 @@
+/**
+ * Which runtime, endpoint and version a data-plane call addresses: `agentRuntimeArn` is the
+ * runtime's ARN, or its bare id with `accountId`; `qualifier` names the endpoint (`DEFAULT` when
+ * absent). The caller is authorized on both the runtime and the endpoint, as AWS requires.
+ */
+import { AwsError } from "../../errors.js";
+import type { RequestContext, Shape } from "../../service.js";
+import {
+  DEFAULT_ENDPOINT,
+  readEndpoint,
+  readRuntime,
+  readVersion,
+  type RuntimeEndpointRecord,
+  type RuntimeRecord,
+  type RuntimeVersionRecord,
+} from "../runtime-control/index.js";
+
+const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):(\d{12}):runtime\/([^/]+)$/;
+
+export interface InvokeTarget {
+  runtime: RuntimeRecord;
+  endpoint: RuntimeEndpointRecord;
+  runtimeArn: string;
+  endpointArn: string;
+}
+
+const validation = (message: string) => new AwsError("ValidationException", message, 400, { reason: "FieldValidationFailed" });
+const notFound = (message: string) => new AwsError("ResourceNotFoundException", message, 404);
+
+/** Resolves and authorizes the runtime endpoint (`action` on the runtime and the endpoint ARN). */
+export function resolveTarget(input: Shape, ctx: RequestContext, action: string): InvokeTarget {
+  const raw = String(input.agentRuntimeArn);
+  let region = ctx.region;
+  let accountId: string;
+  let runtimeId: string;
+  const m = RUNTIME_ARN.exec(raw);
+  if (m) {
+    [, region, accountId, runtimeId] = m as unknown as [string, string, string, string];
+    if (input.accountId !== undefined && input.accountId !== accountId) {
+      throw validation(`accountId ${input.accountId} does not match the account of ${raw}.`);
+    }
+  } else if (raw.startsWith("arn:")) {
+    throw validation(`agentRuntimeArn ${raw} is not an agent runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>).`);
+  } else {
+    if (input.accountId === undefined) {
+      throw validation(`agentRuntimeArn ${raw} is a runtime id; pass the runtime's accountId with it, or pass the full runtime ARN.`);
+    }
+    accountId = String(input.accountId);
+    runtimeId = raw;
+  }
+  const qualifier = input.qualifier === undefined ? DEFAULT_ENDPOINT : String(input.qualifier);
+  const runtimeArn = `arn:aws:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
+  const endpointArn = `${runtimeArn}/runtime-endpoint/${qualifier}`;
+  ctx.authorize(action, [runtimeArn, endpointArn]);
+
+  const runtime = region === ctx.region && accountId === ctx.accountId ? readRuntime(ctx.local, runtimeId) : undefined;
+  if (!runtime || runtime.region !== region || runtime.accountId !== accountId || runtime.status === "DELETING") {
+    throw notFound(`No agent runtime ${runtimeArn} exists.`);
+  }
+  const endpoint = readEndpoint(ctx.local, runtimeId, qualifier);
+  if (!endpoint || endpoint.status === "DELETING") throw notFound(`Agent runtime ${runtimeId} has no endpoint named ${qualifier}.`);
+  return { runtime, endpoint, runtimeArn, endpointArn };
+}
+
+/** The version the endpoint serves now; a clear error while there is none. */
+export function liveVersion(ctx: RequestContext, target: InvokeTarget): RuntimeVersionRecord {
+  const { endpoint, runtime } = target;
+  const live = endpoint.liveVersion;
+  if (!live) {
+    if (endpoint.status === "CREATING" || endpoint.status === "UPDATING") {
+      throw new AwsError(
+        "RetryableConflictException",
+        `Endpoint ${endpoint.name} of agent runtime ${runtime.agentRuntimeId} is ${endpoint.status}; retry once GetAgentRuntimeEndpoint shows READY.`,
+        409,
+      );
+    }
+    throw validation(`Endpoint ${endpoint.name} of agent runtime ${runtime.agentRuntimeId} is ${endpoint.status}: ${endpoint.failureReason ?? "it has no live version"}.`);
+  }
+  const version = readVersion(ctx.local, runtime.agentRuntimeId, live);
+  if (!version) throw notFound(`Version ${live} of agent runtime ${runtime.agentRuntimeId} does not exist.`);
+  return version;
+}
