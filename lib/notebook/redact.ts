@@ -58,7 +58,9 @@ function knownSecrets(env: NodeJS.ProcessEnv): string[] {
 export function redact(text: string, env: NodeJS.ProcessEnv = process.env): string {
   let out = text;
   for (const secret of knownSecrets(env)) {
-    if (out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
+    // Repeat: masking can put a secret back together from the text around it ("ab" + "ab…" ).
+    // Each pass shortens the text (a mask is shorter than its secret), so this ends.
+    while (out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
   }
   for (const shape of SHAPES) out = out.replace(shape, (match) => maskSecret(match));
   return out;

@@ -1,0 +1,90 @@
+/**
+ * writeAgentFile: writes, reports, type-checks with the project's TypeScript (NodeNext, the
+ * project's node_modules) and throws type errors with the file and line numbers.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AgentFileTypeError, agentTemplate, typeCheckAgentFile, writeAgentFile } from "../../lib/notebook/agent-file.js";
+
+// Agent files must live inside the project (its package.json makes them ESM, its node_modules has
+// their packages); out/ is the project's git-ignored scratch folder.
+const PROJECT = join(import.meta.dirname, "..", "..");
+let dir: string;
+let outsideDir: string;
+
+before(() => {
+  mkdirSync(join(PROJECT, "out"), { recursive: true });
+  dir = mkdtempSync(join(PROJECT, "out", "test-agent-file-"));
+  outsideDir = mkdtempSync(join(tmpdir(), "agent-file-outside-"));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(outsideDir, { recursive: true, force: true });
+});
+
+test("writes the file, reports Writing then Overwriting with the line count", () => {
+  const lines: string[] = [];
+  const file = join(dir, "hello.ts");
+  const first = writeAgentFile(file, 'const greeting: string = "hi";\nconsole.log(greeting);', { log: (l) => lines.push(l) });
+  assert.deepEqual({ ...first, bytes: undefined }, { path: file, lines: 2, bytes: undefined, overwritten: false });
+  assert.equal(readFileSync(file, "utf8"), 'const greeting: string = "hi";\nconsole.log(greeting);\n');
+  const second = writeAgentFile(file, "export {};\n", { log: (l) => lines.push(l) });
+  assert.equal(second.overwritten, true);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^Writing .*hello\.ts \(2 lines\)$/);
+  assert.match(lines[1]!, /^Overwriting .*hello\.ts \(1 lines\)$/);
+});
+
+test("a type error is thrown with the file, line and column, and the file is still written", () => {
+  const file = join(dir, "broken.ts");
+  const source = ['import { Agent } from "@strands-agents/sdk";', "", 'const n: number = "two";', "new Agent({ nope: true });", ""].join("\n");
+  assert.throws(
+    () => writeAgentFile(file, source, { log: null }),
+    (e: unknown) => {
+      assert.ok(e instanceof AgentFileTypeError);
+      assert.equal(e.path, file);
+      assert.deepEqual(
+        e.errors.map((x) => [x.line, x.column, x.code]),
+        [
+          [3, 7, 2322],
+          [4, 13, 2353],
+        ],
+      );
+      assert.match(e.message, /broken\.ts was written but does not type-check \(2 errors\)/);
+      assert.match(e.message, /broken\.ts:3:7 - error TS2322: Type 'string' is not assignable to type 'number'/);
+      assert.match(e.message, /Fix the agent source/);
+      return true;
+    },
+  );
+  assert.equal(readFileSync(file, "utf8"), source);
+});
+
+test("checks with NodeNext: an ESM-only subpath resolves, a wrong one is reported", () => {
+  const ok = join(dir, "esm-ok.ts");
+  writeAgentFile(ok, 'import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";\nexport const app: BedrockAgentCoreApp | undefined = undefined;\n', { log: null });
+  const bad = join(dir, "esm-bad.ts");
+  writeAgentFile(bad, 'import { nothing } from "bedrock-agentcore/not-a-subpath";\nconsole.log(nothing);\n', { log: null, typeCheck: false });
+  const errors = typeCheckAgentFile(bad);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.line, 1);
+  assert.equal(errors[0]!.code, 2307);
+});
+
+test("a file outside the project is refused with the fix: write it next to the notebook", () => {
+  const file = join(outsideDir, "agent.ts");
+  assert.throws(
+    () => writeAgentFile(file, 'import { Agent } from "@strands-agents/sdk";\nconsole.log(Agent);\n', { log: null }),
+    /outside the project .* write agent files next to the notebook, in the project's notebooks\/ folder/,
+  );
+});
+
+test("both tutorial agents type-check", () => {
+  for (const name of ["strands_agents_openai", "strands_agents_openai_identity"]) {
+    const written = writeAgentFile(join(dir, `${name}.ts`), agentTemplate(name), { log: null });
+    assert.ok(written.lines > 20);
+  }
+  assert.throws(() => agentTemplate("no_such_agent"), /No agent template no_such_agent/);
+});
