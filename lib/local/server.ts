@@ -17,7 +17,7 @@ import { restXml } from "./protocols/restxml.js";
 import { validateInput } from "./protocols/validate.js";
 import { services as allServices } from "./services/index.js";
 import { createRuntimeHost } from "./runtime-host/host.js";
-import type { LocalServices } from "./service.js";
+import type { LocalServices, ServiceImpl } from "./service.js";
 
 export interface LocalServerOptions {
   stateDir: string;
@@ -26,6 +26,8 @@ export interface LocalServerOptions {
   host?: string;
   region?: string;
   log?: (line: string) => void;
+  /** The operation handlers (default: every Local AgentCore service); tests may add their own. */
+  services?: ServiceImpl[];
 }
 
 export interface LocalServer {
@@ -75,7 +77,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
 
     const router = createRouter({
       local: services,
-      services: allServices,
+      services: opts.services ?? allServices,
       protocols: { query: awsQuery, restXml },
       validate: validateInput,
       deniedMessage: accessDeniedMessage,

@@ -13,6 +13,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { BedrockAgentCoreControlClient } from "@aws-sdk/client-bedrock-agentcore-control";
 import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import { startLocalServer, type LocalServer } from "../../lib/local/server.js";
+import type { ServiceImpl } from "../../lib/local/service.js";
 
 export interface TestCredentials {
   accessKeyId: string;
@@ -50,6 +51,10 @@ export interface TestLocalOptions {
   region?: string;
   /** Print the server log (for debugging a test). */
   verbose?: boolean;
+  /** Operation handlers to serve instead of Local AgentCore's own (for protocol tests). */
+  services?: ServiceImpl[];
+  /** Receives every server log line. */
+  log?: (line: string) => void;
 }
 
 export function makeClients(endpoint: string, region: string, credentials: TestCredentials): TestClients {
@@ -76,7 +81,11 @@ export async function startTestLocal(opts: TestLocalOptions = {}): Promise<TestL
     stateDir,
     port: 0,
     region,
-    log: opts.verbose ? (line) => console.error(`[local] ${line}`) : undefined,
+    services: opts.services,
+    log: (line) => {
+      opts.log?.(line);
+      if (opts.verbose) console.error(`[local] ${line}`);
+    },
   });
   const made: TestClients[] = [];
   const clientsFor = (credentials: TestCredentials) => {
