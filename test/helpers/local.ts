@@ -58,7 +58,8 @@ export interface TestLocalOptions {
 }
 
 export function makeClients(endpoint: string, region: string, credentials: TestCredentials): TestClients {
-  const config = { endpoint, region, credentials, maxAttempts: 1 };
+  // A copy per client: the SDK annotates the credentials object it is given.
+  const config = { endpoint, region, credentials: { ...credentials }, maxAttempts: 1 };
   return {
     iam: new IAMClient(config),
     sts: new STSClient(config),
