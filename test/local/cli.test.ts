@@ -128,6 +128,33 @@ test("state survives kill -9 and a restart", async (t) => {
   assert.equal((await local(["stop"])).code, 0);
 });
 
+/** Whether a working AWS CLI is on PATH (on this machine `aws` may be a pyenv shim without a CLI). */
+function awsCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const { AWS_PROFILE: _ignored, ...inherited } = process.env;
+    execFile("aws", args, { env: { ...inherited, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 127) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test("the AWS CLI works against the printed environment", async (t) => {
+  if ((await awsCli(["--version"])).code !== 0) return t.skip("no working AWS CLI on PATH");
+  t.after(() => local(["stop"]));
+  assert.equal((await local(["start"])).code, 0);
+  const vars = parseEnv((await local(["env"])).stdout);
+  const env = { ...vars, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PAGER: "" };
+  const who = await awsCli(["sts", "get-caller-identity", "--output", "json"], env);
+  assert.equal(who.code, 0, who.stderr);
+  assert.match(JSON.parse(who.stdout).Arn, /:user\/agentcore-local-admin$/);
+  const roles = await awsCli(["iam", "list-roles", "--output", "json"], env);
+  assert.equal(roles.code, 0, roles.stderr);
+  assert.ok(Array.isArray(JSON.parse(roles.stdout).Roles));
+  const repos = await awsCli(["ecr", "describe-repositories", "--output", "json"], env);
+  assert.equal(repos.code, 0, repos.stderr);
+  assert.deepEqual(JSON.parse(repos.stdout).repositories, []);
+});
+
 test("a port taken by another program: one line saying what to do, non-zero exit", async () => {
   const blocker: Server = await new Promise((resolve) => {
     const s = createServer(() => {}).listen(0, "127.0.0.1", () => resolve(s));
