@@ -109,7 +109,7 @@ describe("restJson1", () => {
     // The raw wire form, signed by a client whose response we read ourselves.
     const raw = new BedrockAgentCoreControlClient({ endpoint: local.endpoint, region: local.region, credentials: local.admin, maxAttempts: 1 });
     let body = "";
-    raw.middlewareStack.add(
+    (raw.middlewareStack as unknown as { add(m: unknown, o: unknown): void }).add(
       (next: (a: unknown) => Promise<{ response: { body: Readable } }>) => async (args: unknown) => {
         const r = await next(args);
         const chunks: Buffer[] = [];
@@ -118,7 +118,7 @@ describe("restJson1", () => {
         r.response.body = Readable.from([Buffer.from(body)]);
         return r;
       },
-      { step: "deserialize", priority: "low" } as never,
+      { step: "deserialize", priority: "low" },
     );
     await raw.send(new GetWorkloadIdentityCommand({ name: "wl-1" }));
     raw.destroy();
