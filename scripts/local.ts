@@ -14,6 +14,7 @@ import {
   writeEnvFile,
 } from "../lib/local/lifecycle.js";
 import { PortInUseError } from "../lib/local/server.js";
+import { parseLogsArgs, printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
 
 const HELP = `Local AgentCore: IAM, STS, ECR, S3 and Bedrock AgentCore on your machine, for offline notebooks.
 
@@ -28,6 +29,8 @@ Commands:
                       AWS_SECRET_ACCESS_KEY, AWS_REGION); also written to <state>/env.
                       Use: eval "$(npm run -s local -- env)"   or   source .agentcore-local/env
   reset --yes         stop it and delete all its state (roles, providers, runtimes, vault, keys)
+  logs <runtime> [--session id] [--follow]
+                      print an agent runtime's output (by id, name or ARN), per session, secrets redacted
 
 Environment:
   AGENTCORE_LOCAL_DIR   state folder (default .agentcore-local in the project)
@@ -89,6 +92,19 @@ async function main(argv: string[]): Promise<number> {
       }
       await resetLocal(paths);
       console.log(`Local AgentCore stopped and ${paths.stateDir} deleted.`);
+      return 0;
+    }
+    case "logs": {
+      const opts = parseLogsArgs(argv.slice(1));
+      if (!opts) {
+        console.error("Usage: npm run local -- logs <runtime id, name or ARN> [--session <id>] [--follow]");
+        return 2;
+      }
+      const found = await printAgentLogs(paths.stateDir, opts, (text) => process.stdout.write(text));
+      if (!found) {
+        console.error(`No agent logs for ${opts.runtime}${opts.session ? ` session ${opts.session}` : ""} in ${paths.stateDir}. Logs appear once the runtime was invoked.`);
+        return 3;
+      }
       return 0;
     }
     default:
