@@ -219,12 +219,17 @@ export function createRouter(opts: RouterOptions): Router {
         drain(req);
         return;
       }
+      // The client went away mid-body: nobody is left to answer, and it is not a server fault.
+      if (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET") {
+        local.log(`${raw.method} ${auth.service} client closed the connection before sending the whole body ${requestId}`);
+        return;
+      }
       throw e;
     }
 
     if (!payloadHashMatches(req.headers, raw.body)) return fail(authError(family, "payload-hash"));
     const signed = await signatureMatches(
-      { method: raw.method, rawPath: raw.path, rawQuery, headers: req.headers, body: raw.body },
+      { method: raw.method, rawPath: raw.path, rawQuery, headers: req.headersDistinct, body: raw.body },
       auth,
       resolved.secretAccessKey,
       signingDate,
@@ -232,8 +237,9 @@ export function createRouter(opts: RouterOptions): Router {
     if (!signed) return fail(authError(family, "bad-signature"));
 
     if (isAwsChunked(req.headers)) {
+      let trailers: Record<string, string>;
       try {
-        raw.body = decodeAwsChunked(raw.body).payload;
+        ({ payload: raw.body, trailers } = decodeAwsChunked(raw.body));
       } catch (e) {
         if (e instanceof MalformedChunkedBodyError) return fail(new AwsError("IncompleteBody", e.message, 400));
         throw e;
@@ -241,7 +247,8 @@ export function createRouter(opts: RouterOptions): Router {
       const decodedLength = req.headers["x-amz-decoded-content-length"];
       if (typeof decodedLength === "string" && Number(decodedLength) !== raw.body.length)
         return fail(new AwsError("IncompleteBody", "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header.", 400));
-      raw.headers = { ...raw.headers };
+      // Trailing headers (x-amz-checksum-*) reach the service as if they had been headers.
+      raw.headers = { ...raw.headers, ...trailers };
       const enc = (typeof raw.headers["content-encoding"] === "string" ? raw.headers["content-encoding"] : "")
         .split(",")
         .map((s) => s.trim())
@@ -284,6 +291,12 @@ export function createRouter(opts: RouterOptions): Router {
       if (isAwsError(e)) {
         local.log(`${raw.method} ${auth.service} ${operation} ${e.code} ${Date.now() - started}ms ${requestId}`);
         return fail(e, m);
+      }
+      if (abort.signal.aborted) {
+        // The client went away (e.g. mid-stream): nothing to answer, nothing broken.
+        local.log(`${raw.method} ${auth.service} ${operation} client closed the connection ${requestId}`);
+        res.destroy();
+        return;
       }
       throw Object.assign(e as Error, { operation: `${auth.service} ${operation}`, target, model: m });
     }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { ensureLocalRunning, localPaths, readLocalEnv, stopLocal } from "../../lib/local/lifecycle.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
 let stateDir: string;
@@ -168,6 +169,27 @@ test("a port taken by another program: one line saying what to do, non-zero exit
   } finally {
     blocker.close();
   }
+});
+
+test("ensureLocalRunning starts it when needed and returns endpoint and credentials", async (t) => {
+  const saved = { dir: process.env.AGENTCORE_LOCAL_DIR, port: process.env.AGENTCORE_LOCAL_PORT };
+  process.env.AGENTCORE_LOCAL_DIR = stateDir;
+  process.env.AGENTCORE_LOCAL_PORT = String(port);
+  t.after(async () => {
+    await stopLocal(localPaths(projectDir));
+    process.env.AGENTCORE_LOCAL_DIR = saved.dir;
+    process.env.AGENTCORE_LOCAL_PORT = saved.port;
+    if (saved.dir === undefined) delete process.env.AGENTCORE_LOCAL_DIR;
+    if (saved.port === undefined) delete process.env.AGENTCORE_LOCAL_PORT;
+  });
+  const first = await ensureLocalRunning({ projectDir });
+  assert.equal(first.endpoint, `http://127.0.0.1:${port}`);
+  const second = await ensureLocalRunning({ projectDir });
+  assert.deepEqual(second, first, "a second call finds the running server");
+  assert.equal(readLocalEnv(projectDir)?.AWS_ACCESS_KEY_ID, first.credentials.accessKeyId);
+  const sts = new STSClient({ endpoint: first.endpoint, region: first.region, credentials: { ...first.credentials }, maxAttempts: 1 });
+  assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Account, first.accountId);
+  sts.destroy();
 });
 
 test("reset refuses without --yes, then wipes the state", async () => {

@@ -77,6 +77,20 @@ export function createCredentialIssuer(store: Store, accountId: string, now: () 
     accessKeyId: adminKeyId,
   };
 
+  // Role sessions already seen, with their derived secret: a request costs one hash, not a query.
+  const sessions = new Map<string, { rec: RoleSessionRecord; secretAccessKey: string }>();
+  const lookup = (accessKeyId: string) => {
+    let hit = sessions.get(accessKeyId);
+    if (!hit) {
+      const rec = store.get<RoleSessionRecord>(SESSION_KIND, accessKeyId);
+      if (!rec) return undefined;
+      if (sessions.size >= 4096) sessions.clear();
+      hit = { rec, secretAccessKey: deriveSecret(key, accessKeyId) };
+      sessions.set(accessKeyId, hit);
+    }
+    return hit;
+  };
+
   return {
     admin,
 
@@ -102,8 +116,9 @@ export function createCredentialIssuer(store: Store, accountId: string, now: () 
     resolve(accessKeyId, sessionToken) {
       if (accessKeyId === adminKeyId) return { secretAccessKey: admin.secretAccessKey, principal: adminPrincipal };
       if (!accessKeyId.startsWith("ASIA")) return { error: "unknown" };
-      const rec = store.get<RoleSessionRecord>(SESSION_KIND, accessKeyId);
-      if (!rec) return { error: "unknown" };
+      const hit = lookup(accessKeyId);
+      if (!hit) return { error: "unknown" };
+      const rec = hit.rec;
       if (!sessionToken) return { error: "bad-token" };
       const given = Buffer.from(sha256Hex(sessionToken), "hex");
       if (!timingSafeEqual(given, Buffer.from(rec.tokenHash, "hex"))) return { error: "bad-token" };
@@ -119,7 +134,7 @@ export function createCredentialIssuer(store: Store, accountId: string, now: () 
         accessKeyId,
         expiresAt: rec.expiresAt,
       };
-      return { secretAccessKey: deriveSecret(key, accessKeyId), principal };
+      return { secretAccessKey: hit.secretAccessKey, principal };
     },
   };
 }

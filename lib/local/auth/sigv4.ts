@@ -129,6 +129,7 @@ export async function signatureMatches(
   for (const h of auth.signedHeaders) {
     const v = req.headers[h];
     if (v === undefined) return false;
+    // Repeated headers are joined with "," in the canonical request.
     hdrs[h] = Array.isArray(v) ? v.join(",") : v;
   }
   const signer = signerFor(auth.accessKeyId, secretAccessKey, auth.region, auth.service);
