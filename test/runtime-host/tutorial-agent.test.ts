@@ -97,6 +97,7 @@ test("without the GetResourceApiKey policy the key fetch is denied and the invok
   assert.equal(e.$metadata?.httpStatusCode, 424);
   assert.match(e.message, /not authorized to perform: bedrock-agentcore:GetResourceApiKey/);
   assert.match(e.message, new RegExp(`assumed-role/${roleName}/`));
+  assert.ok(lines.some((l) => /GetResourceApiKey denied: provider openai-key/.test(l)), "the request path log shows the denial");
 });
 
 test("without a runtimeUserId the agent gets no workload access token and withApiKey says so", async () => {

@@ -55,14 +55,24 @@ const GetResourceApiKey: OperationHandler = async (input, ctx) => {
   }
   const name = String(input.resourceCredentialProviderName);
   const scope = { region: claims.region, accountId: ctx.accountId };
-  ctx.authorize("bedrock-agentcore:GetResourceApiKey", [
-    tokenVaultArn(scope),
-    apiKeyProviderArn(scope, name),
-    workloadIdentityDirectoryArn(scope),
-    claims.workloadIdentityArn,
-  ]);
-  const resolved = getApiKeyForProvider(ctx.local, name);
-  ctx.authorize("secretsmanager:GetSecretValue", resolved.secretArn);
+  const denied = (e: unknown) => {
+    // The request path log's "denied" hop (the error itself says which permission is missing).
+    if (e instanceof AwsError && e.status === 403) ctx.local.log(`[${ctx.requestId}] GetResourceApiKey denied: provider ${name} for workload ${claims.workloadName}: ${e.message}`);
+    return e;
+  };
+  let resolved: ReturnType<typeof getApiKeyForProvider>;
+  try {
+    ctx.authorize("bedrock-agentcore:GetResourceApiKey", [
+      tokenVaultArn(scope),
+      apiKeyProviderArn(scope, name),
+      workloadIdentityDirectoryArn(scope),
+      claims.workloadIdentityArn,
+    ]);
+    resolved = getApiKeyForProvider(ctx.local, name);
+    ctx.authorize("secretsmanager:GetSecretValue", resolved.secretArn);
+  } catch (e) {
+    throw denied(e);
+  }
   ctx.local.log(`[${ctx.requestId}] GetResourceApiKey allowed: provider ${name} for workload ${claims.workloadName}`);
   return { apiKey: resolved.apiKey };
 };
