@@ -14,6 +14,8 @@ import {
   writeEnvFile,
 } from "../lib/local/lifecycle.js";
 import { PortInUseError } from "../lib/local/server.js";
+import { Store } from "../lib/local/store.js";
+import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { parseLogsArgs, printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
 
 const HELP = `Local AgentCore: IAM, STS, ECR, S3 and Bedrock AgentCore on your machine, for offline notebooks.
@@ -29,6 +31,8 @@ Commands:
                       AWS_SECRET_ACCESS_KEY, AWS_REGION); also written to <state>/env.
                       Use: eval "$(npm run -s local -- env)"   or   source .agentcore-local/env
   reset --yes         stop it and delete all its state (roles, providers, runtimes, vault, keys)
+  issue-key [label]   print a new API key for the offline stand-in model (<endpoint>/_local/openai/v1);
+                      it accepts only keys issued here
   logs <runtime> [--session id] [--follow]
                       print an agent runtime's output (by id, name or ARN), per session, secrets redacted
 
@@ -104,6 +108,16 @@ async function main(argv: string[]): Promise<number> {
       if (!found) {
         console.error(`No agent logs for ${opts.runtime}${opts.session ? ` session ${opts.session}` : ""} in ${paths.stateDir}. Logs appear once the runtime was invoked.`);
         return 3;
+      }
+      return 0;
+    }
+    case "issue-key": {
+      const label = argv[1] && !argv[1].startsWith("-") ? argv[1] : "default";
+      const store = new Store(paths.stateDir);
+      try {
+        process.stdout.write(issueModelKey(store, label) + "\n");
+      } finally {
+        store.close();
       }
       return 0;
     }

@@ -305,7 +305,13 @@ export function createRouter(opts: RouterOptions): Router {
   return {
     addLocalRoute(method, path, handler) {
       if (!path.startsWith("/_local/")) throw new Error(`Local routes live under /_local/ (got ${path})`);
-      if (path.endsWith("/*")) localPrefixes.push({ method: method.toUpperCase(), prefix: path.slice(0, -2), handler });
+      if (path.endsWith("/*")) {
+        // Adding a route again replaces it (as for exact routes).
+        const route = { method: method.toUpperCase(), prefix: path.slice(0, -2), handler };
+        const i = localPrefixes.findIndex((r) => r.method === route.method && r.prefix === route.prefix);
+        if (i >= 0) localPrefixes[i] = route;
+        else localPrefixes.push(route);
+      }
       else localRoutes.set(`${method.toUpperCase()} ${path}`, handler);
     },
 

@@ -17,6 +17,8 @@ import { restXml } from "./protocols/restxml.js";
 import { validateInput } from "./protocols/validate.js";
 import { services as allServices } from "./services/index.js";
 import { createRuntimeHost } from "./runtime-host/host.js";
+import { handleStandinModel } from "./standin-model/openai-route.js";
+import { isIssuedModelKey } from "./standin-model/keys.js";
 import type { LocalServices, ServiceImpl } from "./service.js";
 
 export interface LocalServerOptions {
@@ -87,6 +89,17 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
       res.end(body);
     });
+
+    // The OpenAI-compatible stand-in model for offline runs (accepts only keys Local AgentCore issued).
+    const standinModel: LocalRouteHandler = async (req, res, url) => {
+      const handled = await handleStandinModel(req, res, url.subpath, { isIssuedKey: (k) => isIssuedModelKey(store, k), log });
+      if (!handled) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: `No stand-in model route ${req.method} ${url.path}`, type: "invalid_request_error", param: null, code: null } }));
+      }
+    };
+    router.addLocalRoute("POST", "/_local/openai/v1/*", standinModel);
+    router.addLocalRoute("GET", "/_local/openai/v1/*", standinModel);
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {

@@ -192,6 +192,12 @@ test("ensureLocalRunning starts it when needed and returns endpoint and credenti
   sts.destroy();
 });
 
+test("issue-key prints a key for the stand-in model", async () => {
+  const r = await local(["issue-key", "openai"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout.trim(), /^sk-local-[A-Za-z0-9]{40}$/);
+});
+
 test("reset refuses without --yes, then wipes the state", async () => {
   const refused = await local(["reset"]);
   assert.notEqual(refused.code, 0);

@@ -18,6 +18,7 @@ import {
   ListGatewaysCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import type { HttpRequest } from "@smithy/protocol-http";
+import { issueModelKey } from "../../lib/local/standin-model/keys.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 
 let local: TestLocal;
@@ -85,6 +86,18 @@ describe("health and routing", () => {
     });
     const res = await fetch(`${local.endpoint}/_local/echo/a/b?q=1`);
     assert.equal(await res.text(), "sub=/a/b q=1");
+  });
+
+  test("the stand-in model is mounted at /_local/openai/v1 and accepts only issued keys", async () => {
+    const url = `${local.endpoint}/_local/openai/v1/chat/completions`;
+    const body = JSON.stringify({ model: "any", messages: [{ role: "user", content: "hello" }] });
+    const refused = await fetch(url, { method: "POST", headers: { authorization: "Bearer sk-not-issued-1234", "content-type": "application/json" }, body });
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "invalid_api_key");
+    const key = issueModelKey(local.server.services.store, "test");
+    const ok = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { object: string }).object, "chat.completion");
   });
 
   test("the admin key signs requests for every protocol family", async () => {
