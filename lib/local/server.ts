@@ -92,7 +92,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
 
     // The OpenAI-compatible stand-in model for offline runs (accepts only keys Local AgentCore issued).
     const standinModel: LocalRouteHandler = async (req, res, url) => {
-      const handled = await handleStandinModel(req, res, url.subpath, { isIssuedKey: (k) => isIssuedModelKey(store, k), log });
+      const handled = await handleStandinModel(req, res, url.subpath, {
+        isIssuedKey: (k) => isIssuedModelKey(store, k),
+        log: (line) => services.log(line), // through services.log, which callers may replace
+      });
       if (!handled) {
         res.writeHead(404, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { message: `No stand-in model route ${req.method} ${url.path}`, type: "invalid_request_error", param: null, code: null } }));
@@ -104,7 +107,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-      log(`client error: ${(err as Error).message}`);
+      services.log(`client error: ${(err as Error).message}`);
     });
     await listen(server, opts.port ?? DEFAULT_PORT, host);
     const port = (server.address() as AddressInfo).port;
