@@ -17,6 +17,8 @@ import {
   CreateApiKeyCredentialProviderCommand,
   ListGatewaysCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
 import type { HttpRequest } from "@smithy/protocol-http";
 import { issueModelKey } from "../../lib/local/standin-model/keys.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
@@ -251,6 +253,45 @@ describe("SigV4", () => {
     });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { __type: string }).__type, "IncompleteSignatureException");
+  });
+});
+
+describe("S3 (restXml) authentication and bodies", () => {
+  const s3Config = () => ({ ...clientConfig(), forcePathStyle: true });
+
+  test("S3 answers with its own codes: InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, XAmzContentSHA256Mismatch", async () => {
+    const stranger = new S3Client({ ...s3Config(), credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) } });
+    const e1 = await rejection(stranger.send(new ListBucketsCommand({})));
+    assert.equal(e1.name, "InvalidAccessKeyId");
+    assert.equal(e1.$metadata?.httpStatusCode, 403);
+
+    const wrongSecret = new S3Client({ ...s3Config(), credentials: { accessKeyId: local.admin.accessKeyId, secretAccessKey: "x".repeat(40) } });
+    const e2 = await rejection(wrongSecret.send(new ListBucketsCommand({})));
+    assert.equal(e2.name, "SignatureDoesNotMatch");
+
+    const skewed = new S3Client({ ...s3Config(), systemClockOffset: -30 * 60 * 1000 });
+    const e3 = await rejection(skewed.send(new ListBucketsCommand({})));
+    assert.equal(e3.name, "RequestTimeTooSkewed");
+
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: "hash-check" }));
+    const tampered = new S3Client(s3Config());
+    afterSigning(tampered, (req) => {
+      req.body = "other bytes";
+      req.headers["content-length"] = "11";
+    });
+    const e4 = await rejection(tampered.send(new PutObjectCommand({ Bucket: "hash-check", Key: "k", Body: "hello world" })));
+    assert.equal(e4.name, "XAmzContentSHA256Mismatch");
+    assert.equal(e4.$metadata?.httpStatusCode, 400);
+    [stranger, wrongSecret, skewed, tampered].forEach((c) => c.destroy());
+  });
+
+  test("a streamed PutObject (aws-chunked with a trailing checksum) stores exactly the bytes sent", async () => {
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: "chunked" }));
+    const parts = [Buffer.from("first part, "), Buffer.alloc(70_000, 0x62), Buffer.from(", last part")];
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    await local.clients.s3.send(new PutObjectCommand({ Bucket: "chunked", Key: "dir/a file.bin", Body: Readable.from(parts), ContentLength: total }));
+    const got = await local.clients.s3.send(new GetObjectCommand({ Bucket: "chunked", Key: "dir/a file.bin" }));
+    assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), Buffer.concat(parts));
   });
 });
 
