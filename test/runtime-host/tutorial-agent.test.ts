@@ -4,7 +4,8 @@
  * deployed as a code bundle and invoked through InvokeAgentRuntimeCommand. Without the tutorial's
  * extra policy the key fetch is denied and the invoke names the missing permission; after
  * PutRolePolicy the answer comes back computed by the tool, also streamed. Afterwards no plaintext
- * key is in Local AgentCore's log lines or anywhere in its state folder.
+ * key is in Local AgentCore's log lines or anywhere in its state folder. The stand-in model is the
+ * one the server mounts at /_local/openai/v1; its key is issued with issueModelKey.
  */
 import assert from "node:assert/strict";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
@@ -16,8 +17,7 @@ import { CreateApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-a
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
-import { handleStandinModel } from "../../lib/local/standin-model/openai-route.js";
-import { isIssuedModelKey, issueModelKey } from "../../lib/local/standin-model/keys.js";
+import { issueModelKey } from "../../lib/local/standin-model/keys.js";
 import { createRole, deployBundle, FIXTURES, invokeJson, PROJECT_DIR, sessionId, zipBundle } from "./setup.js";
 
 let local: TestLocal;
@@ -33,22 +33,6 @@ const TUTORIAL_POLICY = {
     { Sid: "SecretManager", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "arn:aws:secretsmanager:*:*:secret:bedrock-agentcore*" },
   ],
 };
-
-/** The stand-in model's route, unless the server already mounts it. */
-async function ensureStandinModel(): Promise<void> {
-  const probe = await fetch(`${local.endpoint}/_local/openai/v1/models`);
-  if (probe.status !== 404) return;
-  const store = local.server.services.store;
-  const route = (req: Parameters<typeof handleStandinModel>[0], res: Parameters<typeof handleStandinModel>[1], url: { subpath: string }) =>
-    handleStandinModel(req, res, url.subpath, { isIssuedKey: (k) => isIssuedModelKey(store, k), log: (l) => local.server.services.log(l) }).then((handled) => {
-      if (!handled) {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { message: "not found" } }));
-      }
-    });
-  local.server.addLocalRoute("POST", "/_local/openai/v1/*", route);
-  local.server.addLocalRoute("GET", "/_local/openai/v1/*", route);
-}
 
 function tutorialBundle(): Uint8Array {
   const compiled = buildSync({
@@ -73,7 +57,6 @@ function tutorialBundle(): Uint8Array {
 before(async () => {
   local = await startTestLocal();
   local.server.services.log = (line) => lines.push(line);
-  await ensureStandinModel();
   apiKey = issueModelKey(local.server.services.store, "tutorial-test");
   await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai-key", apiKey }));
   roleName = "tutorial-agent-role";
@@ -114,15 +97,15 @@ test("after PutRolePolicy with the tutorial's policy, the answer comes back comp
   assert.match(out.body.result, /\b4\b/);
   const since = lines.slice(seen).join("\n");
   assert.match(since, /GetResourceApiKey allowed: provider openai-key/);
-  assert.match(since, /stand-in model: calls tool calculator/);
-  assert.match(since, /stand-in model: answers with text/);
+  assert.deepEqual(out.body.toolsUsed, ["calculator"], "the model asked for the calculator tool");
+  assert.match(out.body.toolResults.join(" "), /\b4\b/, "the tool computed 4");
 });
 
 test("with Accept: text/event-stream the agent's answer streams back as SSE frames", async () => {
   const out = await local.clients.data.send(
     new InvokeAgentRuntimeCommand({
       agentRuntimeArn: runtime.arn,
-      runtimeSessionId: sessionId("streamed"),
+      runtimeSessionId: sessionId("allowed"), // the same session: its instance is reused
       runtimeUserId: "learner-1",
       contentType: "application/json",
       accept: "text/event-stream",
