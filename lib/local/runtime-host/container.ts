@@ -75,8 +75,20 @@ export async function runContainer(opts: { image: string; name: string; env: Rec
   };
 }
 
-/** Removes containers a previous Local AgentCore (with this state folder) left behind after a hard kill. */
-export async function removeLeftoverContainers(stateLabel: string): Promise<void> {
+const cleaned = new Map<string, Promise<void>>();
+
+/**
+ * Removes containers a previous Local AgentCore with this state folder left behind after a hard
+ * kill (containers cannot watch the server's pipe as code-bundle agents do). Runs once per state
+ * folder, before this server's first container starts.
+ */
+export function removeLeftoverContainers(stateLabel: string): Promise<void> {
+  let p = cleaned.get(stateLabel);
+  if (!p) cleaned.set(stateLabel, (p = removeLeftovers(stateLabel)));
+  return p;
+}
+
+async function removeLeftovers(stateLabel: string): Promise<void> {
   const engine = await detectContainerEngine();
   if (!engine) return;
   const r = await $({ nothrow: true, quiet: true })`${engine} ps -aq --filter ${`label=agentcore-local.state=${stateLabel}`}`;

@@ -16,7 +16,7 @@ import type { RuntimeRecord, RuntimeVersionRecord } from "../services/runtime-co
 import { agentEnvironment } from "./agent-env.js";
 import { AgentLog } from "./agent-logs.js";
 import { CodeBundleError, prepareCodeBundle } from "./code-bundle.js";
-import { ContainerError, runContainer, type RunningContainer } from "./container.js";
+import { ContainerError, removeLeftoverContainers, runContainer, type RunningContainer } from "./container.js";
 import { ping } from "./http-probe.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
@@ -146,6 +146,7 @@ export class AgentInstance {
   }
 
   private async startContainer(image: string): Promise<void> {
+    await removeLeftoverContainers(this.local.stateDir);
     this.log.note(`starting container ${image} on port ${this.port}`);
     const c = await runContainer({
       image,
