@@ -4,7 +4,7 @@
  * Used by `scripts/local.ts` (the `npm run local` CLI) and by the library (`ensureLocalRunning`).
  */
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -78,6 +78,19 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a live pid is still Local AgentCore and not an unrelated process that reused the pid of
+ * one that died (`kill -9`, reboot). Where /proc is missing (macOS) the pid file is trusted.
+ */
+function isOurs(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("local.ts");
+  } catch {
+    return !existsSync("/proc/self");
+  }
+}
+
 export async function checkHealth(endpoint: string, timeoutMs = 1500): Promise<Health | undefined> {
   try {
     const res = await fetch(`${endpoint}/_local/health`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -92,7 +105,7 @@ export async function checkHealth(endpoint: string, timeoutMs = 1500): Promise<H
 export async function localStatus(paths: LocalPaths): Promise<LocalStatus> {
   const pf = readPidFile(paths);
   const endpoint = pf?.endpoint ?? `http://127.0.0.1:${paths.port}`;
-  if (!pf || !isAlive(pf.pid)) return { running: false, endpoint };
+  if (!pf || !isOurs(pf.pid)) return { running: false, endpoint };
   const health = await checkHealth(endpoint);
   return { running: !!health, endpoint, pid: pf.pid, health };
 }
@@ -196,6 +209,17 @@ function tsxLoader(projectDir: string): string {
   return existsSync(file) ? pathToFileURL(file).href : "tsx";
 }
 
+const MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+/** Keeps one previous log (`server.log.1`) once the log passes 10 MiB. */
+function rotateLog(file: string): void {
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    /* no log yet */
+  }
+}
+
 function logTail(paths: LocalPaths, lines = 5): string {
   try {
     return readFileSync(paths.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
@@ -218,6 +242,7 @@ export async function startDetached(paths: LocalPaths, timeoutMs = 30_000): Prom
   if (await portInUse(paths.port)) throw new PortInUseError(paths.port);
 
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  rotateLog(paths.logFile);
   const logFd = openSync(paths.logFile, "a");
   const script = join(paths.projectDir, "scripts", "local.ts");
   const child = spawn(process.execPath, ["--import", tsxLoader(paths.projectDir), script, "start", "--foreground"], {
@@ -251,7 +276,7 @@ export async function startDetached(paths: LocalPaths, timeoutMs = 30_000): Prom
 /** Stops the background process (SIGTERM, then SIGKILL after 5 s). Returns its pid, or undefined if none ran. */
 export async function stopLocal(paths: LocalPaths): Promise<number | undefined> {
   const pf = readPidFile(paths);
-  if (!pf || !isAlive(pf.pid)) {
+  if (!pf || !isOurs(pf.pid)) {
     if (pf) rmSync(paths.pidFile, { force: true });
     return undefined;
   }
