@@ -4,3 +4,33 @@
  */
 export { AwsError } from "./local/errors.js";
 export { display, markdownTable, type TableRow } from "./notebook/display.js";
+export { session, resetSession, targetFromEnv, type Session, type SessionOptions, type Target } from "./session.js";
+export {
+  createApiKeyCredentialProvider,
+  getApiKeyCredentialProvider,
+  listApiKeyCredentialProviders,
+  deleteApiKeyCredentialProvider,
+  ensureWorkloadIdentity,
+  deleteWorkloadIdentity,
+  getWorkloadAccessToken,
+  maskSecret,
+  type ApiKeyProvider,
+} from "./agentcore/identity.js";
+export {
+  createExecutionRole,
+  putRolePolicy,
+  getRolePolicy,
+  listRolePolicies,
+  deleteRolePolicy,
+  agentCoreTrustPolicy,
+  baseExecutionPolicy,
+  tutorialOutboundPolicy,
+  executionRoleName,
+  roleNameOf,
+  OUTBOUND_POLICY_NAME,
+  type PolicyDocument,
+} from "./agentcore/iam.js";
+export { Runtime, RuntimeFailedError, type ConfigureOptions, type ConfigureResult, type LaunchResult, type StatusResult, type InvokeOptions } from "./agentcore/runtime.js";
+export { InvokeError, decodeBody, joinSseData, type InvokeResult, type InvokeStream } from "./agentcore/invoke.js";
+export { Ledger, type LedgerEntry } from "./agentcore/ledger.js";
+export { cleanup, type CleanupReport } from "./agentcore/cleanup.js";

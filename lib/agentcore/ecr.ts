@@ -106,15 +106,15 @@ export async function listImageTags(repositoryName: string, opts: LibOptions = {
   return tags;
 }
 
-/** Deletes tagged images; `false` when the repository is gone. */
-export async function deleteImages(repositoryName: string, imageTags: string[], opts: LibOptions = {}): Promise<boolean> {
+/** Deletes tagged images; returns how many existed (0 when the repository is gone too). */
+export async function deleteImages(repositoryName: string, imageTags: string[], opts: LibOptions = {}): Promise<number> {
   const s = opts.session ?? (await defaultSession());
-  if (imageTags.length === 0) return true;
+  if (imageTags.length === 0) return 0;
   try {
-    await s.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: imageTags.map((imageTag) => ({ imageTag })) }));
-    return true;
+    const out = await s.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: imageTags.map((imageTag) => ({ imageTag })) }));
+    return out.imageIds?.length ?? 0;
   } catch (e) {
-    if (isNotFound(e)) return false;
+    if (isNotFound(e)) return 0;
     throw e;
   }
 }

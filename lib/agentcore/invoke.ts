@@ -96,7 +96,13 @@ const OUTBOUND_HINT =
   "(putRolePolicy(roleArn, \"outbound_policies\", tutorialOutboundPolicy())) and invoke again.";
 
 function hintFor(message: string): string | undefined {
+  if (/workloadIdentityToken not provided|Workload access token has not been set/i.test(message)) {
+    return "The agent got no workload access token: invoke with a user id (invoke(payload, { userId: \"...\" })), as AgentCore issues one only for a user with SigV4 callers.";
+  }
   if (/GetResourceApiKey|secretsmanager:GetSecretValue/i.test(message) && /not authorized|AccessDenied|denied/i.test(message)) return OUTBOUND_HINT;
+  if (/HTTP 500 with an empty body/.test(message)) {
+    return "The agent failed before it started streaming, and in SSE mode its app drops the message: invoke without { stream: true } to read it.";
+  }
   if (/credential provider .*not found/i.test(message)) return "Create the API key credential provider first (createApiKeyCredentialProvider), with the name the agent uses.";
   return undefined;
 }
@@ -144,7 +150,15 @@ export interface InvokeStream extends AsyncIterable<unknown> {
   sessionId: string;
 }
 
-function command(r: InvokeRequest): InvokeAgentRuntimeCommand {
+/**
+ * What to accept. A streamed invoke asks for SSE. A whole answer asks for JSON only: in SSE mode the
+ * TS agent app loses a handler's error message (an empty 500), and a readable error matters more.
+ * A handler that streams anyway answers 406, and the invoke is retried with SSE accepted.
+ */
+const ACCEPT_JSON = "application/json";
+const ACCEPT_ANY = "text/event-stream, application/json";
+
+function command(r: InvokeRequest, accept: string): InvokeAgentRuntimeCommand {
   const body = typeof r.payload === "string" ? r.payload : JSON.stringify(r.payload);
   return new InvokeAgentRuntimeCommand({
     agentRuntimeArn: r.agentRuntimeArn,
@@ -153,22 +167,24 @@ function command(r: InvokeRequest): InvokeAgentRuntimeCommand {
     ...(r.userId ? { runtimeUserId: r.userId } : {}),
     // Without contentType the SDK sends application/octet-stream, which the agent app refuses (415).
     contentType: "application/json",
-    // Both, as the toolkit sends: a generator handler needs text/event-stream or it answers 406.
-    accept: "text/event-stream, application/json",
+    accept,
     payload: new TextEncoder().encode(body),
   });
 }
 
-async function send(s: Session, r: InvokeRequest) {
+async function send(s: Session, r: InvokeRequest, accept: string) {
   try {
-    return await s.clients.data.send(command(r));
+    return await s.clients.data.send(command(r, accept));
   } catch (e) {
+    if (accept === ACCEPT_JSON && errorName(e) === "RuntimeClientError" && /requires Accept: text\/event-stream/.test((e as Error).message)) {
+      return send(s, r, ACCEPT_ANY);
+    }
     throw readableInvokeError(e, r.agentRuntimeArn);
   }
 }
 
 export async function invokeRuntime(s: Session, r: InvokeRequest): Promise<InvokeResult> {
-  const out = await send(s, r);
+  const out = await send(s, r, ACCEPT_JSON);
   const contentType = out.contentType ?? "application/octet-stream";
   const text = out.response ? await out.response.transformToString("utf-8") : "";
   return { response: decodeBody(contentType, text), contentType, sessionId: out.runtimeSessionId ?? r.sessionId, statusCode: out.statusCode };
@@ -176,7 +192,7 @@ export async function invokeRuntime(s: Session, r: InvokeRequest): Promise<Invok
 
 /** Chunks as they arrive: SSE events one by one; a JSON or text answer as a single chunk. */
 export async function invokeRuntimeStream(s: Session, r: InvokeRequest): Promise<InvokeStream> {
-  const out = await send(s, r);
+  const out = await send(s, r, ACCEPT_ANY);
   const contentType = out.contentType ?? "application/octet-stream";
   const body = out.response as unknown as AsyncIterable<Uint8Array> | undefined;
   const sessionId = out.runtimeSessionId ?? r.sessionId;

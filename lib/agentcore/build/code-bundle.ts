@@ -69,7 +69,7 @@ export async function compileEntry(entrypoint: string): Promise<CompiledEntry> {
     }
   }
   const compiled = await esbuild.build({ ...common, bundle: false, outfile: fileName });
-  const code = compiled.outputFiles[0]!.text;
+  const code = compiled.outputFiles![0]!.text;
   return { fileName, code, packages: [...packages].sort() };
 }
 

@@ -1,0 +1,202 @@
+/**
+ * Deletes what the ledger lists, in dependency order: runtimes → images → repositories → role
+ * policies → roles → credential providers → S3 objects → buckets. Already gone is fine; each step
+ * is reported; the ledger ends empty (failures stay, to be retried). Entries of another target,
+ * account or region are left for a session of that target.
+ */
+import { DeleteAgentRuntimeCommand, GetAgentRuntimeCommand, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { DeleteApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import { session as defaultSession, type Session } from "../session.js";
+import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import type { LibOptions } from "./identity.js";
+import { errorName, isNotFound } from "./aws-errors.js";
+import { deleteImages, deleteRepository } from "./ecr.js";
+import { deleteBucket, deleteObject } from "./s3.js";
+import { pollUntil } from "./wait.js";
+
+export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped";
+
+export interface CleanupStep {
+  kind: LedgerEntry["kind"];
+  resource: string;
+  outcome: StepOutcome;
+  detail?: string;
+}
+
+export interface CleanupReport {
+  steps: CleanupStep[];
+  /** Entries of another target/account/region, left in the ledger. */
+  otherScopes: number;
+  ok: boolean;
+}
+
+const ORDER: LedgerEntry["kind"][] = [
+  "agent-runtime",
+  "ecr-image",
+  "ecr-repository",
+  "iam-role-policy",
+  "iam-role",
+  "credential-provider",
+  "s3-object",
+  "s3-bucket",
+];
+
+export function describeEntry(e: LedgerEntry): string {
+  switch (e.kind) {
+    case "agent-runtime":
+      return e.agentRuntimeId ?? e.agentRuntimeName;
+    case "ecr-image":
+      return `${e.repositoryName}:${e.imageTag}`;
+    case "ecr-repository":
+      return e.repositoryName;
+    case "iam-role-policy":
+      return `${e.roleName}/${e.policyName}`;
+    case "iam-role":
+      return e.roleName;
+    case "credential-provider":
+      return e.name;
+    case "s3-object":
+      return `s3://${e.bucket}/${e.key}`;
+    case "s3-bucket":
+      return `s3://${e.bucket}`;
+  }
+}
+
+export interface CleanupOptions extends LibOptions {
+  /** Only entries for which this is true (destroy() uses it for one agent's resources). */
+  filter?: (e: LedgerEntry) => boolean;
+  /** How long to wait for a runtime deletion to finish (default 2 min local, 10 min aws). */
+  runtimeDeleteTimeoutMs?: number;
+}
+
+export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
+  const s = opts.session ?? (await defaultSession());
+  const ledger = opts.ledger ?? new Ledger();
+  const log = opts.log ?? console.log;
+  const scope = await scopeOf(s);
+  const mine = ledger.entriesFor(scope).filter((e) => opts.filter?.(e) ?? true);
+  const otherScopes = opts.filter ? 0 : ledger.entries().length - ledger.entriesFor(scope).length;
+  const steps: CleanupStep[] = [];
+  if (mine.length === 0) log(`Nothing to clean up in ${ledger.file} for ${s.target} ${scope.accountId}/${s.region}.`);
+
+  const byKind = [...mine].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+  for (const entry of byKind) {
+    let step: CleanupStep;
+    try {
+      step = await deleteEntry(s, entry, opts);
+    } catch (e) {
+      step = { kind: entry.kind, resource: describeEntry(entry), outcome: "failed", detail: `${errorName(e)}: ${(e as Error).message}` };
+    }
+    steps.push(step);
+    if (step.outcome !== "failed") ledger.remove(entry.id);
+    const mark = step.outcome === "deleted" ? "✓" : step.outcome === "failed" ? "✗" : "–";
+    log(`${mark} ${entry.kind} ${step.resource}: ${step.outcome}${step.detail ? ` (${step.detail})` : ""}`);
+  }
+  if (otherScopes > 0) log(`${otherScopes} ledger entr${otherScopes === 1 ? "y" : "ies"} belong to another target, account or region; run cleanup there.`);
+  return { steps, otherScopes, ok: steps.every((x) => x.outcome !== "failed") };
+}
+
+async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Promise<CleanupStep> {
+  const base = { kind: e.kind, resource: describeEntry(e) };
+  const gone = (ok: boolean): CleanupStep => ({ ...base, outcome: ok ? "deleted" : "already gone" });
+  const quiet = { session: s, log: () => {} };
+  switch (e.kind) {
+    case "agent-runtime":
+      return gone(await deleteRuntime(s, e, opts.runtimeDeleteTimeoutMs ?? (s.target === "local" ? 120_000 : 600_000)));
+    case "ecr-image":
+      return gone((await deleteImages(e.repositoryName, [e.imageTag], quiet)) > 0);
+    case "ecr-repository":
+      return gone(await deleteRepository(e.repositoryName, quiet));
+    case "iam-role-policy":
+      try {
+        await s.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: e.roleName, PolicyName: e.policyName }));
+        return gone(true);
+      } catch (err) {
+        if (isNotFound(err)) return gone(false);
+        throw err;
+      }
+    case "iam-role":
+      return gone(await deleteRole(s, e.roleName));
+    case "credential-provider":
+      try {
+        await s.clients.control.send(new DeleteApiKeyCredentialProviderCommand({ name: e.name }));
+        return gone(true);
+      } catch (err) {
+        if (isNotFound(err)) return gone(false);
+        throw err;
+      }
+    case "s3-object":
+      return gone(await deleteObject(e.bucket, e.key, quiet));
+    case "s3-bucket":
+      try {
+        return gone(await deleteBucket(e.bucket, quiet));
+      } catch (err) {
+        if (errorName(err) === "BucketNotEmpty") {
+          return { ...base, outcome: "kept", detail: "it holds objects this ledger did not create; empty it yourself to delete it" };
+        }
+        throw err;
+      }
+  }
+}
+
+/** The runtime's id: recorded, or (for an intent whose create may have happened) found by name. */
+async function findRuntimeId(s: Session, e: Extract<LedgerEntry, { kind: "agent-runtime" }>): Promise<string | undefined> {
+  if (e.agentRuntimeId) return e.agentRuntimeId;
+  let nextToken: string | undefined;
+  do {
+    const page = await s.clients.control.send(new ListAgentRuntimesCommand({ nextToken }));
+    const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === e.agentRuntimeName);
+    if (hit) return hit.agentRuntimeId;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/** Deletes the runtime (its endpoints go with it) and waits until it is gone, so its role can go next. */
+async function deleteRuntime(s: Session, e: Extract<LedgerEntry, { kind: "agent-runtime" }>, timeoutMs: number): Promise<boolean> {
+  const id = await findRuntimeId(s, e);
+  if (!id) return false;
+  try {
+    await s.clients.control.send(new DeleteAgentRuntimeCommand({ agentRuntimeId: id }));
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  await pollUntil({
+    read: async () => {
+      try {
+        return (await s.clients.control.send(new GetAgentRuntimeCommand({ agentRuntimeId: id }))).status ?? "DELETING";
+      } catch (err) {
+        if (isNotFound(err)) return "DELETED";
+        throw err;
+      }
+    },
+    statusOf: (x) => x,
+    isDone: (x) => x === "DELETED" || x === "DELETE_FAILED",
+    timeoutMs,
+    timeoutMessage: (x) => `runtime ${id} still ${x} after ${Math.round(timeoutMs / 1000)}s; run cleanup again later`,
+  }).then((x) => {
+    if (x === "DELETE_FAILED") throw new Error(`runtime ${id} DELETE_FAILED`);
+  });
+  return true;
+}
+
+/** A role this ledger created: its inline policies and attachments are removed with it. */
+async function deleteRole(s: Session, roleName: string): Promise<boolean> {
+  try {
+    const inline = await s.clients.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+    for (const policyName of inline.PolicyNames ?? []) {
+      await s.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+    }
+    const attached = await s.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+    for (const p of attached.AttachedPolicies ?? []) {
+      await s.clients.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn! }));
+    }
+    await s.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName }));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
