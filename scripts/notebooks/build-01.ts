@@ -25,15 +25,12 @@ const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const INCLUDE = /^\/\/ @include (\S+)$/;
 
 /**
- * The included file goes inside String.raw`…` in the cell: a backtick or `${` would end or
- * interpolate it, so such a file is refused rather than silently changed.
+ * The included file becomes the body of a template literal in the cell (the `%%writefile`
+ * counterpart), so backslashes, backticks and `${` are escaped: the string is the file, byte for byte.
  */
 export function includeFile(relPath: string): string {
   const text = readFileSync(path.join(PROJECT_DIR, relPath), "utf8").replace(/\n+$/, "");
-  if (text.includes("`") || text.includes("${")) {
-    throw new Error(`${relPath} contains a backtick or "\${": it cannot be embedded in a String.raw template; rewrite those lines`);
-  }
-  return text;
+  return text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${");
 }
 
 export function parseSource(text: string): Cell[] {
