@@ -1,0 +1,167 @@
+/**
+ * Builds: the Dockerfile and .dockerignore from the templates, the exact docker/podman command lines
+ * zx runs, and the code bundle (compiled entry, dependency closure, deterministic lock, valid zip).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { unzipSync, zipSync, strFromU8 } from "fflate";
+import { renderDockerfile, renderDockerignore, renderAgentPackageJson } from "../../lib/agentcore/build/dockerfile.js";
+import { buildCommand, enginesOnPath, localImageManifest, loginCommand, pushCommand, runCommand, tagCommand } from "../../lib/agentcore/build/container.js";
+import { buildCodeBundle, compileEntry, concatZips, dependencyClosure, packageNameOf } from "../../lib/agentcore/build/code-bundle.js";
+
+const PROJECT = resolve(import.meta.dirname, "..", "..");
+const FIXTURE = join(PROJECT, "test", "lib", "fixtures", "echo_agent.ts");
+
+describe("Dockerfile", () => {
+  test("a Node agent for linux/arm64, non-root, port 8080, running the compiled entry", () => {
+    const text = renderDockerfile({ agentName: "strands_agents_openai", entry: "strands_agents_openai", env: { AWS_REGION: "us-west-2", "BAD-NAME": "x" } });
+    const lines = text.split("\n").filter((l) => l && !l.startsWith("#"));
+    assert.deepEqual(lines, [
+      "FROM --platform=linux/arm64 public.ecr.aws/docker/library/node:22-slim",
+      "WORKDIR /app",
+      "ENV NODE_ENV=production \\",
+      "    PORT=8080 \\",
+      "    DOCKER_CONTAINER=1 \\",
+      '    AWS_REGION="us-west-2"',
+      "COPY --chown=1000:1000 . .",
+      "USER 1000:1000",
+      "EXPOSE 8080",
+      'CMD ["node", "strands_agents_openai.mjs"]',
+    ]);
+  });
+
+  test("platform and base image can be changed", () => {
+    const text = renderDockerfile({ agentName: "a", entry: "a", platform: "linux/amd64", baseImage: "localhost/node-min:20" });
+    assert.match(text, /^FROM --platform=linux\/amd64 localhost\/node-min:20$/m);
+  });
+
+  test(".dockerignore keeps secrets, sources and local state out, and node_modules in", () => {
+    const lines = renderDockerignore().split("\n");
+    for (const l of [".env", "*.ts", ".agentcore.json", ".agentcore-ledger.json", ".agentcore-local/", ".git/"]) assert.ok(lines.includes(l), l);
+    assert.ok(!lines.some((l) => l.startsWith("node_modules")), "the bundle's node_modules is the agent's dependencies");
+  });
+
+  test("agent package.json: ESM, sorted dependencies", () => {
+    const pkg = JSON.parse(renderAgentPackageJson({ agentName: "My_Agent", entry: "my_agent", dependencies: { zod: "4.0.0", "bedrock-agentcore": "0.4.4" } }));
+    assert.equal(pkg.type, "module");
+    assert.equal(pkg.name, "my_agent");
+    assert.equal(pkg.main, "my_agent.mjs");
+    assert.deepEqual(Object.keys(pkg.dependencies), ["bedrock-agentcore", "zod"]);
+  });
+});
+
+describe("container command lines", () => {
+  test("docker buildx build with --load; podman without", () => {
+    const spec = { tag: "123.dkr.ecr.us-east-1.amazonaws.com/bedrock-agentcore-a:20250101-000000-000", dockerfile: "/ctx/Dockerfile", context: "/ctx", platform: "linux/arm64" };
+    assert.deepEqual(buildCommand({ engine: "docker", ...spec }), {
+      cmd: "docker",
+      args: ["buildx", "build", "--platform", "linux/arm64", "-f", "/ctx/Dockerfile", "-t", spec.tag, "--load", "/ctx"],
+    });
+    assert.deepEqual(buildCommand({ engine: "podman", ...spec }), {
+      cmd: "podman",
+      args: ["buildx", "build", "--platform", "linux/arm64", "-f", "/ctx/Dockerfile", "-t", spec.tag, "/ctx"],
+    });
+  });
+
+  test("login reads the password from stdin; push, tag, run", () => {
+    assert.deepEqual(loginCommand("docker", "123.dkr.ecr.us-east-1.amazonaws.com", "AWS").args, ["login", "--username", "AWS", "--password-stdin", "123.dkr.ecr.us-east-1.amazonaws.com"]);
+    assert.deepEqual(pushCommand("podman", "r:t"), { cmd: "podman", args: ["push", "r:t"] });
+    assert.deepEqual(tagCommand("docker", "a:1", "b:2").args, ["tag", "a:1", "b:2"]);
+    assert.deepEqual(runCommand("podman", { image: "img:1", name: "agent", hostPort: 18080, env: { B: "2", A: "x y" } }).args, [
+      "run", "--rm", "-d", "--name", "agent", "-p", "127.0.0.1:18080:8080", "-e", "A=x y", "-e", "B=2", "img:1",
+    ]);
+  });
+
+  test("engines are found on PATH, AGENTCORE_CONTAINER_ENGINE first", () => {
+    const dir = mkdtempSync(join(tmpdir(), "engines-"));
+    try {
+      for (const name of ["docker", "podman"]) writeFileSync(join(dir, name), "#!/bin/sh\n", { mode: 0o755 });
+      assert.deepEqual(enginesOnPath({ PATH: dir }), ["docker", "podman"]);
+      assert.deepEqual(enginesOnPath({ PATH: dir, AGENTCORE_CONTAINER_ENGINE: "podman" }), ["podman", "docker"]);
+      assert.deepEqual(enginesOnPath({ PATH: join(dir, "none") }), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a local image's manifest names its config and layers", () => {
+    const m = JSON.parse(localImageManifest({ id: `sha256:${"a".repeat(64)}`, sizeBytes: 1, architecture: "arm64", os: "linux", layers: [`sha256:${"b".repeat(64)}`] }));
+    assert.equal(m.schemaVersion, 2);
+    assert.equal(m.config.digest, `sha256:${"a".repeat(64)}`);
+    assert.deepEqual(m.layers.map((l: { digest: string }) => l.digest), [`sha256:${"b".repeat(64)}`]);
+  });
+});
+
+describe("code bundle", () => {
+  test("package names of import specifiers", () => {
+    assert.equal(packageNameOf("bedrock-agentcore/runtime"), "bedrock-agentcore");
+    assert.equal(packageNameOf("@strands-agents/sdk/openai"), "@strands-agents/sdk");
+    assert.equal(packageNameOf("node:fs"), undefined);
+    assert.equal(packageNameOf("fs"), undefined);
+    assert.equal(packageNameOf("./tools.js"), undefined);
+  });
+
+  test("the entry compiles to ESM and lists the packages it imports", async () => {
+    const c = await compileEntry(FIXTURE);
+    assert.equal(c.fileName, "echo_agent.mjs");
+    assert.deepEqual(c.packages, ["bedrock-agentcore"]);
+    assert.match(c.code, /^import \{ BedrockAgentCoreApp \} from "bedrock-agentcore\/runtime";/m);
+    assert.doesNotMatch(c.code, /: string/, "types are stripped");
+  });
+
+  test("a compile error names the line; a local import and a missing package are refused with the fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundle-"));
+    try {
+      writeFileSync(join(dir, "broken.ts"), "const x = ;\n");
+      await assert.rejects(compileEntry(join(dir, "broken.ts")), /broken\.ts:1:10/);
+      writeFileSync(join(dir, "helper.ts"), "export const h = 1;\n");
+      writeFileSync(join(dir, "uses_local.ts"), 'import { h } from "./helper.ts";\nconsole.log(h);\n');
+      await assert.rejects(compileEntry(join(dir, "uses_local.ts")), /imports local files/);
+      assert.throws(() => dependencyClosure(PROJECT, ["no-such-package-xyz"]), /npm install no-such-package-xyz/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the closure follows dependencies, optional and installed peer dependencies", () => {
+    const closure = dependencyClosure(PROJECT, ["bedrock-agentcore"]);
+    const paths = closure.map((p) => p.path);
+    assert.ok(paths.includes("node_modules/bedrock-agentcore"));
+    assert.ok(paths.includes("node_modules/fastify"), "a dependency");
+    assert.ok(paths.includes("node_modules/@strands-agents/sdk"), "an installed optional peer");
+    assert.ok(!paths.includes("node_modules/playwright"), "a peer that is not installed is skipped");
+    assert.deepEqual([...paths].sort(), paths, "sorted");
+  });
+
+  test("zip: entry, package.json, lock, node_modules; the same inputs give the same bytes", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "bundle-cache-"));
+    try {
+      const a = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "echo_agent", projectDir: PROJECT, cacheDir });
+      const b = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "echo_agent", projectDir: PROJECT, cacheDir });
+      assert.equal(a.sha256, b.sha256);
+      assert.equal(b.dependenciesCached, true);
+      const files = unzipSync(a.zip, { filter: (f) => !f.name.startsWith("node_modules/") || f.name === "node_modules/bedrock-agentcore/package.json" });
+      assert.deepEqual(Object.keys(files).sort(), ["echo_agent.mjs", "node_modules/bedrock-agentcore/package.json", "package-lock.json", "package.json"]);
+      const pkg = JSON.parse(strFromU8(files["package.json"]!));
+      assert.equal(pkg.type, "module");
+      assert.deepEqual(pkg.dependencies, { "bedrock-agentcore": a.dependencies["bedrock-agentcore"] });
+      const lock = JSON.parse(strFromU8(files["package-lock.json"]!));
+      assert.equal(lock.lockfileVersion, 3);
+      assert.equal(lock.packages["node_modules/bedrock-agentcore"].version, a.dependencies["bedrock-agentcore"]);
+      assert.equal(Object.keys(lock.packages).length, a.packageCount + 1);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test("concatenated zips hold both sides' files", () => {
+    const a = zipSync({ "a.txt": new TextEncoder().encode("A"), "d/b.txt": new TextEncoder().encode("B") });
+    const b = zipSync({ "c.txt": new TextEncoder().encode("C".repeat(1000)) });
+    const out = unzipSync(concatZips(a, b));
+    assert.deepEqual(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, strFromU8(v).slice(0, 3)])), { "a.txt": "A", "d/b.txt": "B", "c.txt": "CCC" });
+    assert.throws(() => concatZips(new Uint8Array(10), b), /not a zip/);
+  });
+});
