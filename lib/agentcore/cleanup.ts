@@ -14,6 +14,7 @@ import { errorName, isNotFound } from "./aws-errors.js";
 import { deleteImages, deleteRepository } from "./ecr.js";
 import { deleteBucket, deleteObject } from "./s3.js";
 import { pollUntil } from "./wait.js";
+import { enginesOnPath } from "./build/container.js";
 
 export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped";
 
@@ -104,8 +105,12 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
   switch (e.kind) {
     case "agent-runtime":
       return gone(await deleteRuntime(s, e, opts.runtimeDeleteTimeoutMs ?? (s.target === "local" ? 120_000 : 600_000)));
-    case "ecr-image":
-      return gone((await deleteImages(e.repositoryName, [e.imageTag], quiet)) > 0);
+    case "ecr-image": {
+      const deleted = (await deleteImages(e.repositoryName, [e.imageTag], quiet)) > 0;
+      // Local ECR only records the image; the image itself is in the local engine.
+      if (s.target === "local") await removeLocalImage(`${e.accountId}.dkr.ecr.${e.region}.amazonaws.com/${e.repositoryName}:${e.imageTag}`);
+      return gone(deleted);
+    }
     case "ecr-repository":
       return gone(await deleteRepository(e.repositoryName, quiet));
     case "iam-role-policy":
@@ -137,6 +142,14 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
         }
         throw err;
       }
+  }
+}
+
+/** Best effort: `<engine> rmi` in whichever engine has the image. */
+async function removeLocalImage(image: string): Promise<void> {
+  const { $ } = await import("zx");
+  for (const engine of enginesOnPath()) {
+    await $({ nothrow: true, quiet: true, timeout: "60s" })`${engine} rmi ${image}`;
   }
 }
 
