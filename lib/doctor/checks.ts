@@ -1,0 +1,336 @@
+/**
+ * The doctor's checks: is this machine ready to run the notebooks against the chosen target?
+ * Each check says what it found and, when not fine, the one thing to do about it. `npm run doctor`
+ * prints them; a workshop command can reuse `runChecks` as is.
+ *
+ * Required checks decide the exit code; optional ones (Jupyter for the headless runner, a container
+ * engine for code deploys) are reported but do not fail the doctor.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { $, which } from "zx";
+import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { BedrockAgentCoreControlClient, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { checkHealth, localPaths, localStatus, PROJECT_DIR } from "../local/lifecycle.js";
+import { redact } from "../notebook/redact.js";
+
+export type Target = "local" | "aws";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** Whether a failure makes the doctor fail for this target. */
+  required: boolean;
+  /** What was found (a version, an account, the reason it failed). */
+  detail: string;
+  /** One line: what to do when not ok. */
+  fix?: string;
+}
+
+export interface CheckOptions {
+  /** Environment to read (AWS settings, AGENTCORE_LOCAL_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  projectDir?: string;
+  /** Python that runs Jupyter (default /usr/bin/python3, then `jupyter` on PATH). */
+  python?: string;
+  /** Node version to judge (tests); default this process's. */
+  nodeVersion?: string;
+}
+
+export const MIN_NODE = "20.19.0";
+
+function versionAtLeast(version: string, min: string): boolean {
+  const a = version.replace(/^v/, "").split(".").map(Number);
+  const b = min.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+const run = $({ quiet: true, nothrow: true, verbose: false, timeout: "20s" });
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0]?.trim() ?? "";
+}
+
+export function checkNode(version = process.versions.node): Check {
+  const ok = versionAtLeast(version, MIN_NODE);
+  return {
+    name: "Node.js",
+    ok,
+    required: true,
+    detail: `v${version.replace(/^v/, "")}${ok ? "" : ` (need >= ${MIN_NODE})`}`,
+    fix: ok ? undefined : `Install Node ${MIN_NODE} or newer (e.g. nvm install 20 && nvm use 20), then npm ci.`,
+  };
+}
+
+export function checkDependencies(projectDir = PROJECT_DIR): Check {
+  const name = "Dependencies";
+  const modules = join(projectDir, "node_modules");
+  if (!existsSync(modules)) return { name, ok: false, required: true, detail: "node_modules is missing", fix: "Run npm ci in the project folder." };
+  const needed = ["tslab", "tsx", "typescript", "zx", "@aws-sdk/client-bedrock-agentcore-control", "@strands-agents/sdk", "bedrock-agentcore", "better-sqlite3"];
+  const missing = needed.filter((p) => !existsSync(join(modules, p, "package.json")));
+  if (missing.length) return { name, ok: false, required: true, detail: `missing ${missing.join(", ")}`, fix: "Run npm ci in the project folder." };
+  try {
+    // The native module is what breaks on a new Node or another CPU: load it and open a database.
+    const requireThere = createRequire(join(projectDir, "package.json"));
+    const Database = requireThere("better-sqlite3") as new (file: string) => { close(): void };
+    new Database(":memory:").close();
+  } catch (e) {
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: `better-sqlite3 does not load: ${firstLine((e as Error).message)}`,
+      fix: "Rebuild it for this Node: npm rebuild better-sqlite3 (needs python3, make and a C++ compiler).",
+    };
+  }
+  return { name, ok: true, required: true, detail: "installed; better-sqlite3 loads" };
+}
+
+/** The command that runs Jupyter here, or undefined. */
+async function jupyterCommand(python: string | undefined): Promise<string[] | undefined> {
+  const py = python ?? "/usr/bin/python3";
+  if (existsSync(py) || python) {
+    const out = await run`${py} -m jupyter --version`;
+    if (out.exitCode === 0) return [py, "-m", "jupyter"];
+  }
+  const onPath = await which("jupyter", { nothrow: true });
+  if (onPath) {
+    const out = await run`${onPath} --version`;
+    if (out.exitCode === 0) return [onPath];
+  }
+  return undefined;
+}
+
+export async function checkJupyter(python?: string): Promise<Check[]> {
+  const jupyter = await jupyterCommand(python);
+  if (!jupyter) {
+    return [
+      {
+        name: "Jupyter",
+        ok: false,
+        required: false,
+        detail: "not found (the headless runner, npm start, works without it)",
+        fix: "To use JupyterLab: pipx install jupyterlab (or apt-get install jupyter-notebook), then npm run kernel:install.",
+      },
+    ];
+  }
+  const versions = await run`${jupyter} --version`;
+  const core = /jupyter_core\s*:\s*(\S+)/.exec(versions.stdout)?.[1];
+  const found: Check = { name: "Jupyter", ok: true, required: false, detail: `${jupyter.join(" ")}${core ? ` (jupyter_core ${core})` : ""}` };
+  const specs = await run`${jupyter} kernelspec list --json`;
+  let kernels: string[] = [];
+  try {
+    kernels = Object.keys((JSON.parse(specs.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs);
+  } catch {
+    // reported below as not registered
+  }
+  const tslab = kernels.includes("tslab");
+  return [
+    found,
+    {
+      name: "tslab kernel",
+      ok: tslab,
+      required: false,
+      detail: tslab ? "registered" : `not registered (kernels: ${kernels.join(", ") || "none"})`,
+      fix: tslab ? undefined : "Run npm run kernel:install.",
+    },
+  ];
+}
+
+export async function checkContainerEngine(): Promise<Check> {
+  const name = "Container engine";
+  let unreachable: Check | undefined;
+  for (const engine of ["docker", "podman"]) {
+    const path = await which(engine, { nothrow: true });
+    if (!path) continue;
+    const version = await run`${path} --version`;
+    if (version.exitCode !== 0) continue;
+    // A docker CLI without a running daemon is the common trap: ask the server too.
+    const info = await run`${path} info --format {{.ServerVersion}}`;
+    if (info.exitCode === 0) return { name, ok: true, required: false, detail: `${firstLine(version.stdout)}` };
+    unreachable ??= {
+      name,
+      ok: false,
+      required: false,
+      detail: `${firstLine(version.stdout)}, but it cannot reach its daemon: ${firstLine(info.stderr) || `exit ${info.exitCode}`}`,
+      fix:
+        engine === "docker"
+          ? "Start Docker (Docker Desktop, or sudo systemctl start docker), or install podman."
+          : "Check podman info; rootless podman needs subuid/subgid entries for your user.",
+    };
+  }
+  return (
+    unreachable ?? {
+      name,
+      ok: false,
+      required: false,
+      detail: "neither docker nor podman found",
+      fix: "Container deploys need docker (https://docs.docker.com/get-docker/) or podman (apt-get install podman); code deploys do not.",
+    }
+  );
+}
+
+export async function checkLocalAgentCore(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {
+  const name = "Local AgentCore";
+  let paths;
+  try {
+    paths = localPaths(projectDir, env);
+  } catch (e) {
+    return { name, ok: false, required: true, detail: (e as Error).message, fix: "Unset AGENTCORE_LOCAL_PORT or set it to a free port number." };
+  }
+  const status = await localStatus(paths);
+  if (status.running) {
+    return { name, ok: true, required: true, detail: `running at ${status.endpoint} (pid ${status.pid}, account ${status.health!.accountId}, version ${status.health!.version})` };
+  }
+  if (status.pid) {
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: `process ${status.pid} is alive but ${status.endpoint}/_local/health does not answer`,
+      fix: `Restart it: npm run local -- stop && npm run local -- start (log: ${paths.logFile}).`,
+    };
+  }
+  // Not running is fine (notebooks start it on first use) unless something else holds its port.
+  const endpoint = `http://127.0.0.1:${paths.port}`;
+  if (await portAnswers(paths.port)) {
+    const health = await checkHealth(endpoint);
+    if (health) return { name, ok: true, required: true, detail: `running at ${endpoint} (account ${health.accountId}, started outside this project's state folder)` };
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: `port ${paths.port} is taken by another program`,
+      fix: `Stop that program, or pick another port: export AGENTCORE_LOCAL_PORT=<port>.`,
+    };
+  }
+  return { name, ok: true, required: true, detail: `not running; notebooks start it on first use (or: npm run local -- start)` };
+}
+
+async function portAnswers(port: number): Promise<boolean> {
+  const { createConnection } = await import("node:net");
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Client settings from `env` (the SDK would read the same from process.env; tests pass their own). */
+function awsClientConfig(env: NodeJS.ProcessEnv, region: string) {
+  const endpoint = env.AWS_ENDPOINT_URL;
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+      : undefined;
+  // A check must answer, not hang on an unreachable endpoint.
+  const requestHandler = { connectionTimeout: 5000, requestTimeout: 15000 };
+  return { region, maxAttempts: 1, requestHandler, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };
+}
+
+async function resolveRegion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (fromEnv) return fromEnv;
+  if (env !== process.env) return undefined;
+  // The profile's region (~/.aws/config), as the SDK's default chain finds it.
+  const probe = new STSClient({});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+}
+
+function awsErrorText(e: unknown): string {
+  const err = e as { name?: string; message?: string };
+  return redact(`${err.name ?? "Error"}: ${firstLine(err.message ?? String(e))}`);
+}
+
+export async function checkAws(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const region = await resolveRegion(env);
+  const checks: Check[] = [
+    region
+      ? { name: "AWS region", ok: true, required: true, detail: region }
+      : { name: "AWS region", ok: false, required: true, detail: "not set", fix: "Set one where AgentCore is available: export AWS_REGION=us-east-1" },
+  ];
+  if (!region) return checks;
+  const sts = new STSClient(awsClientConfig(env, region));
+  try {
+    const who = await sts.send(new GetCallerIdentityCommand({}));
+    checks.push({ name: "AWS credentials", ok: true, required: true, detail: `${who.Arn} (account ${who.Account})` });
+  } catch (e) {
+    checks.push({
+      name: "AWS credentials",
+      ok: false,
+      required: true,
+      detail: awsErrorText(e),
+      fix: "Configure credentials: aws configure (or aws sso login --profile <p> and export AWS_PROFILE=<p>).",
+    });
+    return checks;
+  } finally {
+    sts.destroy();
+  }
+  const control = new BedrockAgentCoreControlClient(awsClientConfig(env, region));
+  try {
+    const list = await control.send(new ListAgentRuntimesCommand({ maxResults: 1 }));
+    checks.push({ name: "AgentCore", ok: true, required: true, detail: `available in ${region} (${list.agentRuntimes?.length ? "runtimes exist" : "no runtimes yet"})` });
+  } catch (e) {
+    const denied = /AccessDenied|UnauthorizedException/.test((e as Error).name ?? "");
+    checks.push({
+      name: "AgentCore",
+      ok: false,
+      required: true,
+      detail: awsErrorText(e),
+      fix: denied
+        ? "Grant your identity bedrock-agentcore:* (e.g. the BedrockAgentCoreFullAccess managed policy)."
+        : `Use a region where Bedrock AgentCore is available (e.g. us-east-1, us-west-2): export AWS_REGION=<region>.`,
+    });
+  } finally {
+    control.destroy();
+  }
+  return checks;
+}
+
+/** Every check for `target`, in the order a person would fix them. */
+export async function runChecks(target: Target, options: CheckOptions = {}): Promise<Check[]> {
+  const env = options.env ?? process.env;
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const checks: Check[] = [checkNode(options.nodeVersion), checkDependencies(projectDir)];
+  checks.push(...(await checkJupyter(options.python)));
+  checks.push(await checkContainerEngine());
+  if (target === "local") checks.push(await checkLocalAgentCore(env, projectDir));
+  else checks.push(...(await checkAws(env)));
+  return checks;
+}
+
+/** The target named by AGENTCORE_TARGET (default local); anything else is an error. */
+export function targetFrom(env: NodeJS.ProcessEnv = process.env): Target {
+  const value = (env.AGENTCORE_TARGET ?? "local").trim() || "local";
+  if (value !== "local" && value !== "aws") throw new Error(`AGENTCORE_TARGET must be local or aws (got "${value}")`);
+  return value;
+}
+
+export function passed(checks: Check[]): boolean {
+  return checks.every((c) => c.ok || !c.required);
+}
+
+/** One line per check: `✓ Node.js  v20.20.2`, and under a failed one its fix. */
+export function formatChecks(checks: Check[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  return checks
+    .map((c) => {
+      const mark = c.ok ? "✓" : "✗";
+      const line = `${mark} ${c.name.padEnd(width)}  ${c.detail}${!c.ok && !c.required ? " (optional)" : ""}`;
+      return c.ok || !c.fix ? line : `${line}\n  ${" ".repeat(width)}  → ${c.fix}`;
+    })
+    .join("\n");
+}

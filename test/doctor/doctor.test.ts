@@ -1,0 +1,182 @@
+/**
+ * The doctor's checks against real things: this project's install, a test Local AgentCore (also
+ * standing in for "AWS" through AWS_ENDPOINT_URL, so the STS and AgentCore calls are real SDK
+ * calls), a port held by another program, and the CLI's exit codes.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { startTestLocal, type TestLocal } from "../helpers/local.js";
+import { checkAws, checkDependencies, checkLocalAgentCore, checkNode, formatChecks, passed, targetFrom, type Check } from "../../lib/doctor/checks.js";
+
+const PROJECT = join(import.meta.dirname, "..", "..");
+const require = createRequire(import.meta.url);
+let local: TestLocal;
+let emptyDir: string;
+
+before(async () => {
+  local = await startTestLocal();
+  emptyDir = mkdtempSync(join(tmpdir(), "doctor-test-"));
+});
+after(async () => {
+  await local?.stop();
+  rmSync(emptyDir, { recursive: true, force: true });
+});
+
+function awsEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    AWS_REGION: local.region,
+    AWS_ENDPOINT_URL: local.endpoint,
+    AWS_ACCESS_KEY_ID: local.admin.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: local.admin.secretAccessKey,
+    ...overrides,
+  };
+}
+
+test("Node: 20.19 or newer", () => {
+  assert.equal(checkNode("20.18.3").ok, false);
+  assert.match(checkNode("v20.18.3").fix ?? "", /Install Node 20\.19\.0 or newer/);
+  assert.equal(checkNode("20.19.0").ok, true);
+  assert.equal(checkNode("22.1.0").ok, true);
+  assert.equal(checkNode("21.0.0").ok, true);
+});
+
+test("dependencies: this project's load; a folder without node_modules gets npm ci", () => {
+  assert.deepEqual(checkDependencies(PROJECT), { name: "Dependencies", ok: true, required: true, detail: "installed; better-sqlite3 loads" });
+  const bare = checkDependencies(emptyDir);
+  assert.equal(bare.ok, false);
+  assert.equal(bare.fix, "Run npm ci in the project folder.");
+});
+
+test("Local AgentCore: healthy, not running, and a port held by another program", async () => {
+  const stateDir = join(emptyDir, "state");
+  const running = await checkLocalAgentCore({ AGENTCORE_LOCAL_PORT: String(local.server.port), AGENTCORE_LOCAL_DIR: stateDir }, PROJECT);
+  assert.equal(running.ok, true);
+  assert.match(running.detail, new RegExp(`running at ${local.endpoint} \\(account ${local.accountId}`));
+
+  const sockets = new Set<Socket>();
+  const squatter: Server = createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => {}); // the probe hangs up abruptly
+    s.end("not http\r\n");
+  });
+  await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+  const port = (squatter.address() as { port: number }).port;
+  try {
+    const taken = await checkLocalAgentCore({ AGENTCORE_LOCAL_PORT: String(port), AGENTCORE_LOCAL_DIR: stateDir }, PROJECT);
+    assert.equal(taken.ok, false);
+    assert.equal(taken.required, true);
+    assert.match(taken.detail, new RegExp(`port ${port} is taken by another program`));
+    assert.match(taken.fix ?? "", /AGENTCORE_LOCAL_PORT/);
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    await new Promise((r) => squatter.close(r));
+  }
+  const free = await checkLocalAgentCore({ AGENTCORE_LOCAL_PORT: String(port), AGENTCORE_LOCAL_DIR: stateDir }, PROJECT);
+  assert.equal(free.ok, true);
+  assert.match(free.detail, /not running; notebooks start it on first use/);
+
+  const bad = await checkLocalAgentCore({ AGENTCORE_LOCAL_PORT: "99999" }, PROJECT);
+  assert.equal(bad.ok, false);
+});
+
+test("AWS: region, credentials (GetCallerIdentity) and AgentCore (ListAgentRuntimes), all real SDK calls", async () => {
+  const checks = await checkAws(awsEnv());
+  assert.deepEqual(
+    checks.map((c) => [c.name, c.ok]),
+    [
+      ["AWS region", true],
+      ["AWS credentials", true],
+      ["AgentCore", true],
+    ],
+  );
+  assert.match(checks[1]!.detail, new RegExp(`account ${local.accountId}`));
+  assert.match(checks[2]!.detail, /available in us-east-1/);
+});
+
+test("AWS: a wrong secret fails at credentials, with a fix and without the secret", async () => {
+  const wrong = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  const checks = await checkAws(awsEnv({ AWS_SECRET_ACCESS_KEY: wrong }));
+  assert.deepEqual(
+    checks.map((c) => [c.name, c.ok]),
+    [
+      ["AWS region", true],
+      ["AWS credentials", false],
+    ],
+  );
+  assert.match(checks[1]!.detail, /SignatureDoesNotMatch|InvalidClientTokenId/);
+  assert.match(checks[1]!.fix ?? "", /aws configure/);
+  assert.ok(!JSON.stringify(checks).includes(wrong));
+});
+
+test("AWS: no region is a failure that says how to set one", async () => {
+  const checks = await checkAws({ AWS_ENDPOINT_URL: local.endpoint });
+  assert.equal(checks.length, 1);
+  assert.equal(checks[0]!.ok, false);
+  assert.match(checks[0]!.fix ?? "", /export AWS_REGION=/);
+});
+
+test("the verdict ignores optional failures; the report shows each fix under its line", () => {
+  const checks: Check[] = [
+    { name: "Node.js", ok: true, required: true, detail: "v20.20.2" },
+    { name: "tslab kernel", ok: false, required: false, detail: "not registered", fix: "Run npm run kernel:install." },
+  ];
+  assert.equal(passed(checks), true);
+  assert.equal(passed([...checks, { name: "AWS region", ok: false, required: true, detail: "not set" }]), false);
+  assert.equal(
+    formatChecks(checks),
+    "✓ Node.js       v20.20.2\n✗ tslab kernel  not registered (optional)\n                → Run npm run kernel:install.",
+  );
+  assert.equal(targetFrom({}), "local");
+  assert.equal(targetFrom({ AGENTCORE_TARGET: "aws" }), "aws");
+  assert.throws(() => targetFrom({ AGENTCORE_TARGET: "azure" }), /AGENTCORE_TARGET must be local or aws \(got "azure"\)/);
+});
+
+/** Runs the CLI asynchronously: the test server lives in this process and must keep answering. */
+function doctor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const clean = { ...process.env };
+  for (const name of Object.keys(clean)) if (/^AWS_|^AGENTCORE_/.test(name)) delete clean[name];
+  const child = spawn(process.execPath, [require.resolve("tsx/cli"), join(PROJECT, "scripts", "doctor.ts"), ...args], {
+    cwd: PROJECT,
+    env: { ...clean, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const guard = setTimeout(() => child.kill(), 60_000);
+  return new Promise((resolve) =>
+    child.on("close", (status) => {
+      clearTimeout(guard);
+      resolve({ status, stdout, stderr });
+    }),
+  );
+}
+
+test("CLI: --help, a usage error, and a full aws run that passes (exit 0) against the test server", async () => {
+  const help = await doctor(["--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: npm run doctor/);
+  const usage = await doctor(["--target", "mars"]);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /AGENTCORE_TARGET must be local or aws/);
+
+  const run = await doctor([], { ...awsEnv(), AGENTCORE_TARGET: "aws", HOME: emptyDir });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^✓ Node\.js/m);
+  assert.match(run.stdout, /^✓ AWS credentials .*account/m);
+  assert.match(run.stdout, /^✓ AgentCore/m);
+  assert.match(run.stdout, /Ready for target "aws"/);
+  assert.doesNotMatch(run.stderr, /NodeVersionSupportWarning/);
+
+  const failing = await doctor([], { ...awsEnv({ AWS_SECRET_ACCESS_KEY: "x".repeat(40) }), AGENTCORE_TARGET: "aws", HOME: emptyDir });
+  assert.equal(failing.status, 1);
+  assert.match(failing.stdout, /^✗ AWS credentials/m);
+  assert.match(failing.stdout, /→ Configure credentials/);
+});
