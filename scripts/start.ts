@@ -1,10 +1,52 @@
 /**
- * `npm start`: the main job. Until the tutorial notebook lands, it runs the example notebook
- * headlessly; the executed notebook goes to out/.
+ * `npm start`: the main job. Runs the tutorial notebook (01, outbound auth with an API-key
+ * credential provider) headlessly: against Local AgentCore by default, which is started in the
+ * background first when it is not running (it stays up for the next run; `npm run local -- stop`
+ * stops it); against AWS with AGENTCORE_TARGET=aws. The executed notebook goes to out/.
+ *
+ * Extra arguments go to the runner: `npm start -- -p agentName=my_agent --cell-timeout 600`.
  */
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../lib/runner/cli.js";
+import { localPaths, startDetached } from "../lib/local/lifecycle.js";
+import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
+import { targetFromEnv } from "../lib/session.js";
 
-const notebook = fileURLToPath(new URL("../notebooks/00-hello.ipynb", import.meta.url));
-const out = fileURLToPath(new URL("../out/", import.meta.url));
-process.exit(await runCli([notebook, "--out", out, ...process.argv.slice(2)]));
+const PROJECT_DIR = fileURLToPath(new URL("../", import.meta.url));
+export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-api-key.ipynb");
+
+async function main(argv: string[]): Promise<number> {
+  const args = [NOTEBOOK, "--out", path.join(PROJECT_DIR, "out"), ...argv];
+  // The runner's own parser: usage errors and --help are its to report.
+  let outDir: string;
+  try {
+    const parsed = parseCliArgs(args, process.env.INIT_CWD ?? process.cwd());
+    if (parsed.help) {
+      process.stdout.write(`npm start [-- <runner options>]: runs ${path.relative(PROJECT_DIR, NOTEBOOK)}.\n\n${USAGE}`);
+      return 0;
+    }
+    outDir = parsed.outDir;
+  } catch {
+    return runCli(args, process.env.INIT_CWD ?? process.cwd());
+  }
+
+  if (targetFromEnv() === "local") {
+    const paths = localPaths();
+    const started = await startDetached(paths);
+    console.log(
+      started.alreadyRunning
+        ? `Local AgentCore is running at ${started.endpoint} (pid ${started.pid}).`
+        : `Started Local AgentCore at ${started.endpoint} (pid ${started.pid}, state in ${path.relative(PROJECT_DIR, paths.stateDir) || paths.stateDir}); \`npm run local -- stop\` stops it.`,
+    );
+  } else {
+    console.log("AGENTCORE_TARGET=aws: the notebook creates (and cleans up) real AWS resources in your account.");
+  }
+
+  const code = await runCli(args, process.env.INIT_CWD ?? process.cwd());
+  const written = path.join(outDir, path.basename(NOTEBOOK));
+  console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (up to the failing cell): ${written}`);
+  return code;
+}
+
+// Cells may leave timers, sockets or child processes behind; the run is over, so exit explicitly.
+process.exit(await main(process.argv.slice(2)));
