@@ -13,7 +13,7 @@ import {
   stopLocal,
   writeEnvFile,
 } from "../lib/local/lifecycle.js";
-import { PortInUseError } from "../lib/local/server.js";
+import { explainStartupError } from "../lib/local/startup-errors.js";
 import { Store } from "../lib/local/store.js";
 import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { parseLogsArgs, printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
@@ -130,7 +130,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(e instanceof PortInUseError ? e.message : `Local AgentCore: ${e.message}`);
+    let stateDir: string | undefined;
+    try {
+      stateDir = localPaths().stateDir;
+    } catch {
+      /* the settings themselves are wrong; the message says which */
+    }
+    console.error(explainStartupError(e, stateDir));
     process.exit(1);
   },
 );

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Store } from "./store.js";
 import { loadOrCreateAccount } from "./account.js";
+import { checkMasterKey } from "./vault.js";
 import { DEFAULT_PORT, DEFAULT_REGION, PortInUseError, startLocalServer, type LocalServer } from "./server.js";
 
 /** The project root (the folder of this package's package.json). */
@@ -179,6 +180,13 @@ function readEnvFileAt(file: string): Record<string, string> | undefined {
  */
 export async function runForeground(paths: LocalPaths, log: (line: string) => void = (l) => console.log(`${new Date().toISOString()} ${l}`)): Promise<LocalServer> {
   const server = await startLocalServer({ stateDir: paths.stateDir, port: paths.port, region: paths.region, log });
+  try {
+    // A vault whose master key is gone fails now, before the pid and env files announce a server.
+    checkMasterKey(server.services.store, paths.stateDir);
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   const pf: PidFile = { pid: process.pid, port: server.port, endpoint: server.endpoint, startedAt: new Date().toISOString() };
   writeFileSync(paths.pidFile, JSON.stringify(pf) + "\n");
   writeEnvFile(paths, { endpoint: server.endpoint, region: server.region, accountId: server.accountId, credentials: server.admin });
@@ -228,6 +236,9 @@ function logTail(paths: LocalPaths, lines = 5): string {
   }
 }
 
+/** The background server exited while starting; `message` is its own one-line explanation. */
+export class StartFailedError extends Error {}
+
 export interface StartResult {
   alreadyRunning: boolean;
   endpoint: string;
@@ -266,7 +277,9 @@ export async function startDetached(paths: LocalPaths, timeoutMs = 30_000): Prom
       return { alreadyRunning: exited !== undefined, endpoint, pid: pf?.pid ?? child.pid!, accountId: health.accountId };
     }
     if (exited !== undefined) {
-      throw new Error(`Local AgentCore exited during start (code ${exited}). Last lines of ${paths.logFile}:\n${logTail(paths)}`);
+      // The server's last line says why (one line, with the fix); the log has the rest.
+      const why = logTail(paths, 1) || `it exited with code ${exited}`;
+      throw new StartFailedError(`${why} (log: ${paths.logFile})`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }

@@ -71,6 +71,17 @@ export function createVault(store: Store, stateDir: string): Vault {
 }
 
 /**
+ * Fails at start-up, not on the first secret read, when the vault holds secrets its master key
+ * file cannot open (missing or damaged). Never creates a key.
+ */
+export function checkMasterKey(store: Store, stateDir: string): void {
+  const hasTable = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault_secrets'").get() !== undefined;
+  if (hasTable && store.db.prepare("SELECT 1 FROM vault_secrets LIMIT 1").get() !== undefined) {
+    loadOrCreateMasterKey(join(stateDir, MASTER_KEY_FILE), () => true);
+  }
+}
+
+/**
  * The vault cannot be opened: never answered by generating a new key, which would orphan every
  * secret. An AwsError (500) so the caller, not only the server log, reads what to do.
  */
