@@ -34,3 +34,7 @@ export { Runtime, RuntimeFailedError, type ConfigureOptions, type ConfigureResul
 export { InvokeError, decodeBody, joinSseData, type InvokeResult, type InvokeStream } from "./agentcore/invoke.js";
 export { Ledger, type LedgerEntry } from "./agentcore/ledger.js";
 export { cleanup, type CleanupReport } from "./agentcore/cleanup.js";
+export { writeAgentFile, typeCheckAgentFile, agentTemplate, AgentFileTypeError, type WrittenAgentFile, type AgentTypeError, type WriteAgentFileOptions } from "./notebook/agent-file.js";
+export { runAgentLocally, AgentRunError, type RunAgentOptions } from "./notebook/run-agent.js";
+export { redact, redactValue, registerSecret } from "./notebook/redact.js";
+export { runChecks, formatChecks, passed as checksPassed, type Check } from "./doctor/checks.js";

@@ -88,3 +88,19 @@ test("both tutorial agents type-check", () => {
   }
   assert.throws(() => agentTemplate("no_such_agent"), /No agent template no_such_agent/);
 });
+
+test("notebook 01 writes exactly the agent templates in assets/agents", () => {
+  const notebook = JSON.parse(readFileSync(join(PROJECT, "notebooks", "01-outbound-auth-api-key.ipynb"), "utf8")) as {
+    cells: { cell_type: string; source: string | string[] }[];
+  };
+  const code = notebook.cells.filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+  const written = new Map<string, string>();
+  for (const cell of code) {
+    for (const m of cell.matchAll(/writeAgentFile\("([\w.-]+)\.ts", `\\\n([\s\S]*?)(?<!\\)`\)/g)) {
+      // The cell holds the source as a template literal: undo its escapes (\`, \${, \\).
+      written.set(m[1]!, m[2]!.replace(/\\([`$\\])/g, "$1"));
+    }
+  }
+  assert.deepEqual([...written.keys()].sort(), ["strands_agents_openai", "strands_agents_openai_identity"]);
+  for (const [name, source] of written) assert.equal(source, agentTemplate(name), `${name}: the notebook and assets/agents/${name}.ts differ`);
+});
