@@ -66,7 +66,7 @@ describe("operational errors: one line, a fix, nothing overwritten", { timeout: 
 
   it("the port in use: exit 1, says so and how to choose another", async () => {
     const port = await freePort();
-    const blocker: Server = createServer();
+    const blocker: Server = createServer((socket) => socket.destroy()); // another program on the port
     await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
     try {
       for (const args of [["start", "--foreground"], ["start"]]) {
