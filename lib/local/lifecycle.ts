@@ -107,7 +107,13 @@ export async function localStatus(paths: LocalPaths): Promise<LocalStatus> {
   const pf = readPidFile(paths);
   const endpoint = pf?.endpoint ?? `http://127.0.0.1:${paths.port}`;
   if (!pf || !isOurs(pf.pid)) return { running: false, endpoint };
-  const health = await checkHealth(endpoint);
+  // Our process is alive: a busy machine may answer slowly, so give it a few tries before
+  // concluding it is unhealthy (a wrong "not running" leads to a confusing "port in use").
+  let health: Health | undefined;
+  for (let attempt = 0; attempt < 4 && !health; attempt++) {
+    health = await checkHealth(endpoint, 1500 + attempt * 1500);
+    if (!health && !isAlive(pf.pid)) break;
+  }
   return { running: !!health, endpoint, pid: pf.pid, health };
 }
 
