@@ -13,6 +13,15 @@ export interface ForwardRequest {
   body: Buffer;
   /** Aborted when the caller goes away: the agent's request is abandoned too. */
   signal: AbortSignal;
+  /** The agent must start answering (send its response head) within this many milliseconds. */
+  timeoutMs: number;
+}
+
+/** The agent did not start answering in time (it hangs). */
+export class AgentTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the agent did not start answering within ${timeoutMs / 1000} s (AGENTCORE_LOCAL_INVOKE_TIMEOUT_MS)`);
+  }
 }
 
 /** The agent's response head; the body is still unread. Rejects when the agent cannot be reached. */
@@ -27,11 +36,18 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
         headers: { ...fwd.headers, "content-length": String(fwd.body.length) },
         agent: false,
       },
-      resolve,
+      (res) => {
+        clearTimeout(timer);
+        resolve(res);
+      },
     );
+    const timer = setTimeout(() => req.destroy(new AgentTimeoutError(fwd.timeoutMs)), fwd.timeoutMs);
     const onAbort = () => req.destroy(new Error("the caller went away"));
     fwd.signal.addEventListener("abort", onAbort, { once: true });
-    req.once("close", () => fwd.signal.removeEventListener("abort", onAbort));
+    req.once("close", () => {
+      clearTimeout(timer);
+      fwd.signal.removeEventListener("abort", onAbort);
+    });
     req.once("error", reject);
     req.end(fwd.body);
   });
@@ -72,34 +88,52 @@ export interface StreamOutcome {
 }
 
 /**
- * The agent's response body as a stream for the caller. If the agent dies mid-response, an SSE
- * stream gets a final `event: error` frame (as `BedrockAgentCoreApp` itself sends on a handler
- * error) and ends cleanly; any other stream fails with RuntimeClientError (the caller sees a cut
- * body, as headers were already sent).
+ * The agent's response body as a stream for the caller. If the agent dies mid-response, or goes
+ * silent for longer than `idleTimeoutMs` while the caller is reading, an SSE stream gets a final
+ * `event: error` frame (as `BedrockAgentCoreApp` itself sends on a handler error) and ends
+ * cleanly; any other stream fails with RuntimeClientError (the caller sees a cut body, as headers
+ * were already sent).
  */
 export class AgentResponseStream extends Readable {
   private bytes = 0;
   private done = false;
+  private idle?: NodeJS.Timeout;
 
   constructor(
     private readonly upstream: IncomingMessage,
     private readonly onEnd: (outcome: StreamOutcome) => void,
+    private readonly idleTimeoutMs = 0,
   ) {
     super();
     const sse = isEventStream(upstream.headers);
     upstream.on("data", (chunk: Buffer) => {
       this.bytes += chunk.length;
-      if (!this.push(chunk)) upstream.pause();
+      if (this.push(chunk)) this.armIdle();
+      else {
+        // The caller is slow, not the agent: no idle clock while we hold the agent back.
+        this.disarmIdle();
+        upstream.pause();
+      }
     });
     upstream.once("end", () => this.finish());
+    let silentFor: number | undefined;
+    this.onIdle = () => {
+      silentFor = this.idleTimeoutMs;
+      upstream.destroy();
+    };
+    this.armIdle();
     const failed = () => {
       if (this.done || upstream.complete) return;
-      const why = "the agent's connection closed before its response was complete (did the agent crash?)";
+      const why =
+        silentFor !== undefined
+          ? `the agent sent nothing for ${silentFor / 1000} s in the middle of its response (AGENTCORE_LOCAL_STREAM_IDLE_TIMEOUT_MS)`
+          : "the agent's connection closed before its response was complete (did the agent crash?)";
       if (sse) {
         const frame = `event: error\ndata: ${JSON.stringify({ error: `Local AgentCore: ${why}` })}\n\n`;
         this.push(frame);
         this.finish(why);
       } else {
+        this.disarmIdle();
         this.done = true;
         this.onEnd({ bytes: this.bytes, failure: why });
         this.destroy(new AwsError("RuntimeClientError", `The agent failed while responding: ${why}`, 424));
@@ -109,7 +143,20 @@ export class AgentResponseStream extends Readable {
     upstream.once("close", failed);
   }
 
+  private onIdle = () => {};
+
+  private armIdle(): void {
+    this.disarmIdle();
+    if (this.idleTimeoutMs > 0 && !this.done) this.idle = setTimeout(() => this.onIdle(), this.idleTimeoutMs);
+  }
+
+  private disarmIdle(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+  }
+
   private finish(failure?: string) {
+    this.disarmIdle();
     if (this.done) return;
     this.done = true;
     this.push(null);
@@ -117,10 +164,13 @@ export class AgentResponseStream extends Readable {
   }
 
   override _read(): void {
+    if (this.done) return;
+    if (this.upstream.isPaused()) this.armIdle();
     this.upstream.resume();
   }
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.disarmIdle();
     if (!this.done) {
       this.done = true;
       this.onEnd({ bytes: this.bytes, failure: "the caller went away" });

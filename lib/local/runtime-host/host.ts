@@ -7,10 +7,13 @@
 import type { LocalServices } from "../service.js";
 import type { LocalRouteHandler } from "../router.js";
 import { InstancePool } from "./instances.js";
+import { SessionGate } from "./session-gate.js";
 import { ROLE_CREDENTIALS_PATH, roleCredentialsRoute } from "./role-credentials.js";
 
 export interface RuntimeHost {
   readonly pool: InstancePool;
+  /** One invocation at a time per (runtime, session). */
+  readonly gate: SessionGate;
   /** Runs the reaper once now (it also runs on a timer). Returns the ids of stopped instances. */
   reap(): Promise<string[]>;
   registerRoutes(add: (method: string, path: string, handler: LocalRouteHandler) => void): void;
@@ -43,6 +46,7 @@ export function createRuntimeHost(local: LocalServices): RuntimeHost {
   let stopped: Promise<void> | undefined;
   const host: RuntimeHost = {
     pool,
+    gate: new SessionGate(),
     reap,
     registerRoutes(add) {
       add("GET", `${ROLE_CREDENTIALS_PATH}/*`, roleCredentialsRoute((id) => pool.byInstanceId(id)?.credentials, (line) => local.log(line)));

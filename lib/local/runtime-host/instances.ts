@@ -18,6 +18,7 @@ import { AgentLog } from "./agent-logs.js";
 import { CodeBundleError, prepareCodeBundle } from "./code-bundle.js";
 import { ContainerError, removeLeftoverContainers, runContainer, type RunningContainer } from "./container.js";
 import { ping } from "./http-probe.js";
+import { agentStartTimeoutMs, agentStopGraceMs } from "./limits.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
 import { vaultedSecrets } from "./vaulted-secrets.js";
@@ -31,10 +32,17 @@ export function maxInstances(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_INSTANCES;
 }
 
-/** How long an instance may take to answer `/ping` after it starts (`AGENTCORE_LOCAL_AGENT_START_TIMEOUT_MS`). */
-function startTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.AGENTCORE_LOCAL_AGENT_START_TIMEOUT_MS);
-  return Number.isFinite(n) && n > 0 ? n : 60_000;
+/**
+ * Signals an agent's whole process group (it runs as a group leader), so helpers it started —
+ * an MCP server, a shell tool — end with it instead of outliving it as orphans.
+ */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
 }
 
 /** The agent failed (exited, never became healthy, answered with an error): AWS's 424. */
@@ -126,6 +134,8 @@ export class AgentInstance {
       env: this.env(bundle.dir),
       // stdin stays an open pipe: when Local AgentCore dies, it closes and parent-watch ends the agent.
       stdio: ["pipe", "pipe", "pipe"],
+      // Its own process group, so stopping the instance also stops whatever the agent spawned.
+      detached: true,
     });
     this.process = child;
     child.stdin!.on("error", () => {});
@@ -133,6 +143,7 @@ export class AgentInstance {
     this.log.capture(child.stderr!, "stderr");
     this.exitedPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
+        signalGroup(child.pid, "SIGKILL"); // the microVM is gone: so is everything that ran in it
         this.stopReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.log.note(`agent process ${this.stopReason}`);
         resolve();
@@ -164,19 +175,20 @@ export class AgentInstance {
   }
 
   private async waitHealthy(): Promise<void> {
-    const deadline = Date.now() + startTimeoutMs();
+    const timeoutMs = agentStartTimeoutMs();
+    const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exitedPromise!.then(() => (exited = true));
     while (Date.now() < deadline) {
       if (exited) break;
-      const status = await ping(this.port, 1000);
+      const status = await ping(this.port, Math.max(50, Math.min(1000, deadline - Date.now())));
       if (status) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     const tail = this.log.tail(8).join("\n");
     const why = exited
       ? `The agent ${this.stopReason ?? "stopped"} before it answered GET /ping on port ${this.port}.`
-      : `The agent did not answer GET /ping on port ${this.port} within ${startTimeoutMs() / 1000} s (does it listen on process.env.PORT?).`;
+      : `The agent did not answer GET /ping on port ${this.port} within ${timeoutMs / 1000} s (AGENTCORE_LOCAL_AGENT_START_TIMEOUT_MS; does it listen on process.env.PORT?).`;
     await this.stop("it did not become healthy");
     throw runtimeClientError(`${why}${tail ? ` Last lines of its log:\n${tail}` : ""}`);
   }
@@ -185,7 +197,7 @@ export class AgentInstance {
     this.lastActivity = this.local.now().getTime();
   }
 
-  /** Stops the agent (SIGTERM, then SIGKILL after 3 s) and resolves once it is gone. */
+  /** Stops the agent (SIGTERM, then SIGKILL after AGENTCORE_LOCAL_AGENT_STOP_GRACE_MS) and resolves once it is gone. */
   async stop(reason: string): Promise<void> {
     if (this.state !== "stopped") {
       this.stopReason = `stopped: ${reason}`;
@@ -195,8 +207,8 @@ export class AgentInstance {
     if (this.container) await this.container.stop();
     const child = this.process;
     if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      signalGroup(child.pid, "SIGTERM");
+      const killer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), agentStopGraceMs());
       await this.exitedPromise;
       clearTimeout(killer);
     }
@@ -204,7 +216,7 @@ export class AgentInstance {
 
   /** Last resort on process exit: no waiting possible. */
   killNow(): void {
-    if (this.process && this.process.exitCode === null) this.process.kill("SIGKILL");
+    if (this.process && this.process.exitCode === null) signalGroup(this.process.pid, "SIGKILL");
   }
 
   get pid(): number | undefined {

@@ -9,7 +9,8 @@ import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { mintWorkloadAccessToken } from "../../workload-tokens.js";
 import { runtimeHostFor } from "../../runtime-host/host.js";
-import { AgentResponseStream, forwardInvocation, readAgentError } from "../../runtime-host/forward.js";
+import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError } from "../../runtime-host/forward.js";
+import { invokeTimeoutMs, streamIdleTimeoutMs } from "../../runtime-host/limits.js";
 import { runtimeClientError, type AgentInstance } from "../../runtime-host/instances.js";
 import type { RuntimeVersionRecord } from "../runtime-control/index.js";
 import { liveVersion, resolveTarget } from "./target.js";
@@ -101,7 +102,16 @@ export const InvokeAgentRuntime: OperationHandler = async (input, ctx) => {
 
   const host = runtimeHostFor(ctx.local);
   if (!host) throw new AwsError("InternalServerException", "This Local AgentCore has no runtime host.", 500);
-  const { instance, started: isNew } = await host.pool.acquire(target.runtime, version, sessionId);
+  // One invocation per session at a time (see session-gate.ts): never two inside one agent instance.
+  const leave = await host.gate.enter(`${runtimeId}\n${sessionId}`, ctx.signal);
+  let acquired: Awaited<ReturnType<typeof host.pool.acquire>>;
+  try {
+    acquired = await host.pool.acquire(target.runtime, version, sessionId);
+  } catch (e) {
+    leave();
+    throw e;
+  }
+  const { instance, started: isNew } = acquired;
   log(
     isNew
       ? `instance ${instance.id} started for session ${sessionId} (port ${instance.port}, ${Date.now() - started} ms)`
@@ -117,6 +127,7 @@ export const InvokeAgentRuntime: OperationHandler = async (input, ctx) => {
     released = true;
     instance.active--;
     instance.touch();
+    leave();
   };
   const replace = (why: string) => {
     log(`instance ${instance.id} will be replaced on the next invoke: ${why}`);
@@ -126,11 +137,19 @@ export const InvokeAgentRuntime: OperationHandler = async (input, ctx) => {
 
   let res: IncomingMessage;
   try {
-    res = await forwardInvocation({ port: instance.port, headers: agentHeaders(ctx, version, sessionId, body, token), body, signal: ctx.signal });
+    res = await forwardInvocation({
+      port: instance.port,
+      headers: agentHeaders(ctx, version, sessionId, body, token),
+      body,
+      signal: ctx.signal,
+      timeoutMs: invokeTimeoutMs(),
+    });
   } catch (e) {
     release();
+    if (ctx.signal.aborted) throw e; // the caller went away: nobody to answer, the agent is not at fault
     const why = instance.state === "stopped" ? `the agent ${instance.stopReason ?? "stopped"}` : (e as Error).message;
-    replace(`it failed before answering (${why})`);
+    // A hung agent is replaced too: its next caller should not wait for the same hang.
+    replace(e instanceof AgentTimeoutError ? `it hung (${why})` : `it failed before answering (${why})`);
     throw runtimeClientError(failureMessage(instance, `The agent failed before answering: ${why}.`, logHint));
   }
 
@@ -148,7 +167,7 @@ export const InvokeAgentRuntime: OperationHandler = async (input, ctx) => {
     release();
     log(`response streamed: HTTP ${status}, ${bytes} bytes, ${Date.now() - started} ms${failure ? ` (cut short: ${failure})` : ""}`);
     if (failure && failure !== "the caller went away") replace(failure);
-  });
+  }, streamIdleTimeoutMs());
   const out: Shape = {
     contentType: res.headers["content-type"] ?? "application/octet-stream",
     runtimeSessionId: sessionId,
