@@ -1,0 +1,135 @@
+/**
+ * Deploying benchmark agents to a bench's own Local AgentCore as real code bundles (zip → Local S3 →
+ * CreateAgentRuntime → READY), and invoking them through the real InvokeAgentRuntimeCommand.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
+import { strToU8, zipSync, type Zippable } from "fflate";
+import { CreateAgentRuntimeCommand, GetAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
+import { CreateApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { Clients, OwnLocal } from "./own-local.js";
+import { PROJECT_DIR } from "./own-local.js";
+
+export const BENCH_AGENT = fileURLToPath(new URL("../../bench/fixtures/agents/bench-agent.mjs", import.meta.url));
+/** The tutorial's agent as the runtime-host tests deploy it (reused, not copied). */
+export const TUTORIAL_AGENT = fileURLToPath(new URL("../../test/fixtures/agents/strands-agent.ts", import.meta.url));
+
+/** A session id of the length AWS requires (≥ 33 characters). */
+export const sessionId = (label: string) => `${label}-${"0".repeat(48)}`.slice(0, 48);
+
+function zip(files: Record<string, string | Uint8Array>, symlinks: Record<string, string> = {}): Uint8Array {
+  const z: Zippable = {};
+  for (const [name, content] of Object.entries(files)) z[name] = [typeof content === "string" ? strToU8(content) : content, { level: 0 }];
+  // zip -y style symlink entries (unix mode 120777), as the runtime host unpacks them.
+  for (const [name, target] of Object.entries(symlinks)) z[name] = [strToU8(target), { level: 0, os: 3, attrs: (0o120777 << 16) >>> 0 }];
+  return zipSync(z);
+}
+
+export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGENT), "package.json": JSON.stringify({ name: "bench-agent", type: "module", private: true }) });
+
+/** The tutorial agent compiled with esbuild; its node_modules links the project's installed packages. */
+export function tutorialAgentBundle(): Uint8Array {
+  const compiled = buildSync({ entryPoints: [TUTORIAL_AGENT], bundle: false, format: "esm", platform: "node", target: "node20", write: false });
+  return zip(
+    {
+      "agent.mjs": compiled.outputFiles[0]!.contents,
+      "package.json": JSON.stringify({ name: "tutorial-agent", type: "module", private: true }),
+      "package-lock.json": readFileSync(join(PROJECT_DIR, "package-lock.json")),
+    },
+    { node_modules: join(PROJECT_DIR, "node_modules") },
+  );
+}
+
+export const TUTORIAL_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "GetResourceAPIKey", Effect: "Allow", Action: ["bedrock-agentcore:GetResourceApiKey"], Resource: "*" },
+    { Sid: "SecretManager", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "arn:aws:secretsmanager:*:*:secret:bedrock-agentcore*" },
+  ],
+};
+
+export async function createRole(local: OwnLocal, roleName: string, policy?: object): Promise<string> {
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "bedrock-agentcore.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  };
+  const out = await local.clients.iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  if (policy) await local.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: "bench", PolicyDocument: JSON.stringify(policy) }));
+  return out.Role!.Arn!;
+}
+
+export async function waitReady(control: Clients["control"], agentRuntimeId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await control.send(new GetAgentRuntimeCommand({ agentRuntimeId }));
+    if (r.status === "READY") return;
+    if (r.status?.endsWith("FAILED")) throw new Error(`runtime ${agentRuntimeId} is ${r.status}: ${r.failureReason}`);
+    if (Date.now() > deadline) throw new Error(`runtime ${agentRuntimeId} still ${r.status} after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+const buckets = new WeakSet<OwnLocal>();
+
+export async function deploy(
+  local: OwnLocal,
+  o: { name: string; roleArn: string; zip: Uint8Array; environmentVariables?: Record<string, string> },
+): Promise<{ id: string; arn: string }> {
+  const bucket = "bench-bundles";
+  if (!buckets.has(local)) {
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    buckets.add(local);
+  }
+  const key = `${o.name}.zip`;
+  await local.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: o.zip, ContentType: "application/zip" }));
+  const created = await local.clients.control.send(
+    new CreateAgentRuntimeCommand({
+      agentRuntimeName: o.name,
+      agentRuntimeArtifact: { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: ["agent.mjs"] } },
+      roleArn: o.roleArn,
+      networkConfiguration: { networkMode: "PUBLIC" },
+      environmentVariables: o.environmentVariables,
+      lifecycleConfiguration: { idleRuntimeSessionTimeout: 3600, maxLifetime: 28800 },
+    }),
+  );
+  await waitReady(local.clients.control, created.agentRuntimeId!);
+  return { id: created.agentRuntimeId!, arn: created.agentRuntimeArn! };
+}
+
+/** The tutorial agent deployed with its credential provider, the tutorial's policy and a stand-in model key. */
+export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agent"): Promise<{ id: string; arn: string }> {
+  const apiKey = local.issueModelKey("bench");
+  await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai-key", apiKey }));
+  const roleArn = await createRole(local, `${name}-role`, TUTORIAL_POLICY);
+  return deploy(local, { name, roleArn, zip: tutorialAgentBundle(), environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
+}
+
+export interface InvokeOptions {
+  arn: string;
+  session: string;
+  payload: unknown;
+  userId?: string;
+  accept?: string;
+}
+
+/** InvokeAgentRuntime with a JSON payload; the body as text. Throws on anything but 200. */
+export async function invoke(data: Clients["data"], o: InvokeOptions): Promise<string> {
+  const out = await data.send(
+    new InvokeAgentRuntimeCommand({
+      agentRuntimeArn: o.arn,
+      runtimeSessionId: o.session,
+      runtimeUserId: o.userId,
+      contentType: "application/json",
+      accept: o.accept ?? "application/json",
+      payload: Buffer.from(JSON.stringify(o.payload)),
+    }),
+  );
+  const text = await out.response!.transformToString();
+  if (out.statusCode !== 200) throw new Error(`invoke answered ${out.statusCode}: ${text.slice(0, 200)}`);
+  return text;
+}

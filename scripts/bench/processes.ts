@@ -1,0 +1,53 @@
+/** Child processes for the benches: timed runs (bounded), with output kept for error messages. */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface Run {
+  code: number | null;
+  ms: number;
+  output: string;
+}
+
+/** Runs a command to completion (killed after `timeoutMs`); `ms` is its wall time. */
+export function runTimed(file: string, args: string[], o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Run> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(file, args, { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (b: Buffer) => {
+      output = (output + b.toString("utf8")).slice(-64_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, ms: performance.now() - t0, output });
+    });
+  });
+}
+
+export function mustSucceed(what: string, run: Run): Run {
+  if (run.code !== 0) throw new Error(`${what} failed (exit ${run.code}):\n${run.output.slice(-3000)}`);
+  return run;
+}
+
+/** Resident memory of a process in MiB (Linux /proc), or NaN. */
+export function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Pids of the children of `pid` (Linux /proc). */
+export function childPids(pid: number): number[] {
+  try {
+    const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return tasks ? tasks.split(/\s+/).map(Number) : [];
+  } catch {
+    return [];
+  }
+}

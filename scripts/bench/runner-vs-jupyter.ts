@@ -1,0 +1,113 @@
+/**
+ * Metric 1, runner vs Jupyter: the same notebook executed by the headless runner (`npm run nb`,
+ * a child process as a user runs it) and by `python3 -m nbconvert --execute` with the tslab kernel
+ * (registered into a temporary JUPYTER_PATH), back to back; wall time of each, ratio per pair.
+ * Notebooks: the 20-cell light fixture, and notebook 01 against this bench's own Local AgentCore.
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PROJECT_DIR, startOwnLocal } from "./own-local.js";
+import { mustSucceed, runTimed } from "./processes.js";
+import { type Bench, type BenchContext, type BenchResult, result } from "./result.js";
+import { median } from "./stats.js";
+
+const PYTHON = "/usr/bin/python3";
+export const LIGHT_FIXTURE = fileURLToPath(new URL("../../bench/fixtures/light-20.ipynb", import.meta.url));
+const NOTEBOOK_01 = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-api-key.ipynb");
+/**
+ * Notebook 01 runs from a copy in out/bench/ (inside the project, so `agentcore-kit` resolves; ignored
+ * by git; the files the notebook writes stay out of notebooks/), kept between bench runs so its
+ * dependency zip cache (.agentcore-build) stays warm.
+ */
+const WORK_DIR = path.join(PROJECT_DIR, "out", "bench", "notebook-01");
+
+function jupyterEnv(tmp: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const k = path.join(tmp, "jupyter");
+  return {
+    ...base,
+    JUPYTER_PATH: path.join(k, "share", "jupyter"),
+    JUPYTER_CONFIG_DIR: path.join(k, "config"),
+    JUPYTER_RUNTIME_DIR: path.join(k, "runtime"),
+    JUPYTER_DATA_DIR: path.join(k, "data"),
+  };
+}
+
+async function installKernel(tmp: string): Promise<void> {
+  if (existsSync(path.join(tmp, "jupyter", "share", "jupyter", "kernels", "tslab"))) return;
+  const env = jupyterEnv(tmp, process.env);
+  mustSucceed(
+    "kernel:install",
+    await runTimed(process.execPath, ["--import", "tsx", "scripts/kernel-install.ts", "--prefix", path.join(tmp, "jupyter"), "--python", PYTHON], {
+      cwd: PROJECT_DIR,
+      env,
+      timeoutMs: 120_000,
+    }),
+  );
+}
+
+interface Pair {
+  ours: number;
+  jupyter: number;
+}
+
+async function comparePairs(ctx: BenchContext, o: { label: string; notebook: string; env: NodeJS.ProcessEnv; pairs: number; timeoutMs: number; warmJupyter: boolean }): Promise<Pair[]> {
+  const out = path.join(ctx.tmp, `rvj-${o.label}`);
+  mkdirSync(out, { recursive: true });
+  const runner = () =>
+    runTimed(process.execPath, ["--import", "tsx", "scripts/nb.ts", o.notebook, "--out", path.join(out, "runner")], { cwd: PROJECT_DIR, env: o.env, timeoutMs: o.timeoutMs });
+  const jupyter = () =>
+    runTimed(
+      PYTHON,
+      ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", `--ExecutePreprocessor.timeout=${Math.round(o.timeoutMs / 1000)}`,
+        "--ExecutePreprocessor.startup_timeout=120", "--output-dir", path.join(out, "jupyter"), "--output", path.basename(o.notebook), o.notebook],
+      { cwd: PROJECT_DIR, env: jupyterEnv(ctx.tmp, o.env), timeoutMs: o.timeoutMs },
+    );
+  // Warm-up: disk caches, and for notebook 01 the first launch's dependency zip and unpack (the
+  // runner's warm-up pays those for both; a second warm-up would only lengthen the run).
+  mustSucceed(`runner on ${o.label} (warm-up)`, await runner());
+  if (o.warmJupyter) mustSucceed(`nbconvert on ${o.label} (warm-up)`, await jupyter());
+  const pairs: Pair[] = [];
+  for (let i = 0; i < o.pairs; i++) {
+    // Alternate the order within a pair.
+    const [a, b] = i % 2 ? [await jupyter(), await runner()] : [await runner(), await jupyter()];
+    const [j, r] = i % 2 ? [a, b] : [b, a];
+    mustSucceed(`runner on ${o.label}`, r);
+    mustSucceed(`nbconvert on ${o.label}`, j);
+    pairs.push({ ours: r.ms / 1000, jupyter: j.ms / 1000 });
+    ctx.log(`${o.label}: runner ${(r.ms / 1000).toFixed(1)} s, Jupyter ${(j.ms / 1000).toFixed(1)} s`);
+  }
+  return pairs;
+}
+
+function summarize(name: string, pairs: Pair[], goal: string, met: (ratio: number) => boolean): BenchResult {
+  const ratio = median(pairs.map((p) => p.ours / p.jupyter));
+  return result({ name, unit: "s", value: median(pairs.map((p) => p.ours)), baseline: median(pairs.map((p) => p.jupyter)), ratio, goal, met: met(ratio), runs: pairs.length });
+}
+
+export const runnerVsJupyter: Bench = {
+  id: "runner",
+  title: "Runner vs Jupyter (nbconvert --execute, tslab kernel): wall time of the same notebook",
+  async run(ctx) {
+    await installKernel(ctx.tmp);
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    delete baseEnv.FORCE_COLOR;
+    delete baseEnv.npm_lifecycle_event;
+    const fixturePairs = await comparePairs(ctx, { label: "light-20", notebook: LIGHT_FIXTURE, env: baseEnv, pairs: ctx.quick ? 2 : 5, timeoutMs: 120_000, warmJupyter: true });
+    const results = [summarize("runner-vs-jupyter.light-20", fixturePairs, "ours ≤ 0.5× Jupyter", (r) => r <= 0.5)];
+    if (ctx.quick) return results; // notebook 01 takes minutes per pair: full run only
+
+    const local = await startOwnLocal("notebook01");
+    try {
+      mkdirSync(WORK_DIR, { recursive: true });
+      const notebook = path.join(WORK_DIR, path.basename(NOTEBOOK_01));
+      copyFileSync(NOTEBOOK_01, notebook);
+      rmSync(path.join(WORK_DIR, ".agentcore.json"), { force: true });
+      const pairs = await comparePairs(ctx, { label: "notebook-01", notebook, env: local.env, pairs: 2, timeoutMs: 600_000, warmJupyter: false });
+      results.push(summarize("runner-vs-jupyter.notebook-01", pairs, "none (reported); ours ≤ Jupyter", (r) => r <= 1));
+    } finally {
+      await local.stop();
+    }
+    return results;
+  },
+};
