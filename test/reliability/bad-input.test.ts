@@ -34,7 +34,12 @@ const COMMON: Record<string, Set<string>> = {
   "rest-json": new Set(["ValidationException", "UnknownOperationException", "NotImplemented", "RequestEntityTooLargeException"]),
   json: new Set(["SerializationException", "ValidationException", "InvalidParameterException", "UnknownOperationException", "NotImplemented", "RequestEntityTooLargeException"]),
   query: new Set(["ValidationError", "InvalidInput", "InvalidAction", "MissingAction", "MalformedQueryString", "InvalidParameterValue", "MissingParameter", "RequestEntityTooLarge", "NotImplemented"]),
-  "rest-xml": new Set(["InvalidArgument", "MalformedXML", "InvalidURI", "InvalidRequest", "NotImplemented", "EntityTooLarge", "MethodNotAllowed", "InvalidBucketName", "NoSuchBucket", "NoSuchKey"]),
+  // Most S3 errors are documented, not modeled.
+  "rest-xml": new Set([
+    "InvalidArgument", "MalformedXML", "InvalidURI", "InvalidRequest", "NotImplemented", "EntityTooLarge", "MethodNotAllowed", "InvalidBucketName",
+    "NoSuchBucket", "NoSuchKey", "NotFound", "BucketNotEmpty", "IllegalLocationConstraintException", "InvalidLocationConstraint", "BadDigest",
+    "InvalidDigest", "KeyTooLongError", "PreconditionFailed", "InvalidRange",
+  ]),
 };
 
 function allowedCodes(t: OpTarget): Set<string> {
@@ -73,7 +78,7 @@ const describeCall = (t: OpTarget, how: string, res: RawResponse) =>
  * success is also fine (the "broken" input may happen to be valid).
  */
 function assertClientAnswer(t: OpTarget, how: string, res: RawResponse, mayPass: boolean): void {
-  if (mayPass && res.status >= 200 && res.status < 300) return;
+  if (mayPass && ((res.status >= 200 && res.status < 300) || res.status === 304)) return; // 304: S3's conditional GET
   assert.ok((res.status >= 400 && res.status < 500) || res.status === 501, `expected a 4xx: ${describeCall(t, how, res)}`);
   assert.ok(errorShaped(t, res), `error not in ${t.model.metadata.protocol} shape: ${describeCall(t, how, res)}`);
   if (t.model.metadata.protocol === "rest-xml" && res.body.length === 0) return; // HEAD: no body, hence no code
@@ -84,7 +89,9 @@ function assertClientAnswer(t: OpTarget, how: string, res: RawResponse, mayPass:
 /** Runs a property and fails with the inner assertion's message and a short counterexample. */
 async function holds<T>(arb: fc.Arbitrary<T>, check: (value: T) => Promise<void>, numRuns: number, timeLimitMs = 1000): Promise<void> {
   // Bounded in count and in time (a slow machine runs fewer cases, never a longer file).
-  const details = await fc.check(fc.asyncProperty(arb, check), { numRuns, endOnFailure: true, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
+  let details = await fc.check(fc.asyncProperty(arb, check), { numRuns, endOnFailure: true, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
+  // Out of time before a single case finished (fast-check calls that a failure): one case, unbounded.
+  if (details.failed && details.interrupted && details.counterexample === null) details = await fc.check(fc.asyncProperty(arb, check), { numRuns: 1, seed: details.seed });
   if (!details.failed) return;
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   const example = JSON.stringify(details.counterexample, (_k, v: unknown) => (typeof v === "string" && v.length > 200 ? `${v.slice(0, 200)}…(${v.length} chars)` : v));
@@ -211,11 +218,8 @@ describe("bad input: every operation answers a modeled 4xx and the server stays 
       await holds(fc.tuple(inputArb(t), mutationArb), async ([input, m]) => {
         const c = buildCall(t, mutate(input, m));
         const res = await call(t, c);
-        if (headSize(c) > HTTP_HEAD_LIMIT) {
-          // Node's HTTP parser refuses a request line and headers over 16 KiB before any service sees them.
-          assert.ok([400, 414, 431].includes(res.status), describeCall(t, "huge head", res));
-          return;
-        }
+        // Node's HTTP parser may refuse a request line and headers over 16 KiB before any service sees them.
+        if (headSize(c) > HTTP_HEAD_LIMIT && [400, 414, 431].includes(res.status) && res.body.length === 0) return;
         assertClientAnswer(t, m.kind, res, true);
       }, 25, 400);
     }
@@ -365,10 +369,15 @@ describe("bad input: every operation answers a modeled 4xx and the server stays 
     await clients.control.send(new ListWorkloadIdentitiesCommand({}));
     const runtimes = await clients.control.send(new ListAgentRuntimesCommand({}));
     for (const r of runtimes.agentRuntimes ?? []) await clients.control.send(new GetAgentRuntimeCommand({ agentRuntimeId: r.agentRuntimeId! }));
-    const providers = await clients.control.send(new ListApiKeyCredentialProvidersCommand({}));
+    const listed: string[] = [];
+    for (let nextToken: string | undefined; ; ) {
+      const page = await clients.control.send(new ListApiKeyCredentialProvidersCommand({ nextToken }));
+      listed.push(...(page.credentialProviders ?? []).map((p) => p.name!));
+      if (!(nextToken = page.nextToken)) break;
+    }
     // No provider without its secret, and no secret without its provider.
     const records = server.services.store.list<ApiKeyProviderRecord>("identity-apikey-provider");
-    assert.equal(records.length, providers.credentialProviders?.length ?? 0);
+    assert.deepEqual(listed.sort(), records.map((r) => r.name).sort());
     for (const r of records) {
       await clients.control.send(new GetApiKeyCredentialProviderCommand({ name: r.name }));
       assert.ok(server.services.vault.get(r.secretArn) !== undefined, `provider ${r.name} has no secret`);
