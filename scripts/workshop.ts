@@ -66,7 +66,7 @@ async function exportCommand(from: string | undefined, out: string | undefined):
       const status = page.status === "ok" ? "✓" : page.status === "failed" ? "✗ (stopped early)" : "·";
       console.log(`${status} ${page.notebook} → ${shown(page.page)}${page.missingImages.length ? ` (images not found: ${page.missingImages.join(", ")})` : ""}`);
     }
-    console.log(`Open ${shown(result.index)} (works offline), or serve it: npx http-server ${shown(outDir)} / python3 -m http.server -d ${shown(outDir)}`);
+    console.log(`Open ${shown(result.index)} in a browser (no network needed), or share the folder: python3 -m http.server -d ${shown(outDir)}`);
     return 0;
   } catch (e) {
     if (e instanceof NothingToExportError) {

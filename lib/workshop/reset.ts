@@ -32,7 +32,8 @@ export interface ResetResult {
 
 export function planReset(projectDir: string, outDir: string): ResetPlan {
   const notebooksDir = join(projectDir, "notebooks");
-  const ledgerDirs = new Set([notebooksDir, projectDir, ...(process.env.AGENTCORE_LEDGER_DIR ? [process.env.AGENTCORE_LEDGER_DIR] : [])]);
+  // Where runs record what they create: AGENTCORE_LEDGER_DIR when set, else next to the notebooks.
+  const ledgerDirs = new Set(process.env.AGENTCORE_LEDGER_DIR ? [process.env.AGENTCORE_LEDGER_DIR] : [notebooksDir, projectDir]);
   return {
     local: localPaths(projectDir),
     ledgers: [...ledgerDirs].map((d) => join(d, LEDGER_FILE)).filter((f) => existsSync(f)),
