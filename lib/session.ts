@@ -8,7 +8,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ensureLocalRunning } from "./local/lifecycle.js";
+import { ensureLocalRunning, readLocalEnv } from "./local/lifecycle.js";
 
 export type Target = "local" | "aws";
 
@@ -108,21 +108,71 @@ async function localSession(opts: SessionOptions): Promise<Session> {
 }
 
 async function awsSession(opts: SessionOptions): Promise<Session> {
-  let region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) {
-    // The profile's region, as boto3's Session().region_name finds it: the SDK's own resolver.
-    const probe = new STSClient(opts.profile ? { profile: opts.profile } : {});
-    region = await probe.config.region().catch(() => undefined);
+  const env = process.env;
+  // `||`, not `??`: an exported-but-empty AWS_REGION is no region.
+  let region = opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  // The SDK's own resolvers find the profile's region and credentials (env, ~/.aws files, SSO,
+  // process, web identity, container, instance), as boto3's Session() does.
+  const probe = new STSClient(opts.profile ? { profile: opts.profile } : {});
+  try {
+    if (!region) region = await probe.config.region().catch(() => undefined);
+    if (!region) throw new Error(`No AWS region for AGENTCORE_TARGET=aws: export AWS_REGION=us-east-1 (a region where AgentCore is available), or give your profile one with \`aws configure\`.`);
+    const credentials = opts.credentials ? async () => opts.credentials! : awsCredentialChain(probe.config.credentials, opts.profile);
+    // Resolved now, so a missing or Local credential fails the first cell in one line, not a later one.
+    refuseLocalIdentity(await credentials());
+    const config = {
+      region,
+      credentials,
+      ...(opts.profile ? { profile: opts.profile } : {}),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    };
+    return assemble("aws", region, config, undefined, undefined);
+  } finally {
     probe.destroy();
   }
-  if (!region) throw new Error("No AWS region: set AWS_REGION (or a region in your AWS profile) for AGENTCORE_TARGET=aws.");
-  const config = {
-    region,
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    ...(opts.profile ? { profile: opts.profile } : {}),
-    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+}
+
+type CredentialProvider = () => Promise<SessionCredentials & { expiration?: Date }>;
+
+/**
+ * The SDK's default chain (memoized, refreshed when expiring), shared by all six clients so an SSO
+ * or role login happens once; a chain that finds nothing says how to fix it, in one line.
+ */
+function awsCredentialChain(chain: (o?: Record<string, unknown>) => Promise<SessionCredentials & { expiration?: Date }>, profile?: string): CredentialProvider {
+  return async () => {
+    try {
+      return await chain();
+    } catch (e) {
+      const where = profile ?? process.env.AWS_PROFILE;
+      const detail = firstLine((e as Error).message ?? String(e));
+      throw new Error(
+        `No usable AWS credentials for AGENTCORE_TARGET=aws${where ? ` (profile ${where})` : ""}: ${detail}. ` +
+          `Run \`aws configure\` (or \`aws sso login --profile <p>\` and export AWS_PROFILE=<p>), then restart the kernel.`,
+      );
+    }
   };
-  return assemble("aws", region, config, undefined, undefined);
+}
+
+/**
+ * Local AgentCore's admin key or endpoint left in the environment (`eval "$(npm run local -- env)"`)
+ * would send "aws" calls to Local AgentCore, or sign AWS calls with a key AWS never issued.
+ */
+function refuseLocalIdentity(credentials: SessionCredentials): void {
+  const local = readLocalEnv();
+  if (!local) return;
+  const fromLocal =
+    (local.AWS_ACCESS_KEY_ID && credentials.accessKeyId === local.AWS_ACCESS_KEY_ID) ||
+    (local.AWS_ENDPOINT_URL && process.env.AWS_ENDPOINT_URL?.replace(/\/+$/, "") === local.AWS_ENDPOINT_URL.replace(/\/+$/, ""));
+  if (fromLocal) {
+    throw new Error(
+      "AGENTCORE_TARGET=aws, but the environment holds Local AgentCore's admin identity (from `npm run local -- env`): " +
+        "unset AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or open a new shell), then restart the kernel.",
+    );
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => l.trim())?.trim().replace(/\.$/, "") ?? "";
 }
 
 function assemble(target: Target, region: string, config: Record<string, unknown>, endpoint: string | undefined, knownAccount: string | undefined): Session {

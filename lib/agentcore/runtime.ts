@@ -293,10 +293,10 @@ export class Runtime {
     if (s.target === "aws") {
       const login = await registryLogin(this.libOpts(s));
       await runEngine(loginCommand(engine, login.registry, login.username), { input: login.password });
+      // The push creates the image in ECR: recorded before it starts (a push that dies half-way
+      // leaves an intent, which cleanup's BatchDeleteImage finds gone or deletes).
+      const entry = this.ledger.intend(await scopeOf(s), { kind: "ecr-image", repositoryName, imageTag: tag });
       await runEngine(pushCommand(engine, image), { quiet: true });
-      // The image is in ECR now: record it for cleanup (PutImage would need its layers).
-      const scope = await scopeOf(s);
-      const entry = this.ledger.intend(scope, { kind: "ecr-image", repositoryName, imageTag: tag });
       this.ledger.confirm(entry.id);
     } else {
       const info = await inspectImage(engine, image);
@@ -464,14 +464,24 @@ async function findRuntimeByName(s: Session, name: string): Promise<string | und
   return undefined;
 }
 
-/** A new role takes a few seconds to be assumable on AWS: retry the role's validation error meanwhile. */
+/**
+ * A new role (or its trust policy) takes seconds to be assumable on AWS, and AgentCore answers
+ * `ValidationException: Role validation failed for '<arn>'…` meanwhile (the starter toolkit's
+ * create_with_iam_eventual_consistency retries the same). A malformed roleArn fails the same way
+ * but with "failed to satisfy constraint": that is not retried.
+ */
+export function isRolePropagationError(e: unknown): boolean {
+  const message = String((e as Error)?.message ?? "");
+  return errorName(e) === "ValidationException" && /role/i.test(message) && /validation failed|assum|trust/i.test(message) && !/satisfy constraint/i.test(message);
+}
+
 async function withIamRetry<T>(s: Session, call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + (s.target === "aws" ? 60_000 : 0);
   for (let delay = 2000; ; delay = Math.min(delay * 2, 10_000)) {
     try {
       return await call();
     } catch (e) {
-      const retryable = errorName(e) === "ValidationException" && /role|assum/i.test((e as Error).message);
+      const retryable = isRolePropagationError(e);
       if (!retryable || Date.now() + delay > deadline) throw e;
       await new Promise((r) => setTimeout(r, delay));
     }
