@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         results.push(...rows);
         for (const r of rows) process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.baseline !== null ? ` (alternative ${r.baseline} ${r.unit})` : ""} ${r.met ? "✓" : "✗"}\n`);
       } catch (e) {
+        results.push(...((e as { partial?: BenchResult[] }).partial ?? []));
         failures.push(`${bench.id}: ${(e as Error).stack ?? e}`);
         process.stderr.write(`  ✗ ${bench.id} failed: ${(e as Error).message}\n`);
       }

@@ -2,8 +2,8 @@
  * Metric 4, streaming: time to first chunk and total time of a 100-frame SSE answer through Local
  * AgentCore against the same agent instance directly, and whether frames arrive one per read as
  * the agent wrote them (it waits 5 ms between frames, so a reader normally sees each on its own; timer jitter on a
- * busy machine can merge two even on the direct path, so the goal is that Local AgentCore merges
- * no more than the direct path does).
+ * busy machine can merge two even on the direct path, so the goal is that frames are not merged
+ * as a rule: the median run through Local AgentCore delivers all 100 frames as 100 reads).
  */
 import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { benchAgentBundle, createRole, deploy, invoke, sessionId } from "./agents.js";
@@ -102,8 +102,8 @@ export const streaming: Bench = {
           unit: "reads",
           value: median(L.map((r) => r.reads)),
           baseline: median(D.map((r) => r.reads)),
-          goal: "no coalescing added: merged reads ≤ direct's",
-          met: coalescedL <= coalescedD,
+          goal: "no coalescing: 100 frames arrive as 100 reads (median run)",
+          met: median(L.map((r) => r.reads)) === FRAMES,
           runs,
         }),
       ];
