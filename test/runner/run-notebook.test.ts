@@ -103,7 +103,7 @@ describe("basics.ipynb, default parameters", () => {
 
   test("a progress line per code cell with its first line and elapsed time", () => {
     assert.match(run.stdout, /^\[cell 3\] import path from "node:path";$/m);
-    assert.match(run.stdout, /^\[cell 3\] ✓ \d+ ms$/m);
+    assert.match(run.stdout, /^\[cell 3\] ✓ \d+(\.\d+)? (ms|s)$/m);
     assert.match(run.stdout, /^\[cell 9\] throw new Error\("this cell must not run headless"\); — skipped \(skip-headless\)$/m);
   });
 
