@@ -12,33 +12,16 @@ import { AwsError } from "../errors.js";
 import type { Shape } from "../service.js";
 import type { ServiceModel, ShapeDef, ShapeRef } from "./model.js";
 import type { Protocol, RawRequest } from "./protocol.js";
+import { shapeOf, toDate, type TimestampFormat } from "./shapes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Values: JSON ⇄ model types
 
-type TimestampFormat = "iso8601" | "rfc822" | "unixTimestamp";
-
-export function toDate(v: unknown): Date | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v;
-  if (typeof v === "number") return Number.isFinite(v) ? new Date(v * 1000) : undefined;
-  if (typeof v === "string" && v.trim() !== "") {
-    const n = Number(v);
-    const d = Number.isFinite(n) ? new Date(n * 1000) : new Date(v);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-  }
-  return undefined;
-}
-
+/** Like the shared `formatTimestamp`, but epoch seconds stay a JSON number and ISO keeps milliseconds. */
 export function formatTimestamp(d: Date, format: TimestampFormat): string | number {
   if (format === "iso8601") return d.toISOString();
   if (format === "rfc822") return d.toUTCString();
   return d.getTime() / 1000;
-}
-
-function shapeOf(model: ServiceModel, ref: ShapeRef): ShapeDef {
-  const s = model.shapes[ref.shape];
-  if (!s) throw new Error(`model ${model.name} has no shape ${ref.shape}`);
-  return s;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
