@@ -34,6 +34,10 @@ export interface Canned {
 
 export type Handler = (call: RecordedCall) => Canned;
 
+interface LooseStack {
+  addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
+}
+
 export const ACCOUNT = "123456789012";
 
 /** restJson1 (AgentCore control and data plane). */
@@ -117,7 +121,8 @@ export class FakeAws {
   /** Adds the boundary middleware to every client of the session. */
   attach(s: Session): void {
     for (const [client, sdkClient] of Object.entries(s.clients) as [keyof SessionClients, SessionClients[keyof SessionClients]][]) {
-      sdkClient.middlewareStack.addRelativeTo(
+      // One middleware for six clients of different input/output types: typed loosely on purpose.
+      (sdkClient.middlewareStack as unknown as LooseStack).addRelativeTo(
         (_next: unknown, context: { commandName?: string }) => async (args: { request: HttpRequest; input: Record<string, unknown> }) => {
           const r = args.request;
           const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
