@@ -17,14 +17,11 @@ import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand }
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf } from "./ledger.js";
 import { isNotFound, errorName } from "./aws-errors.js";
+import { maskSecret as maskForDisplay } from "../notebook/redact.js";
 
-/** `sk-…a1b2`: the prefix before the first dash (if short) and the last four characters. */
+/** The masked form of a key for display (`sk-…a1b2`), by the same rule as all redaction. */
 export function maskSecret(secret: string | undefined): string {
-  if (!secret) return "(empty)";
-  if (secret.length <= 8) return "…" + "*".repeat(Math.min(4, secret.length));
-  const dash = secret.indexOf("-");
-  const prefix = dash > 0 && dash <= 4 ? secret.slice(0, dash + 1) : "";
-  return `${prefix}…${secret.slice(-4)}`;
+  return secret ? maskForDisplay(secret) : "(empty)";
 }
 
 export interface LibOptions {

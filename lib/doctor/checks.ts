@@ -14,8 +14,9 @@ import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BedrockAgentCoreControlClient, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { checkHealth, localPaths, localStatus, PROJECT_DIR } from "../local/lifecycle.js";
 import { redact } from "../notebook/redact.js";
+import { targetFromEnv, type Target } from "../session.js";
 
-export type Target = "local" | "aws";
+export type { Target };
 
 export interface Check {
   name: string;
@@ -312,12 +313,8 @@ export async function runChecks(target: Target, options: CheckOptions = {}): Pro
   return checks;
 }
 
-/** The target named by AGENTCORE_TARGET (default local); anything else is an error. */
-export function targetFrom(env: NodeJS.ProcessEnv = process.env): Target {
-  const value = (env.AGENTCORE_TARGET ?? "local").trim() || "local";
-  if (value !== "local" && value !== "aws") throw new Error(`AGENTCORE_TARGET must be local or aws (got "${value}")`);
-  return value;
-}
+/** The target named by AGENTCORE_TARGET (default local): the session's own rule. */
+export const targetFrom = targetFromEnv;
 
 export function passed(checks: Check[]): boolean {
   return checks.every((c) => c.ok || !c.required);
