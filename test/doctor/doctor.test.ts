@@ -134,7 +134,7 @@ test("the verdict ignores optional failures; the report shows each fix under its
   );
   assert.equal(targetFrom({}), "local");
   assert.equal(targetFrom({ AGENTCORE_TARGET: "aws" }), "aws");
-  assert.throws(() => targetFrom({ AGENTCORE_TARGET: "azure" }), /AGENTCORE_TARGET must be local or aws \(got "azure"\)/);
+  assert.throws(() => targetFrom({ AGENTCORE_TARGET: "azure" }), /AGENTCORE_TARGET must be "local" or "aws" \(got "azure"\)/);
 });
 
 /** Runs the CLI asynchronously: the test server lives in this process and must keep answering. */
@@ -165,7 +165,7 @@ test("CLI: --help, a usage error, and a full aws run that passes (exit 0) agains
   assert.match(help.stdout, /Usage: npm run doctor/);
   const usage = await doctor(["--target", "mars"]);
   assert.equal(usage.status, 2);
-  assert.match(usage.stderr, /AGENTCORE_TARGET must be local or aws/);
+  assert.match(usage.stderr, /AGENTCORE_TARGET must be "local" or "aws"/);
 
   const run = await doctor([], { ...awsEnv(), AGENTCORE_TARGET: "aws", HOME: emptyDir });
   assert.equal(run.status, 0, run.stdout + run.stderr);
