@@ -48,7 +48,7 @@ test("5,000 invokes over 16 sessions at concurrency 32: zero errors, the right a
   let answered = 0;
   const errors = await pool(5000, CONCURRENCY, async (i) => {
     const s = sessions[i % sessions.length]!;
-    const r = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: { seq: i }, contentType: "application/json" });
+    const r = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: { seq: i, work: 1 }, contentType: "application/json" });
     assert.equal(r.status, 200);
     assert.equal(r.body.seq, i, "the answer to this invoke");
     assert.equal(r.body.inFlight, 1, "never two invocations inside one instance");
