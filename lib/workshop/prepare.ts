@@ -12,7 +12,7 @@ import { runChecks, targetFrom, type Check, type Target } from "../doctor/checks
 import { localPaths, startDetached } from "../local/lifecycle.js";
 import { PortInUseError } from "../local/server.js";
 import { explainStartupError } from "../local/startup-errors.js";
-import { lastLines, runProjectScript } from "./project-script.js";
+import { errorLine, lastLines, runProjectScript } from "./project-script.js";
 import { warmAgentDependencies } from "./warm-cache.js";
 
 export interface PrepareOptions {
@@ -132,7 +132,7 @@ async function runNotebookOnce(projectDir: string, notebook: string, outDir: str
   if (run.code === 0) {
     return { name, ok: false, required: true, detail: `every cell ran${seconds}, but ${cleaned}`, fix: `Retry the cleanup: npm run cleanup -- ${rel(projectDir, ledgerDir(projectDir))}` };
   }
-  const where = meta?.failed_cell ? `failed at ${meta.failed_cell}${meta.error ? `: ${meta.error}` : ""}` : `the runner exited with ${run.code}: ${lastLines(run.output)}`;
+  const where = meta?.failed_cell ? `failed at ${meta.failed_cell}${meta.error ? `: ${meta.error}` : ""}` : `the runner exited with ${run.code}: ${errorLine(run.output)}`;
   return {
     name,
     ok: false,
@@ -166,11 +166,12 @@ export async function prepareWorkshop(o: PrepareOptions): Promise<PrepareReport>
   checks.push(...doctor.filter((c) => !(c.name === "Local AgentCore" && local && !local.running) && !(c.name === "tslab kernel" && !kernel.ok)));
 
   const notebooks = workshopNotebooks(o.projectDir);
-  const blocked = local && !local.running;
+  // A run that cannot succeed would only bury the real problem under a cell's stack trace.
+  const blocker = local && !local.running ? "Local AgentCore is not running" : checks.find((c) => c.required && !c.ok) ? "a required check above failed" : undefined;
   for (const notebook of notebooks) {
     const file = basename(notebook);
-    if (blocked) {
-      checks.push({ name: `Notebook ${file.replace(/\.ipynb$/, "")}`, ok: false, required: true, detail: "not run: Local AgentCore is not running", fix: "Fix the Local AgentCore line above, then run npm run workshop -- prepare again." });
+    if (blocker) {
+      checks.push({ name: `Notebook ${file.replace(/\.ipynb$/, "")}`, ok: false, required: true, detail: `not run: ${blocker}`, fix: "Fix the ✗ lines above, then run npm run workshop -- prepare again." });
       continue;
     }
     log(`Running ${rel(o.projectDir, notebook)} headlessly${target === "aws" ? " against AWS" : ""}…`);

@@ -47,6 +47,12 @@ export function runProjectScript(projectDir: string, script: string, args: strin
   });
 }
 
+/** The last line of `output` that names an error (a crash's message), else its last line. */
+export function errorLine(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return [...lines].reverse().find((l) => /^(\w*Error|error)\b[^:]*:/.test(l)) ?? lines[lines.length - 1] ?? "";
+}
+
 /** The last non-empty lines of `output`, for a one-line reason. */
 export function lastLines(output: string, n = 1): string {
   return output
