@@ -263,8 +263,8 @@ export async function checkAws(env: NodeJS.ProcessEnv): Promise<Check[]> {
       ? { name: "AWS region", ok: true, required: true, detail: region }
       : { name: "AWS region", ok: false, required: true, detail: "not set", fix: "Set one where AgentCore is available: export AWS_REGION=us-east-1" },
   ];
-  if (!region) return checks;
-  const sts = new STSClient(awsClientConfig(env, region));
+  // Without a region, credentials are still checked (against STS in us-east-1) so both problems show at once.
+  const sts = new STSClient(awsClientConfig(env, region ?? "us-east-1"));
   try {
     const who = await sts.send(new GetCallerIdentityCommand({}));
     checks.push({ name: "AWS credentials", ok: true, required: true, detail: `${who.Arn} (account ${who.Account})` });
@@ -280,6 +280,7 @@ export async function checkAws(env: NodeJS.ProcessEnv): Promise<Check[]> {
   } finally {
     sts.destroy();
   }
+  if (!region) return checks;
   const control = new BedrockAgentCoreControlClient(awsClientConfig(env, region));
   try {
     const list = await control.send(new ListAgentRuntimesCommand({ maxResults: 1 }));

@@ -114,11 +114,12 @@ test("AWS: a wrong secret fails at credentials, with a fix and without the secre
   assert.ok(!JSON.stringify(checks).includes(wrong));
 });
 
-test("AWS: no region is a failure that says how to set one", async () => {
+test("AWS: no region is a failure that says how to set one, and credentials are still checked", async () => {
   const checks = await checkAws({ AWS_ENDPOINT_URL: local.endpoint });
-  assert.equal(checks.length, 1);
+  assert.deepEqual(checks.map((c) => c.name), ["AWS region", "AWS credentials"]);
   assert.equal(checks[0]!.ok, false);
   assert.match(checks[0]!.fix ?? "", /export AWS_REGION=/);
+  assert.equal(checks[1]!.ok, false, "no credentials were given either");
 });
 
 test("the verdict ignores optional failures; the report shows each fix under its line", () => {
