@@ -18,10 +18,13 @@ Options:
   --junit <file>           also write a JUnit XML report, one test case per code cell
   --cell-timeout <seconds> interrupt and fail a cell that runs longer than this
   --cwd <dir>              working directory of the cells (default: the notebook's folder)
+  --allow-secrets          do not fail a cell whose output holds a secret (vaulted by Local
+                           AgentCore, an env var named *KEY*/*SECRET*/*TOKEN*/*PASSWORD*, or an
+                           AWS secret key) and do not mask it; by default it fails and is masked
   -h, --help               show this help
 
 Cell tags: "parameters", "raises-exception" (an error is expected), "skip-headless".
-Exit status: 0 all cells ran, 1 a cell failed (the notebook so far is saved), 2 usage error.
+Exit status: 0 all cells ran, 1 a cell failed or printed a secret (the notebook so far is saved), 2 usage error.
 `;
 
 export class UsageError extends Error {
@@ -46,6 +49,7 @@ export function parseCliArgs(argv: string[], baseDir: string): CliOptions | { he
         junit: { type: "string" },
         "cell-timeout": { type: "string" },
         cwd: { type: "string" },
+        "allow-secrets": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -90,6 +94,7 @@ export function parseCliArgs(argv: string[], baseDir: string): CliOptions | { he
     junitPath: values.junit === undefined ? undefined : path.resolve(baseDir, values.junit),
     cellTimeoutSeconds,
     cwd,
+    allowSecrets: values["allow-secrets"] ?? false,
   };
 }
 

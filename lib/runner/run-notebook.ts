@@ -7,6 +7,8 @@ import { CellOutputs, DisplayRegistry } from "./cell-outputs.js";
 import { writeJunitReport } from "./junit-report.js";
 import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import { injectParameters, type Parameters } from "./parameters.js";
+import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
+import { localVaultDigests } from "./vault-digests.js";
 import { TerminalView } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
 
@@ -22,6 +24,10 @@ export interface RunOptions {
   cwd?: string;
   /** Echo cell output live to the terminal (default true). */
   echo?: boolean;
+  /** Keep secrets found in outputs and do not fail for them (`--allow-secrets`); loudly warned. */
+  allowSecrets?: boolean;
+  /** Where the leak guard learns vaulted secrets' digests (default: the Local AgentCore the cells use). */
+  vaultDigests?: VaultDigestSource;
 }
 
 export type CellRunStatus =
@@ -31,6 +37,7 @@ export type CellRunStatus =
   | "interrupted"
   | "expected-error"
   | "missing-error"
+  | "secret-leak"
   | "skipped"
   | "not-run";
 
@@ -52,7 +59,7 @@ export interface RunResult {
   failed?: CellReport;
 }
 
-const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error"];
+const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error", "secret-leak"];
 
 function streamText(cell: CodeCell, name: "stdout" | "stderr"): string {
   return cell.outputs
@@ -76,18 +83,28 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
 
   const startedAt = new Date();
   const initialCwd = process.cwd();
+  const allowSecrets = options.allowSecrets ?? false;
+  const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests ?? localVaultDigests });
   const session = new TslabSession({
     cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
     echo: options.echo ?? true,
     cellTimeoutMs: Math.round((options.cellTimeoutSeconds ?? 0) * 1000),
+    echoFilter: (text) => guard.maskText(text),
   });
   const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath);
   const registry = new DisplayRegistry();
   const reports: CellReport[] = [];
   let failed: CellReport | undefined;
+  const leaks: (Leak & { cell: string })[] = [];
 
   try {
     view.runStart(nb.cells.filter((c) => c.cell_type === "code").length);
+    if (allowSecrets) {
+      view.warn(
+        "--allow-secrets: secrets that cells print are NOT masked and do NOT fail the run. The executed notebook may hold live keys: do not share or commit it.",
+      );
+    }
+    await guard.refresh();
     for (const name of injection?.unknownNames ?? []) {
       view.warn(`parameter "${name}" is not declared in the cell tagged "parameters"; injected as a new const`);
     }
@@ -126,13 +143,17 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
 
       cell.execution_count = ++executionCount;
       view.cellStart(label, source);
-      const outputs = new CellOutputs(registry, (data) => view.display(data));
+      const outputs = new CellOutputs(registry, (data) => view.display(guard.maskBundle(data)));
       const start = new Date();
       const t0 = performance.now();
       const outcome = await session.execute(source, outputs);
       report.elapsedMs = performance.now() - t0;
       cell.outputs = outputs.outputs;
       if (outcome.error) cell.outputs.push(outcome.error);
+      // The leak guard: masks what it finds (in place, so the report's error is masked too).
+      await guard.refresh();
+      const found = guard.inspect(cell.outputs);
+      leaks.push(...found.map((l) => ({ ...l, cell: label })));
 
       const expectsError = tags.includes("raises-exception");
       report.error = outcome.error;
@@ -146,6 +167,21 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
           evalue: 'the cell is tagged "raises-exception" but raised no error',
           traceback: [],
         };
+      }
+      if (found.length > 0) {
+        const list = found.map(describeLeak).join("; ");
+        if (allowSecrets) view.warn(`${label} printed secrets, kept because of --allow-secrets: ${list}`);
+        else if (!FAILING.includes(report.status)) {
+          report.status = "secret-leak";
+          report.error = {
+            output_type: "error",
+            ename: "SecretLeakError",
+            evalue: `${label} printed ${list}. It is masked in the saved notebook; print a masked form instead (maskSecret from agentcore-kit), or run with --allow-secrets.`,
+            traceback: [],
+          };
+          report.error.traceback = [`SecretLeakError: ${report.error.evalue}`];
+          cell.outputs.push(report.error);
+        }
       }
       report.stdout = streamText(cell, "stdout");
       report.stderr = streamText(cell, "stderr");
@@ -177,6 +213,8 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     duration_ms: elapsedMs,
     status: failed ? "failed" : "ok",
     ...(failed ? { failed_cell: failed.label, error: failed.error ? `${failed.error.ename}: ${failed.error.evalue}` : failed.status } : {}),
+    ...(allowSecrets ? { allow_secrets: true } : {}),
+    ...(leaks.length ? { secret_leaks: leaks.map((l) => ({ cell: l.cell, kind: l.kind, where: l.where, masked: l.masked, ...(l.envName ? { env: l.envName } : {}) })) } : {}),
   };
   await writeNotebook(outputPath, nb);
   if (options.junitPath) writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs);

@@ -21,7 +21,8 @@ export interface StdioCapture {
 
 const decoder = new TextDecoder();
 
-export function captureStdio(echo: boolean): StdioCapture {
+/** `echoFilter` rewrites what is echoed to the terminal (the secret-leak guard masks secrets there). */
+export function captureStdio(echo: boolean, echoFilter: (text: string) => string = (t) => t): StdioCapture {
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   const originalConsole = globalThis.console;
   const real = {
@@ -40,7 +41,7 @@ export function captureStdio(echo: boolean): StdioCapture {
   const redirect = (name: StreamName): WriteFn =>
     function write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
       const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array);
-      if (echo) real[name](text);
+      if (echo) real[name](echoFilter(text));
       capture.listener(name, text);
       const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
       if (typeof done === "function") process.nextTick(done as () => void);

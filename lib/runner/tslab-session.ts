@@ -50,6 +50,8 @@ export interface SessionOptions {
   echo: boolean;
   /** Per-cell timeout in milliseconds (0: none). */
   cellTimeoutMs: number;
+  /** Rewrites the live echo (masks secrets); the recorded output is scanned separately. */
+  echoFilter?: (text: string) => string;
 }
 
 export class TslabSession {
@@ -85,7 +87,7 @@ export class TslabSession {
     const jupyter = req("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
     jupyter.lastWriteDisplayData = (message: DisplayMessage, update: boolean) => this.sink.display(message, update);
 
-    this.capture = captureStdio(options.echo);
+    this.capture = captureStdio(options.echo, options.echoFilter);
     this.capture.listener = (name, text) => this.sink.stream(name, text);
     this.terminal = this.capture.terminal;
 
