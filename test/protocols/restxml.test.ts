@@ -272,3 +272,14 @@ describe("restXml: matching and parsing details", () => {
     });
   });
 });
+
+describe("restXml: routes that share a path", () => {
+  const model = loadModel("s3");
+  const get = (query: string): RawRequest => ({ method: "GET", path: "/", query: new URLSearchParams(query), headers: {}, body: Buffer.alloc(0) });
+
+  it("GET / is ListBuckets, unless its query names ListDirectoryBuckets' parameters", () => {
+    assert.equal(restXml.match(model, get("")), "ListBuckets");
+    assert.equal(restXml.match(model, get("max-buckets=5&prefix=a")), "ListBuckets");
+    assert.equal(restXml.match(model, get("max-directory-buckets=2")), "ListDirectoryBuckets");
+  });
+});

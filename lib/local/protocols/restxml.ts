@@ -28,6 +28,8 @@ interface Route {
   markers: { key: string; value: string | undefined }[];
   requiredQuery: string[];
   requiredHeaders: string[];
+  /** Every query parameter the operation reads: breaks ties between routes with the same path. */
+  queryMembers: Set<string>;
 }
 
 const routeCache = new WeakMap<ServiceModel, Route[]>();
@@ -58,6 +60,11 @@ function routesOf(model: ServiceModel): Route[] {
       markers,
       requiredQuery: located("querystring"),
       requiredHeaders: located("header").map((h) => h.toLowerCase()),
+      queryMembers: new Set(
+        Object.entries(input?.members ?? {})
+          .filter(([, ref]) => ref.location === "querystring")
+          .map(([name, ref]) => ref.locationName ?? name),
+      ),
     };
   });
   routeCache.set(model, routes);
@@ -108,7 +115,10 @@ function findRoute(model: ServiceModel, req: RawRequest): { route: Route; labels
       (xId === route.operation ? 1000 : 0) +
       route.markers.length * 100 +
       (route.requiredQuery.length + route.requiredHeaders.length) * 10 +
-      route.segments.filter((s) => "literal" in s).length;
+      route.segments.filter((s) => "literal" in s).length +
+      // Same path and markers (GET / is ListBuckets and ListDirectoryBuckets): the one whose
+      // query parameters the request uses.
+      [...req.query.keys()].filter((k) => route.queryMembers.has(k)).length * 0.01;
     if (!best || score > best.score) best = { route, labels, score };
   }
   return best;
