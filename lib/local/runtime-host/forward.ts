@@ -3,7 +3,7 @@
  * back as it is produced: the agent's response body is read only as fast as the caller takes it
  * (backpressure), nothing is buffered beyond a stream's chunk, and SSE frames pass one by one.
  */
-import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { AwsError } from "../errors.js";
 
@@ -24,6 +24,13 @@ export class AgentTimeoutError extends Error {
   }
 }
 
+/**
+ * Connections to agent instances are kept open between invocations (a session's invokes go to the
+ * same instance), which saves a TCP handshake per invoke on the hot path. Sockets of an instance
+ * that stopped are closed by its exit and dropped from the pool.
+ */
+const toAgents = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256 });
+
 /** The agent's response head; the body is still unread. Rejects when the agent cannot be reached. */
 export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -34,7 +41,7 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
         method: "POST",
         path: "/invocations",
         headers: { ...fwd.headers, "content-length": String(fwd.body.length) },
-        agent: false,
+        agent: toAgents,
       },
       (res) => {
         clearTimeout(timer);
