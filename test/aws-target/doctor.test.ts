@@ -38,7 +38,7 @@ function doctor(env: Record<string, string>): Promise<{ status: number | null; s
 }
 
 test("doctor --target aws: no region, then no credentials, each one ✗ line with its fix", async () => {
-  const noRegion = await doctor({ AWS_ACCESS_KEY_ID: "AKIADOCTOREXAMPLE001", AWS_SECRET_ACCESS_KEY: "doctorSecretExample000000000000000000001" });
+  const noRegion = await doctor({ AWS_ACCESS_KEY_ID: "AKIA_DOCTOR_EXAMPLE1", AWS_SECRET_ACCESS_KEY: "doctorSecretExample000000000000000000001" });
   assert.equal(noRegion.status, 1, noRegion.stdout + noRegion.stderr);
   assert.match(noRegion.stdout, /Checking this machine for target "aws"/);
   assert.match(noRegion.stdout, /^✗ AWS region +not set$/m);

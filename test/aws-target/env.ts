@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resetSession } from "../../lib/session.js";
 
-export const LOCAL_ADMIN_KEY = "AKIALOCALADMINKEY001";
+export const LOCAL_ADMIN_KEY = "AKIA_LOCAL_ADMIN_KEY";
 export const LOCAL_ADMIN_SECRET = "localAdminSecretKeyThatMustNotLeak000001";
 export const LOCAL_ENDPOINT = "http://127.0.0.1:4599";
 

@@ -24,7 +24,7 @@ import { installFakeDocker, type EngineRun } from "./fake-docker.js";
 const PROJECT = resolve(import.meta.dirname, "..", "..");
 const FIXTURE = join(PROJECT, "test", "lib", "fixtures", "echo_agent.ts");
 const REGION = "us-west-2";
-const KEY_ID = "AKIAENVEXAMPLE000002";
+const KEY_ID = "AKIA_ENV_EXAMPLE_002";
 const SECRET = "envSecretAccessKeyExample0000000000000002";
 const API_KEY = "sk-proj-tutorialSecretApiKey0000a1b2";
 const ECR_PASSWORD = "ecrRegistryPasswordThatStaysOnStdin";

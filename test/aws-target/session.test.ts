@@ -15,7 +15,7 @@ import { session, targetFromEnv, type Session } from "../../lib/session.js";
 import { ACCOUNT, FakeAws, awsJson, callerIdentity, query, restJson } from "./fake-aws.js";
 import { cleanAwsEnv, LOCAL_ADMIN_KEY, LOCAL_ADMIN_SECRET, LOCAL_ENDPOINT, type AwsEnv } from "./env.js";
 
-const ENV_KEY = "AKIAENVEXAMPLE000001";
+const ENV_KEY = "AKIA_ENV_EXAMPLE_001";
 const ENV_SECRET = "envSecretAccessKeyExample0000000000000001";
 
 let env: AwsEnv | undefined;
@@ -84,7 +84,7 @@ test("AWS_PROFILE: region and (temporary) credentials from the profile in the sh
   env = cleanAwsEnv({ AGENTCORE_TARGET: "aws", AWS_PROFILE: "workshop" });
   env.profiles(
     "[default]\nregion = ap-southeast-2\n\n[profile workshop]\nregion = eu-central-1\n",
-    "[default]\naws_access_key_id = AKIADEFAULTPROFILE01\naws_secret_access_key = defaultSecret\n\n" +
+    "[default]\naws_access_key_id = AKIA_DEFAULT_PROFILE\naws_secret_access_key = defaultSecret\n\n" +
       "[workshop]\naws_access_key_id = ASIAWORKSHOPPROFILE1\naws_secret_access_key = workshopSecret\naws_session_token = workshopSessionToken\n",
   );
   open = await session();
@@ -104,7 +104,7 @@ test("AWS_PROFILE: region and (temporary) credentials from the profile in the sh
     const f2 = answerEverything(new FakeAws());
     f2.attach(other);
     await other.accountId();
-    assert.equal(f2.one("GetCallerIdentity").credentialScope?.accessKeyId, "AKIADEFAULTPROFILE01");
+    assert.equal(f2.one("GetCallerIdentity").credentialScope?.accessKeyId, "AKIA_DEFAULT_PROFILE");
   } finally {
     other.close();
   }

