@@ -12,7 +12,7 @@ import { AwsError } from "../errors.js";
 import type { Shape } from "../service.js";
 import type { ServiceModel, ShapeDef, ShapeRef } from "./model.js";
 import type { Protocol, RawRequest } from "./protocol.js";
-import { shapeOf, toDate, type TimestampFormat } from "./shapes.js";
+import { coerceScalar, shapeOf, toDate, type TimestampFormat } from "./shapes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Values: JSON ⇄ model types
@@ -131,19 +131,6 @@ export function parseJsonBody(body: Buffer, parseError: (message: string) => Aws
 function fromHttpString(model: ServiceModel, ref: ShapeRef, raw: string, where: "label" | "query" | "header"): unknown {
   const shape = shapeOf(model, ref);
   switch (shape.type) {
-    case "integer":
-    case "long":
-    case "float":
-    case "double": {
-      const n = Number(raw);
-      return raw.trim() !== "" && Number.isFinite(n) ? n : raw;
-    }
-    case "boolean":
-      return raw === "true" ? true : raw === "false" ? false : raw;
-    case "timestamp":
-      return toDate(raw) ?? raw;
-    case "blob":
-      return Buffer.from(raw, "base64");
     case "list":
       if (where === "header") return raw.split(",").map((s) => fromHttpString(model, shape.member!, s.trim(), where));
       return [fromHttpString(model, shape.member!, raw, where)];
@@ -157,7 +144,7 @@ function fromHttpString(model: ServiceModel, ref: ShapeRef, raw: string, where: 
       }
       return raw;
     default:
-      return raw;
+      return coerceScalar(shape, raw);
   }
 }
 
