@@ -18,6 +18,17 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+const USAGE = `usage: npm run kernel:install [-- --prefix <dir> | --sys-prefix | --user] [--python <python>]
+
+Registers the tslab ("TypeScript") kernel for Jupyter, pointing at this project's
+node_modules/.bin/tslab. Default --user; --prefix/--sys-prefix install into a venv or conda env;
+--python picks the Python that has Jupyter (else $JUPYTER_PYTHON, python3, /usr/bin/python3).`;
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 let values;
 try {
   ({ values } = parseArgs({
@@ -25,7 +36,7 @@ try {
     options: { prefix: { type: "string" }, "sys-prefix": { type: "boolean" }, user: { type: "boolean" }, python: { type: "string" } },
   }));
 } catch (e) {
-  fail(`${(e as Error).message}\nusage: npm run kernel:install [-- --prefix <dir> | --sys-prefix | --user] [--python <python>]`, 2);
+  fail(`${(e as Error).message}\n${USAGE}`, 2);
 }
 
 if (!existsSync(tslabMain)) fail("tslab is not installed in node_modules; run `npm ci` first.");
