@@ -5,7 +5,6 @@
  * removed, by `stop()` — and killed on exit if a bench dies before that.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
@@ -16,6 +15,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { localPaths, PROJECT_DIR, startDetached, stopLocal, type LocalPaths } from "../../lib/local/lifecycle.js";
 import { Store } from "../../lib/local/store.js";
 import { issueModelKey } from "../../lib/local/standin-model/keys.js";
+import { freePort } from "../../lib/local/free-port.js";
 
 export { PROJECT_DIR };
 
@@ -55,17 +55,6 @@ const SCRUBBED = [
   "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
   "npm_lifecycle_event", "FORCE_COLOR",
 ];
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export function makeClients(endpoint: string, region: string, credentials: Credentials, maxSockets = 64): Clients {
   const config = {

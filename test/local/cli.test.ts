@@ -12,19 +12,11 @@ import { join } from "node:path";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ensureLocalRunning, localPaths, readLocalEnv, stopLocal } from "../../lib/local/lifecycle.js";
+import { freePort } from "../../lib/local/free-port.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
 let stateDir: string;
 let port: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function local(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -18,6 +17,7 @@ import { issueModelKey, isIssuedModelKey } from "../../lib/local/standin-model/k
 import { handleStandinModel } from "../../lib/local/standin-model/openai-route.js";
 import { agentTemplate, writeAgentFile } from "../../lib/notebook/agent-file.js";
 import { AgentRunError, runAgentLocally } from "../../lib/notebook/run-agent.js";
+import { freePort } from "../../lib/local/free-port.js";
 
 const PROJECT = join(import.meta.dirname, "..", "..");
 const require = createRequire(import.meta.url);
@@ -102,14 +102,6 @@ test("a failing agent is reported with its exit code and last words, its key mas
   );
   await assert.rejects(runAgentLocally(join(dir, "missing.ts"), {}), /No agent file at .*missing\.ts: write it first with writeAgentFile/);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function waitForPing(url: string, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 300; i++) {

@@ -5,7 +5,6 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,22 +16,11 @@ import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { localPaths, stopLocal } from "../../lib/local/lifecycle.js";
 import type { CodeCell, Notebook } from "../../lib/runner/notebook-file.js";
 import { makeClients } from "../helpers/local.js";
+import { freePort } from "../../lib/local/free-port.js";
 
 export const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const NOTEBOOK_NAME = "01-outbound-auth-api-key.ipynb";
 export const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", NOTEBOOK_NAME);
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface OwnLocal {
   /** Environment for child processes: Local AgentCore's folder and port, ledger folder, no real keys. */

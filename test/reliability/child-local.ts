@@ -5,9 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { checkHealth, PROJECT_DIR } from "../../lib/local/lifecycle.js";
+import { freePort } from "../../lib/local/free-port.js";
+
+export { freePort };
 
 const SCRIPT = join(PROJECT_DIR, "scripts", "local.ts");
 
@@ -16,18 +18,6 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-}
-
-/** A port nothing listens on right now (127.0.0.1). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function cliEnv(stateDir: string, port: number): NodeJS.ProcessEnv {

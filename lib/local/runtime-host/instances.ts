@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AwsError } from "../errors.js";
 import type { LocalServices } from "../service.js";
@@ -22,6 +21,7 @@ import { agentStartTimeoutMs, agentStopGraceMs } from "./limits.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
 import { vaultedSecrets } from "./vaulted-secrets.js";
+import { freePort } from "../free-port.js";
 
 const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;
 
@@ -222,17 +222,6 @@ export class AgentInstance {
   get pid(): number | undefined {
     return this.process?.pid;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Acquired {
