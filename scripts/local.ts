@@ -14,7 +14,7 @@ import {
   writeEnvFile,
 } from "../lib/local/lifecycle.js";
 import { explainStartupError } from "../lib/local/startup-errors.js";
-import { Store } from "../lib/local/store.js";
+import { Store } from "../lib/local/state/store.js";
 import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { parseLogsArgs, printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
 

@@ -8,10 +8,10 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Store } from "./store.js";
-import { loadOrCreateAccount } from "./account.js";
-import { checkMasterKey } from "./vault.js";
-import { DEFAULT_PORT, DEFAULT_REGION, PortInUseError, startLocalServer, type LocalServer } from "./server.js";
+import { Store } from "./state/store.js";
+import { loadOrCreateAccount } from "./state/account.js";
+import { checkMasterKey } from "./state/vault.js";
+import { DEFAULT_PORT, DEFAULT_REGION, PortInUseError, startLocalServer, type LocalServer } from "./http/server.js";
 
 /** The project root (the folder of this package's package.json). */
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

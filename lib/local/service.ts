@@ -10,7 +10,7 @@
  * payload) and the protocol layer serializes it for the wire. Errors are thrown as `AwsError`.
  */
 import type { Readable } from "node:stream";
-import type { Store } from "./store.js";
+import type { Store } from "./state/store.js";
 
 export type ModelName = "bedrock-agentcore-control" | "bedrock-agentcore" | "iam" | "sts" | "ecr" | "s3";
 

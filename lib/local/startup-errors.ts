@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { AwsError } from "./errors.js";
 import { StartFailedError } from "./lifecycle.js";
-import { PortInUseError } from "./server.js";
+import { PortInUseError } from "./http/server.js";
 
 const STATE_FOLDER_CODES = new Set(["ENOTDIR", "EACCES", "EPERM", "EROFS", "EEXIST", "ENOSPC", "ELOOP", "ENAMETOOLONG"]);
 const DAMAGED_DB_CODES = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CORRUPT_VTAB", "SQLITE_CORRUPT_SEQUENCE"]);

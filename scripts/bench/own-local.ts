@@ -13,7 +13,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { localPaths, PROJECT_DIR, startDetached, stopLocal, type LocalPaths } from "../../lib/local/lifecycle.js";
-import { Store } from "../../lib/local/store.js";
+import { Store } from "../../lib/local/state/store.js";
 import { issueModelKey } from "../../lib/local/standin-model/keys.js";
 import { freePort } from "../../lib/local/free-port.js";
 

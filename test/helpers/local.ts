@@ -12,7 +12,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import { BedrockAgentCoreControlClient } from "@aws-sdk/client-bedrock-agentcore-control";
 import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
-import { startLocalServer, type LocalServer } from "../../lib/local/server.js";
+import { startLocalServer, type LocalServer } from "../../lib/local/http/server.js";
 import type { ServiceImpl } from "../../lib/local/service.js";
 
 export interface TestCredentials {

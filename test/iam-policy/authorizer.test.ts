@@ -1,6 +1,6 @@
 /**
  * The authorizer against a real Store in a temporary folder, with IAM records written in the
- * shapes of lib/local/records.ts (as the IAM service writes them, generation counter included).
+ * shapes of lib/local/state/records.ts (as the IAM service writes them, generation counter included).
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { accessDeniedMessage, createAuthorizer } from "../../lib/local/auth/authorizer.js";
-import type { IamAttachmentRecord, IamManagedPolicyRecord, IamRolePolicyRecord, IamRoleRecord } from "../../lib/local/records.js";
+import type { IamAttachmentRecord, IamManagedPolicyRecord, IamRolePolicyRecord, IamRoleRecord } from "../../lib/local/state/records.js";
 import type { AdminPrincipal, Authorizer, PolicyDocument, RoleSessionPrincipal } from "../../lib/local/service.js";
-import { Store } from "../../lib/local/store.js";
+import { Store } from "../../lib/local/state/store.js";
 
 const ACCT = "123456789012";
 const REGION = "us-west-2";

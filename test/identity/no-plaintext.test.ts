@@ -14,7 +14,7 @@ import {
   GetApiKeyCredentialProviderCommand,
   UpdateApiKeyCredentialProviderCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import { startLocalServer, type LocalServer } from "../../lib/local/server.js";
+import { startLocalServer, type LocalServer } from "../../lib/local/http/server.js";
 import { getApiKeyForProvider } from "../../lib/local/services/identity/index.js";
 import { makeClients, type TestClients } from "../helpers/local.js";
 import { rejects } from "./expect.js";

@@ -8,7 +8,7 @@ import {
   UpdateWorkloadIdentityCommand,
   type BedrockAgentCoreControlClient,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import type { WorkloadIdentityRecord } from "../../lib/local/records.js";
+import type { WorkloadIdentityRecord } from "../../lib/local/state/records.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { assertDate, rejects } from "./expect.js";
 

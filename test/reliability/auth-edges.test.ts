@@ -11,7 +11,7 @@ import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../../lib/local/services/identity/arns.js";
-import { mintWorkloadAccessToken } from "../../lib/local/workload-tokens.js";
+import { mintWorkloadAccessToken } from "../../lib/local/auth/workload-tokens.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { buildCall, servedOperations, type OpTarget } from "./model-requests.js";
 import { errorCodeOf, send, signAndSend, signCall, type Credentials, type RawResponse } from "./signed-request.js";

@@ -22,7 +22,7 @@ import {
   ListOauth2CredentialProvidersCommand,
   ListWorkloadIdentitiesCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import { startLocalServer, type LocalServer } from "../../lib/local/server.js";
+import { startLocalServer, type LocalServer } from "../../lib/local/http/server.js";
 import { JSON_BODY_LIMIT } from "../../lib/local/protocols/body.js";
 import type { ApiKeyProviderRecord } from "../../lib/local/services/identity/records.js";
 import { makeClients, type TestClients } from "../helpers/local.js";

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CreateApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
-import { startLocalServer } from "../../lib/local/server.js";
+import { startLocalServer } from "../../lib/local/http/server.js";
 import { makeClients } from "../helpers/local.js";
 import { freePort, runCli, type CliResult } from "./child-local.js";
 

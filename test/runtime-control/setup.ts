@@ -10,7 +10,7 @@ import {
   type GetAgentRuntimeEndpointCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
-import type { S3BucketRecord, S3ObjectRecord } from "../../lib/local/records.js";
+import type { S3BucketRecord, S3ObjectRecord } from "../../lib/local/state/records.js";
 import type { TestLocal } from "../helpers/local.js";
 
 export type { TestLocal };

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { evaluate } from "mathjs";
 import { Agent, tool } from "@strands-agents/sdk";
 import { OpenAIModel } from "@strands-agents/sdk/models/openai";
-import { Store } from "../../lib/local/store.js";
+import { Store } from "../../lib/local/state/store.js";
 import { issueModelKey, isIssuedModelKey } from "../../lib/local/standin-model/keys.js";
 import { handleStandinModel } from "../../lib/local/standin-model/openai-route.js";
 import { findExpression, respond, type ChatTool } from "../../lib/local/standin-model/respond.js";

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, un
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { Store } from "../../lib/local/store.js";
-import { createVault, MasterKeyError } from "../../lib/local/vault.js";
+import { Store } from "../../lib/local/state/store.js";
+import { createVault, MasterKeyError } from "../../lib/local/state/vault.js";
 
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bedrock-agentcore-identity!default/apikey/demo-Ab12Cd";
 const OTHER_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bedrock-agentcore-identity!default/apikey/other-Zz99Yy";

@@ -11,9 +11,9 @@
 import { compilePolicy, type CompiledPolicy, evaluateCompiled, requestContext } from "../iam-policy/evaluate.js";
 import { parsePolicyDocument } from "../iam-policy/parse.js";
 import { trustDecision } from "../iam-policy/trust.js";
-import type { IamAttachmentRecord, IamManagedPolicyRecord, IamRolePolicyRecord, IamRoleRecord } from "../records.js";
+import type { IamAttachmentRecord, IamManagedPolicyRecord, IamRolePolicyRecord, IamRoleRecord } from "../state/records.js";
 import type { Authorizer, ContextValues, Decision, PolicyDocument, Principal, RoleSessionPrincipal } from "../service.js";
-import type { Store } from "../store.js";
+import type { Store } from "../state/store.js";
 
 /** AWS's AccessDenied text for a denied identity-policy decision. */
 export function accessDeniedMessage(principal: Principal, action: string, resource: string, decision: Decision): string {

@@ -9,7 +9,7 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import type { Store } from "../store.js";
+import type { Store } from "../state/store.js";
 import type { CredentialIssuer, Principal, RoleSessionCredentials, RoleSessionPrincipal } from "../service.js";
 
 export const CREDENTIAL_KEY_FILE = "credentials.key";

@@ -5,7 +5,7 @@
  * (any signing service name; the admin key Local AgentCore issued).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { LocalRouteHandler } from "../router.js";
+import type { LocalRouteHandler } from "../http/router.js";
 import type { LocalServices } from "../service.js";
 import { MAX_SKEW_MS, parseAmzDate, parseAuthorization, signatureMatches } from "../auth/sigv4.js";
 import { vaultedSecretDigests } from "./vaulted-secrets.js";

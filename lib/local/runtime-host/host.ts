@@ -6,7 +6,7 @@
  * its stdin pipe to the server — see parent-watch.mjs — for hard kills).
  */
 import type { LocalServices } from "../service.js";
-import type { LocalRouteHandler } from "../router.js";
+import type { LocalRouteHandler } from "../http/router.js";
 import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-route.js";
 import { InstancePool } from "./instances.js";
 import { SessionGate } from "./session-gate.js";

@@ -3,7 +3,7 @@
  * proves the key really travelled vault → agent → model. Only a SHA-256 of each key is stored.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Store } from "../store.js";
+import type { Store } from "../state/store.js";
 
 const KIND = "standin-model-key";
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

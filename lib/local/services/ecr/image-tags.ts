@@ -3,8 +3,8 @@
  * image (PutImage and a local build's "push"), so both honour immutability the same way.
  */
 import { AwsError } from "../../errors.js";
-import type { EcrImageRecord } from "../../records.js";
-import type { Store } from "../../store.js";
+import type { EcrImageRecord } from "../../state/records.js";
+import type { Store } from "../../state/store.js";
 import { IMAGE_KIND, imageId, imagesOf, type StoredRepository } from "./repository-store.js";
 
 export function isTagImmutable(repo: StoredRepository, tag: string): boolean {

@@ -1,7 +1,7 @@
 /** ECR image operations over the image records: PutImage, ListImages, DescribeImages, BatchGetImage, BatchDeleteImage. */
 import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
-import type { EcrImageRecord } from "../../records.js";
+import type { EcrImageRecord } from "../../state/records.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { invalidParameter } from "./errors.js";
 import { putImageRecord, resolveImageId } from "./image-tags.js";

@@ -2,9 +2,9 @@
  * ECR repositories in the store (kind `ecr-repository`, shape shared in `records.ts`) and their
  * wire form. Tags and tag-mutability exclusion filters ride along on the same document.
  */
-import type { EcrImageRecord, EcrRepositoryRecord } from "../../records.js";
+import type { EcrImageRecord, EcrRepositoryRecord } from "../../state/records.js";
 import type { RequestContext, Shape } from "../../service.js";
-import type { Store } from "../../store.js";
+import type { Store } from "../../state/store.js";
 import { repositoryNotFound } from "./errors.js";
 
 export const REPOSITORY_KIND = "ecr-repository";

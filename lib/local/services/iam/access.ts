@@ -1,5 +1,5 @@
 /** Authorizing IAM calls on a role: the role's own ARN (with its path) when it exists, as IAM does. */
-import type { IamRoleRecord } from "../../records.js";
+import type { IamRoleRecord } from "../../state/records.js";
 import type { ContextValues, RequestContext } from "../../service.js";
 import { roleArn } from "./ids.js";
 import { findRole } from "./lookup.js";

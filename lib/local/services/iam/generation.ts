@@ -2,7 +2,7 @@
  * The IAM generation counter: bumped inside every transaction that changes roles, policies,
  * attachments or role tags, so the authorizer can tell when its cached decisions are stale.
  */
-import type { Store } from "../../store.js";
+import type { Store } from "../../state/store.js";
 
 export const IAM_GENERATION_KEY = "iam-generation";
 

@@ -2,8 +2,8 @@
  * Finding IAM records. Role names are unique case-insensitively and IAM finds a role whatever
  * case the caller spells it in; records stay keyed by the name as created.
  */
-import type { IamRoleRecord } from "../../records.js";
-import type { Store } from "../../store.js";
+import type { IamRoleRecord } from "../../state/records.js";
+import type { Store } from "../../state/store.js";
 import { noSuchRole } from "./errors.js";
 
 export const ROLE = "iam-role";

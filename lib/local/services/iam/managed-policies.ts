@@ -2,9 +2,9 @@
  * Customer managed policies (CreatePolicy, GetPolicy, DeletePolicy) and their attachment to roles
  * (AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies). One version (`v1`) per policy.
  */
-import type { IamAttachmentRecord, IamManagedPolicyRecord } from "../../records.js";
+import type { IamAttachmentRecord, IamManagedPolicyRecord } from "../../state/records.js";
 import type { OperationHandler, Shape } from "../../service.js";
-import type { Store } from "../../store.js";
+import type { Store } from "../../state/store.js";
 import { authorizeOnRole } from "./access.js";
 import { QUOTAS, checkDocument } from "./documents.js";
 import {

@@ -1,7 +1,7 @@
 /** Inline role policies: PutRolePolicy, GetRolePolicy, ListRolePolicies, DeleteRolePolicy. */
-import type { IamRolePolicyRecord } from "../../records.js";
+import type { IamRolePolicyRecord } from "../../state/records.js";
 import type { OperationHandler } from "../../service.js";
-import type { Store } from "../../store.js";
+import type { Store } from "../../state/store.js";
 import { authorizeOnRole } from "./access.js";
 import { QUOTAS, checkDocument, policySize } from "./documents.js";
 import { limitExceeded, noSuchRolePolicy } from "./errors.js";

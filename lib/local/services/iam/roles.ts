@@ -1,5 +1,5 @@
 /** IAM roles: CreateRole, GetRole, DeleteRole, ListRoles, UpdateAssumeRolePolicy. */
-import type { IamRoleRecord } from "../../records.js";
+import type { IamRoleRecord } from "../../state/records.js";
 import type { OperationHandler, Shape } from "../../service.js";
 import { authorizeOnRole } from "./access.js";
 import { checkDocument } from "./documents.js";

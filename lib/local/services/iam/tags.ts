@@ -1,5 +1,5 @@
 /** Role tags: TagRole, UntagRole, ListRoleTags. Tag keys are case-insensitive in IAM. */
-import type { IamRoleRecord } from "../../records.js";
+import type { IamRoleRecord } from "../../state/records.js";
 import type { OperationHandler } from "../../service.js";
 import { authorizeOnRole } from "./access.js";
 import { QUOTAS } from "./documents.js";

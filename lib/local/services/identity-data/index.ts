@@ -4,8 +4,8 @@
  */
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, ServiceImpl, Shape } from "../../service.js";
-import type { WorkloadIdentityRecord } from "../../records.js";
-import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../workload-tokens.js";
+import type { WorkloadIdentityRecord } from "../../state/records.js";
+import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { verifyUserJwt } from "./user-jwt.js";

@@ -7,7 +7,7 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { AwsError } from "../../errors.js";
 import type { RequestContext } from "../../service.js";
-import type { WorkloadIdentityRecord } from "../../records.js";
+import type { WorkloadIdentityRecord } from "../../state/records.js";
 
 interface JwtAuthorizer {
   discoveryUrl: string;

@@ -1,9 +1,9 @@
 /**
  * How the Identity control plane keeps its own resources in the store. Workload identities use the
- * shared `WorkloadIdentityRecord` (`lib/local/records.ts`) because the runtime control plane creates
+ * shared `WorkloadIdentityRecord` (`lib/local/state/records.ts`) because the runtime control plane creates
  * them too. Timestamps are ISO-8601 strings; secrets are only ever referenced by their vault ARN.
  */
-import type { WorkloadIdentityRecord } from "../../records.js";
+import type { WorkloadIdentityRecord } from "../../state/records.js";
 
 export const KIND_APIKEY_PROVIDER = "identity-apikey-provider";
 export const KIND_OAUTH2_PROVIDER = "identity-oauth2-provider";

@@ -4,7 +4,7 @@
  * Each problem is phrased as what the user should fix; the first one found becomes `failureReason`.
  */
 import type { LocalServices, PolicyDocument } from "../../service.js";
-import type { EcrRepositoryRecord, IamRoleRecord, S3BucketRecord, S3ObjectRecord } from "../../records.js";
+import type { EcrRepositoryRecord, IamRoleRecord, S3BucketRecord, S3ObjectRecord } from "../../state/records.js";
 import { parseContainerUri, parseRoleArn } from "./ids.js";
 import type { RuntimeArtifact, RuntimeVersionRecord } from "./records.js";
 

@@ -6,7 +6,7 @@
  */
 import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
-import type { WorkloadIdentityRecord } from "../../records.js";
+import type { WorkloadIdentityRecord } from "../../state/records.js";
 import { AGENTCORE_SERVICE_PRINCIPAL } from "./artifacts.js";
 import { assertName, newEndpointId, newRuntimeId, runtimeArn, workloadIdentityArn, endpointArn } from "./ids.js";
 import { idempotent } from "./idempotency.js";

@@ -8,7 +8,7 @@
  * The artifact and role checks run at completion time, as AWS runs them asynchronously.
  */
 import type { LocalServices } from "../../service.js";
-import type { WorkloadIdentityRecord } from "../../records.js";
+import type { WorkloadIdentityRecord } from "../../state/records.js";
 import { versionProblem } from "./artifacts.js";
 import {
   KIND,

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
-import { mintWorkloadAccessToken } from "../../workload-tokens.js";
+import { mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
 import { runtimeHostFor } from "../../runtime-host/host.js";
 import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError } from "../../runtime-host/forward.js";
 import { invokeTimeoutMs, streamIdleTimeoutMs } from "../../runtime-host/limits.js";

@@ -1,7 +1,7 @@
 /** S3 bucket operations: CreateBucket, HeadBucket, DeleteBucket, ListBuckets. */
 import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
-import type { S3BucketRecord } from "../../records.js";
+import type { S3BucketRecord } from "../../state/records.js";
 import type { OperationHandler, RequestContext } from "../../service.js";
 import { invalidArgument, invalidBucketName, noSuchBucket, notFound } from "./errors.js";
 import { bucketArn, compareKeys, isValidBucketName } from "./naming.js";

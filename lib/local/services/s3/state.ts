@@ -3,9 +3,9 @@
  * object files beside them. The first S3 access of a Local AgentCore instance sweeps the files a
  * crash left behind.
  */
-import type { S3BucketRecord, S3ObjectRecord } from "../../records.js";
+import type { S3BucketRecord, S3ObjectRecord } from "../../state/records.js";
 import type { LocalServices } from "../../service.js";
-import type { Store } from "../../store.js";
+import type { Store } from "../../state/store.js";
 import { noSuchBucket } from "./errors.js";
 import { ObjectFiles } from "./object-files.js";
 

@@ -6,7 +6,7 @@
  */
 import { AwsError } from "../../errors.js";
 import { parsePolicyDocument } from "../../iam-policy/parse.js";
-import type { IamRoleRecord } from "../../records.js";
+import type { IamRoleRecord } from "../../state/records.js";
 import type {
   ContextValues,
   LocalServices,

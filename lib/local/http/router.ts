@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AwsError, isAwsError } from "./errors.js";
+import { AwsError, isAwsError } from "../errors.js";
 import {
   authError,
   MAX_SKEW_MS,
@@ -18,14 +18,14 @@ import {
   signatureMatches,
   skewMessage,
   type ErrorFamily,
-} from "./auth/sigv4.js";
+} from "../auth/sigv4.js";
 import { createRequestContext, type DeniedMessage } from "./context.js";
-import { BodyTooLargeError, decodeAwsChunked, isAwsChunked, JSON_BODY_LIMIT, MalformedChunkedBodyError, readBody, S3_OBJECT_LIMIT } from "./protocols/body.js";
-import { loadModel, type ServiceModel } from "./protocols/model.js";
-import type { Protocol, RawRequest } from "./protocols/protocol.js";
-import { awsJson } from "./protocols/awsjson.js";
-import { compileRouteTable, matchRestJson, restJson } from "./protocols/restjson.js";
-import type { LocalServices, ModelName, OperationHandler, Principal, ServiceImpl, Shape } from "./service.js";
+import { BodyTooLargeError, decodeAwsChunked, isAwsChunked, JSON_BODY_LIMIT, MalformedChunkedBodyError, readBody, S3_OBJECT_LIMIT } from "../protocols/body.js";
+import { loadModel, type ServiceModel } from "../protocols/model.js";
+import type { Protocol, RawRequest } from "../protocols/protocol.js";
+import { awsJson } from "../protocols/awsjson.js";
+import { compileRouteTable, matchRestJson, restJson } from "../protocols/restjson.js";
+import type { LocalServices, ModelName, OperationHandler, Principal, ServiceImpl, Shape } from "../service.js";
 
 export type LocalRouteHandler = (
   req: IncomingMessage,

@@ -7,7 +7,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Store } from "./store.js";
-import { deriveSecret, loadCredentialKey, randomKeyId } from "./auth/credentials.js";
+import { deriveSecret, loadCredentialKey, randomKeyId } from "../auth/credentials.js";
 
 export interface LocalAccount {
   accountId: string;

@@ -6,20 +6,20 @@ import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
-import { Store } from "./store.js";
-import { loadOrCreateAccount } from "./account.js";
-import { createCredentialIssuer } from "./auth/credentials.js";
-import { createAuthorizer, accessDeniedMessage } from "./auth/authorizer.js";
-import { createVault } from "./vault.js";
+import { Store } from "../state/store.js";
+import { loadOrCreateAccount } from "../state/account.js";
+import { createCredentialIssuer } from "../auth/credentials.js";
+import { createAuthorizer, accessDeniedMessage } from "../auth/authorizer.js";
+import { createVault } from "../state/vault.js";
 import { createRouter, type LocalRouteHandler } from "./router.js";
-import { awsQuery } from "./protocols/awsquery.js";
-import { restXml } from "./protocols/restxml.js";
-import { validateInput } from "./protocols/validate.js";
-import { services as allServices } from "./services/index.js";
-import { createRuntimeHost } from "./runtime-host/host.js";
-import { handleStandinModel } from "./standin-model/openai-route.js";
-import { isIssuedModelKey } from "./standin-model/keys.js";
-import type { LocalServices, ServiceImpl } from "./service.js";
+import { awsQuery } from "../protocols/awsquery.js";
+import { restXml } from "../protocols/restxml.js";
+import { validateInput } from "../protocols/validate.js";
+import { services as allServices } from "../services/index.js";
+import { createRuntimeHost } from "../runtime-host/host.js";
+import { handleStandinModel } from "../standin-model/openai-route.js";
+import { isIssuedModelKey } from "../standin-model/keys.js";
+import type { LocalServices, ServiceImpl } from "../service.js";
 
 export interface LocalServerOptions {
   stateDir: string;
@@ -48,7 +48,7 @@ export const DEFAULT_REGION = "us-east-1";
 
 export const LOCAL_VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { version: string }).version;
   } catch {
     return "0.0.0";
   }

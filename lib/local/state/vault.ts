@@ -10,8 +10,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { AwsError } from "./errors.js";
-import type { Vault } from "./service.js";
+import { AwsError } from "../errors.js";
+import type { Vault } from "../service.js";
 import type { Store } from "./store.js";
 
 const KEY_BYTES = 32;

@@ -2,9 +2,9 @@
  * The RequestContext handed to operation handlers: who is calling, where, and `authorize()`,
  * which asks the authorizer about each resource and throws the service's access-denied error.
  */
-import { AwsError } from "./errors.js";
-import type { ContextValues, Decision, LocalServices, ModelName, Principal, RequestContext } from "./service.js";
-import type { ErrorFamily } from "./auth/sigv4.js";
+import { AwsError } from "../errors.js";
+import type { ContextValues, Decision, LocalServices, ModelName, Principal, RequestContext } from "../service.js";
+import type { ErrorFamily } from "../auth/sigv4.js";
 
 export type DeniedMessage = (principal: Principal, action: string, resource: string, decision: Decision) => string;
 

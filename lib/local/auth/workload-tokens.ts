@@ -7,8 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { SignJWT, jwtVerify, generateKeyPair, exportJWK, importJWK, errors, type JWK, type CryptoKey } from "jose";
-import { AwsError } from "./errors.js";
-import type { LocalServices } from "./service.js";
+import { AwsError } from "../errors.js";
+import type { LocalServices } from "../service.js";
 
 const KEY_ARN = "agentcore-local:workload-token-signing-key";
 const ISSUER = "agentcore-local/identity";
