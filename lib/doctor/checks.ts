@@ -14,6 +14,7 @@ import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BedrockAgentCoreControlClient, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { checkHealth, localPaths, localStatus, PROJECT_DIR } from "../local/lifecycle.js";
 import { redact } from "../notebook/redact.js";
+import { probeContainerEngines } from "../container-engine.js";
 import { targetFromEnv, type Target } from "../session.js";
 
 export type { Target };
@@ -145,35 +146,30 @@ export async function checkJupyter(python?: string): Promise<Check[]> {
 
 export async function checkContainerEngine(): Promise<Check> {
   const name = "Container engine";
-  let unreachable: Check | undefined;
-  for (const engine of ["docker", "podman"]) {
-    const path = await which(engine, { nothrow: true });
-    if (!path) continue;
-    const version = await run`${path} --version`;
-    if (version.exitCode !== 0) continue;
-    // A docker CLI without a running daemon is the common trap: ask the server too.
-    const info = await run`${path} info --format {{.ServerVersion}}`;
-    if (info.exitCode === 0) return { name, ok: true, required: false, detail: `${firstLine(version.stdout)}` };
-    unreachable ??= {
+  const probes = await probeContainerEngines(process.env, { version: true });
+  const working = probes.find((p) => p.works);
+  if (working) return { name, ok: true, required: false, detail: working.version ?? working.engine };
+  // A docker CLI without a running daemon is the common trap: say so, with the fix for that engine.
+  const unreachable = probes[0];
+  if (unreachable) {
+    return {
       name,
       ok: false,
       required: false,
-      detail: `${firstLine(version.stdout)}, but it cannot reach its daemon: ${firstLine(info.stderr) || `exit ${info.exitCode}`}`,
+      detail: `${unreachable.version ?? unreachable.engine}, but it cannot reach its daemon: ${unreachable.problem}`,
       fix:
-        engine === "docker"
+        unreachable.engine === "docker"
           ? "Start Docker (Docker Desktop, or sudo systemctl start docker), or install podman."
           : "Check podman info; rootless podman needs subuid/subgid entries for your user.",
     };
   }
-  return (
-    unreachable ?? {
-      name,
-      ok: false,
-      required: false,
-      detail: "neither docker nor podman found",
-      fix: "Container deploys need docker (https://docs.docker.com/get-docker/) or podman (apt-get install podman); code deploys do not.",
-    }
-  );
+  return {
+    name,
+    ok: false,
+    required: false,
+    detail: "neither docker nor podman found",
+    fix: "Container deploys need docker (https://docs.docker.com/get-docker/) or podman (apt-get install podman); code deploys do not.",
+  };
 }
 
 export async function checkLocalAgentCore(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {

@@ -2,45 +2,27 @@
  * Container builds with docker or podman, via zx. The command lines are built by pure functions
  * (argument arrays; zx quotes each element, nothing is string-built) so tests can check them exactly.
  */
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { enginesOnPath, probeContainerEngines, type ContainerEngine } from "../../container-engine.js";
 
-export type Engine = "docker" | "podman";
+export type Engine = ContainerEngine;
+// Cleanup removes the images it built with every engine on PATH.
+export { enginesOnPath };
 
 export interface Command {
   cmd: Engine;
   args: string[];
 }
 
-/** Executables named docker/podman on PATH, in preference order (`AGENTCORE_CONTAINER_ENGINE` first). */
-export function enginesOnPath(env: NodeJS.ProcessEnv = process.env): Engine[] {
-  const dirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
-  const present = (name: string) =>
-    dirs.some((d) => {
-      try {
-        accessSync(join(d, name), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  const preferred = env.AGENTCORE_CONTAINER_ENGINE as Engine | undefined;
-  const order: Engine[] = preferred === "podman" ? ["podman", "docker"] : ["docker", "podman"];
-  return order.filter(present);
-}
-
-/** The first engine that answers (`<engine> info`); docker without a daemon falls through to podman. */
+/** The engine that works on this machine (lib/container-engine.ts decides); throws saying what to do when none does. */
 export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
-  const { $ } = await import("zx");
-  const candidates = enginesOnPath(env);
-  for (const engine of candidates) {
-    const r = await $({ nothrow: true, quiet: true, timeout: "15s" })`${engine} info`;
-    if (r.exitCode === 0) return engine;
-  }
+  const probes = await probeContainerEngines(env);
+  const working = probes.find((p) => p.works);
+  if (working) return working.engine;
+  const tried = probes.map((p) => p.engine);
   throw new Error(
-    candidates.length === 0
+    tried.length === 0
       ? "No container engine: neither docker nor podman is on PATH. Install one, or use deploymentType: 'code'."
-      : `${candidates.join(" and ")} found on PATH but not working (\`${candidates[0]} info\` failed). Start the Docker daemon (or podman machine), or use deploymentType: 'code'.`,
+      : `${tried.join(" and ")} found on PATH but not working (\`${tried[0]} info\` failed). Start the Docker daemon (or podman machine), or use deploymentType: 'code'.`,
   );
 }
 

@@ -1,7 +1,8 @@
 /**
- * Container images (`containerConfiguration`) run with the docker or podman engine found on the
- * machine (`AGENTCORE_LOCAL_CONTAINER_ENGINE` chooses one). The image is the one tagged with its
- * Local ECR URI in that engine.
+ * Container images (`containerConfiguration`) run with the container engine the project uses on
+ * this machine (lib/container-engine.ts: docker or podman, whichever works,
+ * `AGENTCORE_CONTAINER_ENGINE` first). The image is the one tagged with its Local ECR URI in that
+ * engine.
  *
  * Networking: Local AgentCore listens on 127.0.0.1 only, and the AWS SDK accepts a plain-http
  * container-credentials URI only on a loopback address, so a container could reach neither through
@@ -12,22 +13,20 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { $ } from "zx";
-
-export type ContainerEngine = "docker" | "podman";
+import { findContainerEngine, type ContainerEngine } from "../../container-engine.js";
 
 let detected: Promise<ContainerEngine | undefined> | undefined;
 
-/** The engine that answers `info`, or undefined when neither does. Cached per process. */
-export function detectContainerEngine(): Promise<ContainerEngine | undefined> {
-  detected ??= (async () => {
-    const wanted = process.env.AGENTCORE_LOCAL_CONTAINER_ENGINE;
-    const candidates: ContainerEngine[] = wanted === "docker" || wanted === "podman" ? [wanted] : ["docker", "podman"];
-    for (const engine of candidates) {
-      const r = await $({ nothrow: true, quiet: true, timeout: 10_000 })`${engine} info --format ${"{{json .}}"}`.catch(() => undefined);
-      if (r && r.exitCode === 0) return engine;
-    }
-    return undefined;
-  })();
+/**
+ * The engine to run containers with, or undefined when none works. A found engine is kept for the
+ * life of the process (each probe spawns processes); without one, the next container asks again,
+ * so starting Docker does not need a restart of Local AgentCore.
+ */
+function detectContainerEngine(): Promise<ContainerEngine | undefined> {
+  detected ??= findContainerEngine().catch(() => undefined).then((engine) => {
+    if (!engine) detected = undefined;
+    return engine;
+  });
   return detected;
 }
 
