@@ -12,8 +12,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
 import { BedrockAgentCoreControlClient } from "@aws-sdk/client-bedrock-agentcore-control";
 import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
-import { startLocalServer, type LocalServer } from "../../lib/local/http/server.js";
-import type { ServiceImpl } from "../../lib/local/service.js";
+import { startLocalServer, type LocalServer, type LocalServerOptions } from "../../lib/local/http/server.js";
 
 export interface TestCredentials {
   accessKeyId: string;
@@ -51,8 +50,8 @@ export interface TestLocalOptions {
   region?: string;
   /** Print the server log (for debugging a test). */
   verbose?: boolean;
-  /** Operation handlers to serve instead of Local AgentCore's own (for protocol tests). */
-  services?: ServiceImpl[];
+  /** Operation handlers to serve instead of Local AgentCore's own (for protocol tests); see LocalServerOptions. */
+  services?: LocalServerOptions["services"];
   /** Receives every server log line. */
   log?: (line: string) => void;
 }

@@ -12,7 +12,7 @@ import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { DescribeRepositoriesCommand, ListImagesCommand } from "@aws-sdk/client-ecr";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
-import { services as allServices } from "../../lib/local/services/index.js";
+import { createServices } from "../../lib/local/services/index.js";
 import { AwsError } from "../../lib/local/errors.js";
 import { compileRouteTable } from "../../lib/local/protocols/restjson.js";
 import type { ServiceModel } from "../../lib/local/protocols/model.js";
@@ -78,7 +78,7 @@ const testServices: ServiceImpl[] = [
 let local: TestLocal;
 const logLines: string[] = [];
 before(async () => {
-  local = await startTestLocal({ services: [...allServices, ...testServices], log: (l) => logLines.push(l) });
+  local = await startTestLocal({ services: (host) => [...createServices({ host }), ...testServices], log: (l) => logLines.push(l) });
 });
 after(async () => {
   await local?.stop();

@@ -12,7 +12,6 @@ import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
 import { createRole, invokeJson, isAlive, sessionId, until } from "../runtime-host/setup.js";
-import { runtimeHostFor } from "../../lib/local/runtime-host/host.js";
 import { deployFaultAgent, processesInRuntimes, processesOf } from "./setup.js";
 
 let local: TestLocal;
@@ -96,7 +95,7 @@ test("an agent that exits at start: RuntimeClientError with its last log line, n
     assert.match(e.message, /exited with code 5 before it answered GET \/ping/);
     assert.match(e.message, /exiting at start on purpose/, "the agent's own last words are in the error");
   }
-  assert.equal(runtimeHostFor(local.server.services)!.pool.find(exitsAtStart.id, s), undefined);
+  assert.equal(local.server.runtimeHost.sessionInstance(exitsAtStart.id, s), undefined);
   assert.deepEqual(processesOf(local.stateDir, exitsAtStart.id), []);
   await assertHealthy();
 });

@@ -12,7 +12,6 @@ import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
 import { createRole, invokeJson, sessionId, until } from "../runtime-host/setup.js";
-import { runtimeHostFor } from "../../lib/local/runtime-host/host.js";
 import { deployFaultAgent } from "./setup.js";
 
 let local: TestLocal;
@@ -40,7 +39,7 @@ test("parallel invokes on one session all succeed, one at a time inside the one 
   }
   assert.equal(Math.max(...results.map((r) => r.body.maxInFlight)), 1, "never two invocations inside the agent at once");
   assert.deepEqual(results.map((r) => r.body.served).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1));
-  assert.equal(runtimeHostFor(local.server.services)!.gate.load(`${agent.id}\n${s}`), 0, "the session's turn is released");
+  assert.equal(local.server.runtimeHost.sessionLoad(agent.id, s), 0, "the session's turn is released");
 });
 
 test("an invoke that cannot get the session's turn in time gets RetryableConflictException; the session is free once the first ends", TEST, async () => {
@@ -80,8 +79,7 @@ test("an invoke that cannot get the session's turn in time gets RetryableConflic
   assert.equal(other.status, 200, "other sessions are not held up");
 
   await it.return?.(); // the caller goes away: the session's turn ends
-  const gate = runtimeHostFor(local.server.services)!.gate;
-  await until(() => gate.load(`${agent.id}\n${s}`) === 0, "the session's turn to be released");
+  await until(() => local.server.runtimeHost.sessionLoad(agent.id, s) === 0, "the session's turn to be released");
   const next = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: {}, contentType: "application/json" });
   assert.equal(next.body.pid, first.body.pid, "the same instance serves the session again");
 });

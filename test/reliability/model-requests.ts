@@ -8,8 +8,9 @@
 import fc from "fast-check";
 import { loadModel, type ServiceModel, type ShapeDef, type ShapeRef } from "../../lib/local/protocols/model.js";
 import { compilePattern } from "../../lib/local/protocols/validate.js";
-import { services } from "../../lib/local/services/index.js";
+import { createServices } from "../../lib/local/services/index.js";
 import type { ModelName } from "../../lib/local/service.js";
+import type { RuntimeHost } from "../../lib/local/runtime-host/host.js";
 import type { RawCall } from "./signed-request.js";
 
 export interface OpTarget {
@@ -31,7 +32,8 @@ const SIGNING_NAME: Record<ModelName, string> = {
 /** Every operation a service of `lib/local/services/index.ts` handles. */
 export function servedOperations(): OpTarget[] {
   const out: OpTarget[] = [];
-  for (const svc of services) {
+  // Only the operation names are read: no handler runs, so the data plane needs no real runtime host.
+  for (const svc of createServices({ host: {} as RuntimeHost })) {
     const model = loadModel(svc.model);
     for (const operation of Object.keys(svc.operations)) out.push({ model, operation, service: SIGNING_NAME[svc.model] });
   }

@@ -13,7 +13,6 @@ import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from "@aws-sdk/c
 import { UpdateAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
-import { runtimeHostFor } from "../../lib/local/runtime-host/host.js";
 import { agentLogFile, printAgentLogs } from "../../lib/local/runtime-host/agent-logs.js";
 import { versionDir } from "../../lib/local/runtime-host/code-bundle.js";
 import { createRole, deployBundle, echoBundle, invokeJson, isAlive, processesMentioning, sessionId, settledRuntime, uploadBundle, until } from "./setup.js";
@@ -21,7 +20,7 @@ import { createRole, deployBundle, echoBundle, invokeJson, isAlive, processesMen
 let local: TestLocal;
 let runtime: { id: string; arn: string };
 const lines: string[] = [];
-const host = () => runtimeHostFor(local.server.services)!;
+const host = () => local.server.runtimeHost;
 
 before(async () => {
   local = await startTestLocal();
@@ -74,7 +73,7 @@ test("two sessions get two instances, the same session reuses its instance; head
   assert.notEqual(other.body.pid, first.body.pid, "another session, another instance");
   assert.match(other.body.headers["workloadaccesstoken"], /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/, "a user id brings a workload access token");
   assert.equal(other.body.headers["x-amz-bedrock-agentcore-identity-wat"], other.body.headers["workloadaccesstoken"]);
-  assert.equal(host().pool.instances().length, 2);
+  assert.equal(host().instances().length, 2);
 
   const rid = lines.find((l) => l.includes(`invoke accepted: runtime ${runtime.id}`) && l.includes(b))!.match(/^\[([^\]]+)\]/)![1]!;
   const joined = lines.filter((l) => l.startsWith(`[${rid}]`)).join("\n");
@@ -197,7 +196,7 @@ test("bad requests: short session id, unknown runtime, bare id without account, 
 });
 
 test("beyond AGENTCORE_LOCAL_MAX_INSTANCES: ServiceQuotaExceededException", async () => {
-  const running = host().pool.instances().length;
+  const running = host().instances().length;
   process.env.AGENTCORE_LOCAL_MAX_INSTANCES = String(running);
   try {
     const e = await rejection(invokeJson(local, { agentRuntimeArn: runtime.arn, runtimeSessionId: sessionId("quota"), payload: {}, contentType: "application/json" }));
@@ -249,7 +248,7 @@ test("a second version with the same lockfile reuses the dependency cache", asyn
 });
 
 test("close() stops every agent instance: no process is left", async () => {
-  const pids = host().pool.instances().map((i) => i.pid!).filter(Boolean);
+  const pids = host().instances().map((i) => i.pid!).filter(Boolean);
   assert.ok(pids.length >= 2);
   const runtimesRoot = realpathSync(join(local.stateDir, "runtimes"));
   assert.ok(processesMentioning("parent-watch.mjs").some((p) => pids.includes(p)));

@@ -1,6 +1,7 @@
 /**
  * Local AgentCore's HTTP server: one listener (127.0.0.1), the state folder's store and account,
- * the shared services (credentials, authorizer, vault) and the router.
+ * the shared services (credentials, authorizer, vault), the runtime host (given what it needs from
+ * the services: the bundle reader, execution-role credentials, vaulted secrets) and the router.
  */
 import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
@@ -15,8 +16,12 @@ import { createRouter, type LocalRouteHandler } from "./router.js";
 import { awsQuery } from "../protocols/awsquery.js";
 import { restXml } from "../protocols/restxml.js";
 import { validateInput } from "../protocols/validate.js";
-import { services as allServices } from "../services/index.js";
-import { createRuntimeHost } from "../runtime-host/host.js";
+import { createServices } from "../services/index.js";
+import { readObject } from "../services/s3/index.js";
+import { assumeRoleAsService } from "../services/sts/index.js";
+import { vaultedSecretDigests, vaultedSecrets } from "../services/identity/index.js";
+import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
+import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "../runtime-host/admin-route.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
@@ -28,8 +33,11 @@ export interface LocalServerOptions {
   host?: string;
   region?: string;
   log?: (line: string) => void;
-  /** The operation handlers (default: every Local AgentCore service); tests may add their own. */
-  services?: ServiceImpl[];
+  /**
+   * The operation handlers (default: every Local AgentCore service, `createServices`); tests may
+   * add their own. A function is given this server's runtime host, to build the data plane with.
+   */
+  services?: ServiceImpl[] | ((host: RuntimeHost) => ServiceImpl[]);
 }
 
 export interface LocalServer {
@@ -39,6 +47,8 @@ export interface LocalServer {
   region: string;
   admin: { accessKeyId: string; secretAccessKey: string };
   services: LocalServices;
+  /** The agent instances behind InvokeAgentRuntime (diagnostics, tests). */
+  runtimeHost: RuntimeHost;
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
   close(): Promise<void>;
 }
@@ -59,6 +69,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const host = opts.host ?? "127.0.0.1";
   const region = opts.region ?? DEFAULT_REGION;
   const store = new Store(opts.stateDir);
+  let startedHost: RuntimeHost | undefined; // stopped again if the server cannot start
   try {
     const account = loadOrCreateAccount(store);
     // Credentials read the clock through `services.now` so tests can move time (expiry).
@@ -77,9 +88,23 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       now: () => new Date(),
     };
 
+    // Agent instances (InvokeAgentRuntime); stopped before the listener closes. They read the
+    // endpoint, clock and log through `services`, which tests may replace or move.
+    const runtimeHost = createRuntimeHost({
+      stateDir: opts.stateDir,
+      endpoint: () => services.endpoint,
+      log: (line) => services.log(line),
+      now: () => services.now(),
+      readBundle: ({ bucket, key }) => readObject(services, bucket, key),
+      assumeExecutionRole: (request) => assumeRoleAsService(services, request),
+      vaultedSecrets: () => vaultedSecrets(services),
+    });
+    startedHost = runtimeHost;
+    const handlers = opts.services ?? ((host: RuntimeHost) => createServices({ host }));
+
     const router = createRouter({
       local: services,
-      services: opts.services ?? allServices,
+      services: typeof handlers === "function" ? handlers(runtimeHost) : handlers,
       protocols: { query: awsQuery, restXml },
       validate: validateInput,
       deniedMessage: accessDeniedMessage,
@@ -103,6 +128,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     };
     router.addLocalRoute("POST", "/_local/openai/v1/*", standinModel);
     router.addLocalRoute("GET", "/_local/openai/v1/*", standinModel);
+    // The role-credentials route the agent instances call.
+    runtimeHost.registerRoutes(router.addLocalRoute);
+    // For the notebook runner's secret-leak guard (admin only; digests, never values).
+    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute(services, () => vaultedSecretDigests(services)));
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {
@@ -114,9 +143,6 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const endpoint = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
     services.endpoint = endpoint;
     log(`Local AgentCore ${LOCAL_VERSION} listening on ${endpoint} (account ${account.accountId}, state ${opts.stateDir})`);
-    // Agent instances (InvokeAgentRuntime) and their role-credentials route; stopped before the listener closes.
-    const runtimeHost = createRuntimeHost(services);
-    runtimeHost.registerRoutes(router.addLocalRoute);
 
     let closed: Promise<void> | undefined;
     return {
@@ -126,6 +152,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       region,
       admin: credentials.admin,
       services,
+      runtimeHost,
       addLocalRoute: router.addLocalRoute,
       close() {
         closed ??= runtimeHost.stop().then(() => new Promise<void>((resolve) => {
@@ -139,6 +166,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       },
     };
   } catch (e) {
+    await startedHost?.stop();
     store.close();
     throw e;
   }

@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LocalRouteHandler } from "../http/router.js";
 import type { LocalServices } from "../service.js";
 import { MAX_SKEW_MS, parseAmzDate, parseAuthorization, signatureMatches } from "../auth/sigv4.js";
-import { vaultedSecretDigests } from "./vaulted-secrets.js";
 
 export const VAULT_DIGESTS_PATH = "/_local/admin/vault-digests";
 
@@ -40,10 +39,10 @@ async function notAdmin(local: LocalServices, req: IncomingMessage): Promise<str
   return ok ? undefined : "the signature does not match";
 }
 
-export function vaultDigestsRoute(local: LocalServices): LocalRouteHandler {
+export function vaultDigestsRoute(local: LocalServices, digests: () => { sha256: string; length: number }[]): LocalRouteHandler {
   return async (req, res) => {
     const why = await notAdmin(local, req);
     if (why) return answer(res, 403, { message: `Vault digests are for the admin identity: ${why}.` });
-    answer(res, 200, { digests: vaultedSecretDigests(local) });
+    answer(res, 200, { digests: digests() });
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Code bundles (`codeConfiguration`): the zip in Local S3 unpacked once per runtime version into
+ * Code bundles (`codeConfiguration`): the zip in Local S3 (read through the host's bundle reader) unpacked once per runtime version into
  * `<state>/runtimes/<runtimeId>/v<version>/`, with its `node_modules` shared through a dependency
  * cache keyed by the SHA-256 of the bundle's `package-lock.json`: on a cache hit the bundle's
  * `node_modules/` entries are not unpacked at all, the version folder links the cached folder.
@@ -9,9 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { unzipSync } from "fflate";
-import type { LocalServices } from "../service.js";
-import type { RuntimeVersionRecord } from "../services/runtime-control/index.js";
-import { readObject } from "../services/s3/index.js";
+import type { BundleReader, HostedVersion } from "./ports.js";
 import { S_IFLNK, S_IFMT, zipModes } from "./zip-modes.js";
 
 export interface PreparedBundle {
@@ -36,17 +34,17 @@ export const dependencyCacheDir = (stateDir: string, lockHash: string) => join(r
 // One preparation per version folder at a time (two sessions may start together).
 const pending = new Map<string, Promise<PreparedBundle>>();
 
-export function prepareCodeBundle(local: LocalServices, version: RuntimeVersionRecord): Promise<PreparedBundle> {
-  const dir = versionDir(local.stateDir, version.agentRuntimeId, version.agentRuntimeVersion);
+export function prepareCodeBundle(stateDir: string, readBundle: BundleReader, version: HostedVersion): Promise<PreparedBundle> {
+  const dir = versionDir(stateDir, version.agentRuntimeId, version.agentRuntimeVersion);
   let p = pending.get(dir);
   if (!p) {
-    p = prepare(local, version, dir).finally(() => pending.delete(dir));
+    p = prepare(stateDir, readBundle, version, dir).finally(() => pending.delete(dir));
     pending.set(dir, p);
   }
   return p;
 }
 
-async function prepare(local: LocalServices, version: RuntimeVersionRecord, dir: string): Promise<PreparedBundle> {
+async function prepare(stateDir: string, readBundle: BundleReader, version: HostedVersion, dir: string): Promise<PreparedBundle> {
   const code = version.artifact.codeConfiguration;
   if (!code?.code.s3) throw new CodeBundleError(`Version ${version.agentRuntimeVersion} of ${version.agentRuntimeId} has no code bundle in S3.`);
   const entryPoint = code.entryPoint;
@@ -57,7 +55,7 @@ async function prepare(local: LocalServices, version: RuntimeVersionRecord, dir:
   const { bucket, prefix } = code.code.s3;
   let zip: Buffer;
   try {
-    zip = await readObject(local, bucket, prefix);
+    zip = await readBundle({ bucket, key: prefix });
   } catch (e) {
     throw new CodeBundleError(`The code bundle s3://${bucket}/${prefix} cannot be read: ${(e as Error).message}`);
   }
@@ -69,7 +67,7 @@ async function prepare(local: LocalServices, version: RuntimeVersionRecord, dir:
     throw new CodeBundleError(`The code bundle s3://${bucket}/${prefix} is not a valid zip file: ${(e as Error).message}`);
   }
   const lockHash = lock ? createHash("sha256").update(lock).digest("hex") : undefined;
-  const cacheDir = lockHash ? dependencyCacheDir(local.stateDir, lockHash) : undefined;
+  const cacheDir = lockHash ? dependencyCacheDir(stateDir, lockHash) : undefined;
   const cacheHit = !!cacheDir && existsSync(join(cacheDir, ".complete"));
 
   const modes = zipModes(zip);

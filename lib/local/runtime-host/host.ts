@@ -1,29 +1,39 @@
 /**
- * The runtime host of one Local AgentCore: its agent instances, the reaper that stops idle and
- * expired ones, the role-credentials route the instances call, the vault-digests route the
- * notebook runner's leak guard calls, and the guarantee that no agent
+ * The runtime host of one Local AgentCore: its agent instances, the one way to invoke them
+ * (`invoke`: session turn, instance, forward, response stream), the reaper that stops idle and
+ * expired ones, the role-credentials route the instances call, and the guarantee that no agent
  * outlives the server (stopped in `stop()`, killed on process exit, and each agent also watches
  * its stdin pipe to the server — see parent-watch.mjs — for hard kills).
+ *
+ * Everything it needs from the rest of Local AgentCore comes in `RuntimeHostDeps` (ports.ts);
+ * the data plane gets the host when it is created.
  */
-import type { LocalServices } from "../service.js";
 import type { LocalRouteHandler } from "../http/router.js";
-import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-route.js";
-import { InstancePool } from "./instances.js";
+import { InstancePool, type AgentInstance } from "./instances.js";
+import { runInvocation, sessionKey, type Invocation, type InvocationResponse } from "./invocation.js";
+import type { RuntimeHostDeps } from "./ports.js";
 import { SessionGate } from "./session-gate.js";
 import { ROLE_CREDENTIALS_PATH, roleCredentialsRoute } from "./role-credentials.js";
 
+export type { Invocation, InvocationResponse };
+
 export interface RuntimeHost {
-  readonly pool: InstancePool;
-  /** One invocation at a time per (runtime, session). */
-  readonly gate: SessionGate;
+  /** Runs one invocation in the session's agent instance (see invocation.ts for its errors). */
+  invoke(invocation: Invocation): Promise<InvocationResponse>;
+  /** Stops a session's instance (waiting for one that is starting); false when it has none. */
+  stopSession(runtimeId: string, sessionId: string, reason: string): Promise<boolean>;
   /** Runs the reaper once now (it also runs on a timer). Returns the ids of stopped instances. */
   reap(): Promise<string[]>;
+  /** The running instances (diagnostics, tests). */
+  instances(): AgentInstance[];
+  /** The session's running instance, if any. */
+  sessionInstance(runtimeId: string, sessionId: string): AgentInstance | undefined;
+  /** Invocations running or waiting for the session's turn. */
+  sessionLoad(runtimeId: string, sessionId: string): number;
   registerRoutes(add: (method: string, path: string, handler: LocalRouteHandler) => void): void;
   /** Stops every agent instance; the host serves no more invocations. */
   stop(): Promise<void>;
 }
-
-const hosts = new WeakMap<LocalServices, RuntimeHost>();
 
 /** How often the reaper looks for idle instances (`AGENTCORE_LOCAL_REAP_INTERVAL_MS`, default 10 s). */
 function reapIntervalMs(): number {
@@ -31,29 +41,31 @@ function reapIntervalMs(): number {
   return Number.isFinite(n) && n >= 100 ? n : 10_000;
 }
 
-export function createRuntimeHost(local: LocalServices): RuntimeHost {
-  const pool = new InstancePool(local);
+export function createRuntimeHost(deps: RuntimeHostDeps): RuntimeHost {
+  const pool = new InstancePool(deps);
+  const gate = new SessionGate();
   let reaping: Promise<string[]> | undefined;
   const reap = () => {
     reaping ??= pool.reap().finally(() => (reaping = undefined));
     return reaping;
   };
   const timer = setInterval(() => {
-    reap().catch((e: Error) => local.log(`runtime host: reaper failed: ${e.message}`));
+    reap().catch((e: Error) => deps.log(`runtime host: reaper failed: ${e.message}`));
   }, reapIntervalMs());
   timer.unref();
   const onExit = () => pool.killAllNow();
   process.on("exit", onExit);
 
   let stopped: Promise<void> | undefined;
-  const host: RuntimeHost = {
-    pool,
-    gate: new SessionGate(),
+  return {
+    invoke: (invocation) => runInvocation(pool, gate, invocation),
+    stopSession: (runtimeId, sessionId, reason) => pool.stopSession(runtimeId, sessionId, reason),
     reap,
+    instances: () => pool.instances(),
+    sessionInstance: (runtimeId, sessionId) => pool.find(runtimeId, sessionId),
+    sessionLoad: (runtimeId, sessionId) => gate.load(sessionKey(runtimeId, sessionId)),
     registerRoutes(add) {
-      add("GET", `${ROLE_CREDENTIALS_PATH}/*`, roleCredentialsRoute((id) => pool.byInstanceId(id)?.credentials, (line) => local.log(line)));
-      // For the notebook runner's secret-leak guard (admin only; digests, never values).
-      add("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute(local));
+      add("GET", `${ROLE_CREDENTIALS_PATH}/*`, roleCredentialsRoute((id) => pool.byInstanceId(id)?.credentials, (line) => deps.log(line)));
     },
     stop() {
       stopped ??= (async () => {
@@ -61,16 +73,9 @@ export function createRuntimeHost(local: LocalServices): RuntimeHost {
         const n = pool.instances().length;
         await pool.stopAll("Local AgentCore is stopping");
         process.off("exit", onExit);
-        if (n) local.log(`runtime host: stopped ${n} agent instance${n === 1 ? "" : "s"}`);
+        if (n) deps.log(`runtime host: stopped ${n} agent instance${n === 1 ? "" : "s"}`);
       })();
       return stopped;
     },
   };
-  hosts.set(local, host);
-  return host;
-}
-
-/** The host created with this Local AgentCore (the data plane's way to reach it). */
-export function runtimeHostFor(local: LocalServices): RuntimeHost | undefined {
-  return hosts.get(local);
 }

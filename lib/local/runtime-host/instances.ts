@@ -10,17 +10,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AwsError } from "../errors.js";
-import type { LocalServices } from "../service.js";
-import type { RuntimeRecord, RuntimeVersionRecord } from "../services/runtime-control/index.js";
 import { agentEnvironment } from "./agent-env.js";
 import { AgentLog } from "./agent-logs.js";
 import { CodeBundleError, prepareCodeBundle } from "./code-bundle.js";
 import { ContainerError, removeLeftoverContainers, runContainer, type RunningContainer } from "./container.js";
 import { ping } from "./http-probe.js";
 import { agentStartTimeoutMs, agentStopGraceMs } from "./limits.js";
+import type { HostedRuntime, HostedVersion, RuntimeHostDeps } from "./ports.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
-import { vaultedSecrets } from "./vaulted-secrets.js";
 import { freePort } from "../free-port.js";
 
 const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;
@@ -68,19 +66,25 @@ export class AgentInstance {
   private exitedPromise?: Promise<void>;
 
   constructor(
-    private readonly local: LocalServices,
-    readonly runtime: RuntimeRecord,
-    readonly version: RuntimeVersionRecord,
+    private readonly deps: RuntimeHostDeps,
+    readonly runtime: HostedRuntime,
+    readonly version: HostedVersion,
     readonly sessionId: string,
   ) {
-    this.startedAt = this.lastActivity = local.now().getTime();
-    this.log = new AgentLog(local.stateDir, runtime.agentRuntimeId, sessionId, this.redactor);
+    this.startedAt = this.lastActivity = deps.now().getTime();
+    this.log = new AgentLog(deps.stateDir, runtime.agentRuntimeId, sessionId, this.redactor);
     this.credentials = new RoleCredentials(
-      local,
-      { roleArn: version.roleArn, sourceArn: version.agentRuntimeArn, sessionName: `BedrockAgentCore-${this.id.slice(5)}` },
+      deps.assumeExecutionRole,
+      {
+        roleArn: version.roleArn,
+        sessionName: `BedrockAgentCore-${this.id.slice(5)}`,
+        sourceAccount: runtime.accountId,
+        sourceArn: version.agentRuntimeArn,
+      },
+      () => deps.now(),
       this.redactor,
     );
-    this.redactor.add(...vaultedSecrets(local));
+    this.redactor.add(...deps.vaultedSecrets());
   }
 
   get versionNumber(): string {
@@ -117,7 +121,7 @@ export class AgentInstance {
   private env(workDir: string): Record<string, string> {
     return agentEnvironment({
       region: this.runtime.region,
-      endpoint: this.local.endpoint,
+      endpoint: this.deps.endpoint(),
       instanceId: this.id,
       authorizationToken: this.credentials.authorizationToken,
       port: this.port,
@@ -127,7 +131,7 @@ export class AgentInstance {
   }
 
   private async startCode(): Promise<void> {
-    const bundle = await prepareCodeBundle(this.local, this.version);
+    const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.readBundle, this.version);
     this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
     const child = spawn(process.execPath, ["--import", PARENT_WATCH, ...bundle.entryPoint], {
       cwd: bundle.dir,
@@ -157,13 +161,13 @@ export class AgentInstance {
   }
 
   private async startContainer(image: string): Promise<void> {
-    await removeLeftoverContainers(this.local.stateDir);
+    await removeLeftoverContainers(this.deps.stateDir);
     this.log.note(`starting container ${image} on port ${this.port}`);
     const c = await runContainer({
       image,
       name: `agentcore-local-${this.id}`,
       env: this.env("/tmp"),
-      labels: { "agentcore-local.state": this.local.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
+      labels: { "agentcore-local.state": this.deps.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
     });
     this.container = c;
     this.log.capture(c.logs.stdout!, "stdout");
@@ -194,7 +198,7 @@ export class AgentInstance {
   }
 
   touch(): void {
-    this.lastActivity = this.local.now().getTime();
+    this.lastActivity = this.deps.now().getTime();
   }
 
   /** Stops the agent (SIGTERM, then SIGKILL after AGENTCORE_LOCAL_AGENT_STOP_GRACE_MS) and resolves once it is gone. */
@@ -237,7 +241,7 @@ export class InstancePool {
   private readonly byId = new Map<string, AgentInstance>();
   private closed = false;
 
-  constructor(private readonly local: LocalServices) {}
+  constructor(private readonly deps: RuntimeHostDeps) {}
 
   private key = (runtimeId: string, sessionId: string) => `${runtimeId}\n${sessionId}`;
 
@@ -258,7 +262,7 @@ export class InstancePool {
   }
 
   /** The session's running instance of this version, or a new one. */
-  async acquire(runtime: RuntimeRecord, version: RuntimeVersionRecord, sessionId: string): Promise<Acquired> {
+  async acquire(runtime: HostedRuntime, version: HostedVersion, sessionId: string): Promise<Acquired> {
     if (this.closed) throw new AwsError("InternalServerException", "Local AgentCore is shutting down.", 500);
     const key = this.key(runtime.agentRuntimeId, sessionId);
     const pending = this.starting.get(key);
@@ -268,7 +272,7 @@ export class InstancePool {
     }
     const current = this.sessions.get(key);
     if (current && current.state === "ready" && current.versionNumber === version.agentRuntimeVersion) {
-      current.redactor.add(...vaultedSecrets(this.local));
+      current.redactor.add(...this.deps.vaultedSecrets());
       return { instance: current, started: false };
     }
     if (current) await this.remove(current, current.state === "ready" ? `the endpoint now runs version ${version.agentRuntimeVersion}` : "it had failed");
@@ -281,7 +285,7 @@ export class InstancePool {
         402,
       );
     }
-    const instance = new AgentInstance(this.local, runtime, version, sessionId);
+    const instance = new AgentInstance(this.deps, runtime, version, sessionId);
     this.byId.set(instance.id, instance);
     const start = instance
       .start((gone) => this.forget(gone))
@@ -327,7 +331,7 @@ export class InstancePool {
 
   /** Stops instances past their idle timeout (unless busy) or their maximum lifetime. */
   async reap(): Promise<string[]> {
-    const now = this.local.now().getTime();
+    const now = this.deps.now().getTime();
     const reaped: string[] = [];
     for (const instance of [...this.sessions.values()]) {
       if (instance.state !== "ready") continue;
@@ -340,7 +344,7 @@ export class InstancePool {
         reason = `idle for more than ${idleRuntimeSessionTimeout} s`;
       }
       if (!reason) continue;
-      this.local.log(`runtime ${instance.runtime.agentRuntimeId} session ${instance.sessionId}: instance ${instance.id} ${reason}, stopping it`);
+      this.deps.log(`runtime ${instance.runtime.agentRuntimeId} session ${instance.sessionId}: instance ${instance.id} ${reason}, stopping it`);
       await this.remove(instance, reason);
       reaped.push(instance.id);
     }

@@ -8,8 +8,8 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { LocalServices, RoleSessionCredentials } from "../service.js";
-import { assumeRoleAsService } from "../services/sts/index.js";
+import type { RoleSessionCredentials } from "../service.js";
+import type { ExecutionRoleRequest, RoleCredentialIssuer } from "./ports.js";
 import type { Redactor } from "./redact.js";
 
 export const ROLE_CREDENTIALS_PATH = "/_local/role-credentials";
@@ -23,8 +23,9 @@ export class RoleCredentials {
   private current?: RoleSessionCredentials;
 
   constructor(
-    private readonly local: LocalServices,
-    private readonly role: { roleArn: string; sourceArn: string; sessionName: string },
+    private readonly assume: RoleCredentialIssuer,
+    private readonly role: Omit<ExecutionRoleRequest, "durationSeconds">,
+    private readonly now: () => Date,
     private readonly redactor: Redactor,
   ) {
     redactor.add(this.authorizationToken);
@@ -32,15 +33,9 @@ export class RoleCredentials {
 
   /** Valid credentials, assuming the role again when they are close to expiry. Throws AwsError (AccessDenied) with the reason. */
   get(): RoleSessionCredentials {
-    const now = this.local.now().getTime();
+    const now = this.now().getTime();
     if (!this.current || this.current.expiration.getTime() - now < RENEW_BEFORE_MS) {
-      this.current = assumeRoleAsService(this.local, {
-        roleArn: this.role.roleArn,
-        sessionName: this.role.sessionName,
-        sourceAccount: this.local.accountId,
-        sourceArn: this.role.sourceArn,
-        durationSeconds: DURATION_SECONDS,
-      });
+      this.current = this.assume({ ...this.role, durationSeconds: DURATION_SECONDS });
       this.redactor.add(this.current.secretAccessKey, this.current.sessionToken);
     }
     return this.current;

@@ -4,8 +4,8 @@
  * notebook runner's leak guard (which learns only SHA-256 digests and lengths, never a value).
  */
 import { createHash } from "node:crypto";
-import type { LocalServices } from "../service.js";
-import { KIND_APIKEY_PROVIDER, KIND_OAUTH2_PROVIDER } from "../services/identity/records.js";
+import type { LocalServices } from "../../service.js";
+import { KIND_APIKEY_PROVIDER, KIND_OAUTH2_PROVIDER } from "./records.js";
 
 export function vaultedSecrets(local: LocalServices): string[] {
   const out: string[] = [];
