@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { localVaultDigests } from "../lib/local/client/vault-digests.js";
 import { localPaths, startDetached } from "../lib/local/lifecycle.js";
 import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return runCli(args, process.env.INIT_CWD ?? process.cwd());
   }
 
-  if (targetFromEnv() === "local") {
+  const local = targetFromEnv() === "local";
+  if (local) {
     const paths = localPaths();
     const started = await startDetached(paths);
     console.log(
@@ -42,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
     console.log("AGENTCORE_TARGET=aws: the notebook creates (and cleans up) real AWS resources in your account.");
   }
 
-  const code = await runCli(args, process.env.INIT_CWD ?? process.cwd());
+  // The secret-leak guard learns what Local AgentCore vaults during the run.
+  const code = await runCli(args, process.env.INIT_CWD ?? process.cwd(), { vaultDigests: local ? localVaultDigests : undefined });
   const written = path.join(outDir, path.basename(NOTEBOOK));
   console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (up to the failing cell): ${written}`);
   return code;

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { NotebookFormatError } from "./notebook-file.js";
 import { ParameterError, parseParameterArg, type Parameters } from "./parameters.js";
 import { runNotebook, type RunOptions } from "./run-notebook.js";
+import type { VaultDigestSource } from "./secret-guard.js";
 
 export const USAGE = `Usage: npm run nb -- <notebook.ipynb> [options]
 
@@ -98,8 +99,14 @@ export function parseCliArgs(argv: string[], baseDir: string): CliOptions | { he
   };
 }
 
+/** What the command line cannot say and the runner cannot know by itself: the program running it passes it in. */
+export interface CliServices {
+  /** Where the secret-leak guard learns vaulted secrets' digests (`scripts/nb.ts`: Local AgentCore). */
+  vaultDigests?: VaultDigestSource;
+}
+
 /** Runs the CLI and returns the process exit code. */
-export async function runCli(argv: string[], baseDir = process.cwd()): Promise<number> {
+export async function runCli(argv: string[], baseDir = process.cwd(), services: CliServices = {}): Promise<number> {
   let options;
   try {
     options = parseCliArgs(argv, baseDir);
@@ -113,7 +120,7 @@ export async function runCli(argv: string[], baseDir = process.cwd()): Promise<n
     return 0;
   }
   try {
-    const result = await runNotebook(options);
+    const result = await runNotebook({ ...options, vaultDigests: services.vaultDigests });
     return result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof NotebookFormatError) {

@@ -8,7 +8,6 @@ import { writeJunitReport } from "./junit-report.js";
 import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
-import { localVaultDigests } from "./vault-digests.js";
 import { TerminalView } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
 
@@ -26,7 +25,10 @@ export interface RunOptions {
   echo?: boolean;
   /** Keep secrets found in outputs and do not fail for them (`--allow-secrets`); loudly warned. */
   allowSecrets?: boolean;
-  /** Where the leak guard learns vaulted secrets' digests (default: the Local AgentCore the cells use). */
+  /**
+   * Where the leak guard learns the digests of vaulted secrets (the `nb` CLI passes Local
+   * AgentCore's); without one it knows secret-named environment values and secret shapes only.
+   */
   vaultDigests?: VaultDigestSource;
 }
 
@@ -84,7 +86,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const initialCwd = process.cwd();
   const allowSecrets = options.allowSecrets ?? false;
-  const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests ?? localVaultDigests });
+  const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests });
   const session = new TslabSession({
     cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
     echo: options.echo ?? true,

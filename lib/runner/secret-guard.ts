@@ -2,13 +2,12 @@
  * The secret-leak guard: after each cell, its outputs are scanned for secrets known to the run —
  * values Local AgentCore vaulted (known here only by SHA-256 digest and length), values of
  * environment variables whose names contain KEY, SECRET, TOKEN or PASSWORD, and text shaped like
- * an AWS secret access key. Every hit is masked in place (`abc…wxyz`), so the saved notebook,
- * the JUnit report and the failure message never hold it; the caller decides whether a hit fails
- * the run (it does, unless `--allow-secrets`).
+ * an AWS secret access key (the project's one secret policy, lib/secret-policy.ts). Every hit is
+ * masked in place (`abc…wxyz`), so the saved notebook, the JUnit report and the failure message
+ * never hold it; the caller decides whether a hit fails the run (it does, unless `--allow-secrets`).
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { maskSecret } from "../notebook/redact.js";
+import { findSecretShapes, isSecretLength, maskSecret, secretEnvValues } from "../secret-policy.js";
 import type { Output } from "./notebook-file.js";
 
 export interface SecretDigest {
@@ -18,7 +17,10 @@ export interface SecretDigest {
   length: number;
 }
 
-/** Where vault digests come from (Local AgentCore); undefined or [] when there is none. */
+/**
+ * Where vault digests come from: the caller's business (the `nb` CLI asks Local AgentCore).
+ * Resolves to undefined or [] when there is nothing to ask; a rejection counts as "unreachable".
+ */
 export type VaultDigestSource = () => Promise<SecretDigest[] | undefined>;
 
 export type LeakKind = "vaulted secret" | "environment variable" | "AWS secret key shape";
@@ -33,11 +35,6 @@ export interface Leak {
   envName?: string;
 }
 
-const SECRET_ENV_NAME = /KEY|SECRET|TOKEN|PASSWORD/i;
-/** Shorter values would flag ordinary words ("true", "1"). */
-const MIN_SECRET_LENGTH = 8;
-/** AWS secret access keys: 40 base64 characters with mixed case and digits, not part of a longer run (as lib/notebook/redact.ts). */
-const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 /** Binary payloads (base64 images) are not text anyone reads a key from. */
 const BINARY_MIME = /^image\/(png|jpeg|gif|webp|bmp)$/;
 
@@ -74,7 +71,7 @@ export class SecretGuard {
     } catch {
       fresh = undefined; // no Local AgentCore reachable: what we learned before still counts
     }
-    for (const d of fresh ?? []) if (d.length >= MIN_SECRET_LENGTH) this.digests.set(d.sha256, d.length);
+    for (const d of fresh ?? []) if (isSecretLength(d.length)) this.digests.set(d.sha256, d.length);
   }
 
   /** Scans a cell's outputs; masks every hit in place unless secrets are allowed. */
@@ -127,8 +124,8 @@ export class SecretGuard {
       found.push({ value, leak });
     };
     for (const value of this.vaultedIn(text)) add(value, { kind: "vaulted secret", masked: maskSecret(value) });
-    for (const [name, value] of this.secretEnv()) if (text.includes(value)) add(value, { kind: "environment variable", envName: name, masked: maskSecret(value) });
-    for (const m of text.matchAll(AWS_SECRET_SHAPE)) add(m[0], { kind: "AWS secret key shape", masked: maskSecret(m[0]) });
+    for (const { name, value } of secretEnvValues(this.env)) if (text.includes(value)) add(value, { kind: "environment variable", envName: name, masked: maskSecret(value) });
+    for (const { value } of findSecretShapes(text, ["AWS secret access key"])) add(value, { kind: "AWS secret key shape", masked: maskSecret(value) });
     return found;
   }
 
@@ -149,16 +146,6 @@ export class SecretGuard {
       }
     }
     return hits;
-  }
-
-  private secretEnv(): [string, string][] {
-    const out: [string, string][] = [];
-    for (const [name, value] of Object.entries(this.env)) {
-      if (!value || value.length < MIN_SECRET_LENGTH || !SECRET_ENV_NAME.test(name)) continue;
-      if (value.startsWith("/") && existsSync(value)) continue; // SSH_KEY_PATH=/home/me/.ssh/id: a path, not the key
-      out.push([name, value]);
-    }
-    return out.sort((a, b) => b[1].length - a[1].length);
   }
 }
 

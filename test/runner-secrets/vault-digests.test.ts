@@ -9,7 +9,7 @@ import { CreateApiKeyCredentialProviderCommand, CreateOauth2CredentialProviderCo
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { createRole } from "../runtime-control/setup.js";
-import { fetchVaultDigests, VAULT_DIGESTS_PATH } from "../../lib/runner/vault-digests.js";
+import { fetchVaultDigests, VAULT_DIGESTS_PATH } from "../../lib/local/client/vault-digests.js";
 
 let local: TestLocal;
 const API_KEY = "plain-vaulted-value-4242";

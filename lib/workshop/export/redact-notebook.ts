@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { redact, redactValue, registerSecret } from "../../notebook/redact.js";
+import { isSecretEnvName } from "../../secret-policy.js";
 import type { Cell, MimeBundle, MultilineString, Notebook, Output } from "../../runner/notebook-file.js";
 
 const BINARY_MIME = /^image\/(png|jpeg|gif|webp)$/;
@@ -55,7 +56,7 @@ export function registerEnvFileSecrets(envFile: string): void {
   } catch {
     return;
   }
-  for (const m of content.matchAll(/^\s*(?:export\s+)?([A-Z_]*(?:SECRET|TOKEN|KEY)[A-Z_]*)=(.+)$/gm)) {
-    if (m[1] !== "AWS_ACCESS_KEY_ID") registerSecret(m[2]!.trim());
+  for (const m of content.matchAll(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.+)$/gm)) {
+    if (isSecretEnvName(m[1]!) && m[1] !== "AWS_ACCESS_KEY_ID") registerSecret(m[2]!.trim());
   }
 }
