@@ -19,6 +19,9 @@ import { services as allServices } from "../services/index.js";
 import { createRuntimeHost } from "../runtime-host/host.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
+import { createRequestVerifier } from "../auth/verify-request.js";
+import { vaultedSecretDigests } from "../runtime-host/vaulted-secrets.js";
+import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-routes.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
 
 export interface LocalServerOptions {
@@ -103,6 +106,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     };
     router.addLocalRoute("POST", "/_local/openai/v1/*", standinModel);
     router.addLocalRoute("GET", "/_local/openai/v1/*", standinModel);
+
+    // For the notebook runner's secret-leak guard (admin only; digests, never values).
+    const verify = createRequestVerifier({ credentials, now: () => services.now() });
+    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => vaultedSecretDigests(services) }));
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {

@@ -1,13 +1,11 @@
 /**
  * The runtime host of one Local AgentCore: its agent instances, the reaper that stops idle and
- * expired ones, the role-credentials route the instances call, the vault-digests route the
- * notebook runner's leak guard calls, and the guarantee that no agent
+ * expired ones, the role-credentials route the instances call, and the guarantee that no agent
  * outlives the server (stopped in `stop()`, killed on process exit, and each agent also watches
  * its stdin pipe to the server — see parent-watch.mjs — for hard kills).
  */
 import type { LocalServices } from "../service.js";
 import type { LocalRouteHandler } from "../http/router.js";
-import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-route.js";
 import { InstancePool } from "./instances.js";
 import { SessionGate } from "./session-gate.js";
 import { ROLE_CREDENTIALS_PATH, roleCredentialsRoute } from "./role-credentials.js";
@@ -52,8 +50,6 @@ export function createRuntimeHost(local: LocalServices): RuntimeHost {
     reap,
     registerRoutes(add) {
       add("GET", `${ROLE_CREDENTIALS_PATH}/*`, roleCredentialsRoute((id) => pool.byInstanceId(id)?.credentials, (line) => local.log(line)));
-      // For the notebook runner's secret-leak guard (admin only; digests, never values).
-      add("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute(local));
     },
     stop() {
       stopped ??= (async () => {
