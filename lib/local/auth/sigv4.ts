@@ -1,7 +1,7 @@
 /**
  * SigV4 verification: the signature is recomputed with `@smithy/signature-v4` over exactly the
  * headers the client signed (`applyChecksum: false`, so the signer adds nothing the client did not
- * sign) and compared in constant time. See `/work/shared/reference/libraries.md` §3.
+ * sign) and compared in constant time.
  *
  * Also here: what AWS answers when authentication fails, per family of service (JSON services,
  * query services, S3), so every caller rejects requests with the same codes and messages.
@@ -169,13 +169,17 @@ export function payloadHashMatches(headers: Record<string, string | string[] | u
 export type AuthFailure =
   | "missing"
   | "incomplete"
+  /** X-Amz-Date missing or not the credential scope's day (the detail says which). */
+  | "bad-date"
   | "wrong-service"
   | "unknown-key"
   | "bad-token"
   | "expired-token"
   | "bad-signature"
   | "payload-hash"
-  | "skew";
+  | "skew"
+  /** An aws-chunked body whose framing or decoded length is wrong (the detail says how). */
+  | "incomplete-body";
 
 const JSON_BAD_SIGNATURE =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -191,7 +195,8 @@ export function authError(family: ErrorFamily, failure: AuthFailure, detail = ""
       return family === "json"
         ? new AwsError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
         : new AwsError("MissingAuthenticationToken", "Request is missing Authentication Token", 403);
-    case "incomplete": {
+    case "incomplete":
+    case "bad-date": {
       const msg = detail || "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.";
       if (family === "s3") return new AwsError("AuthorizationHeaderMalformed", msg, 400);
       return new AwsError(family === "json" ? "IncompleteSignatureException" : "IncompleteSignature", msg, 400);
@@ -220,6 +225,8 @@ export function authError(family: ErrorFamily, failure: AuthFailure, detail = ""
     case "skew":
       if (family === "s3") return new AwsError("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", 403);
       return new AwsError(family === "json" ? "InvalidSignatureException" : "SignatureDoesNotMatch", detail, 403);
+    case "incomplete-body":
+      return new AwsError("IncompleteBody", detail, 400);
   }
 }
 

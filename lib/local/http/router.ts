@@ -1,31 +1,24 @@
 /**
  * Request routing: `/_local/…` routes (no SigV4), then SigV4 (credential scope → service), body
- * (limits, aws-chunked), operation (by protocol), input parsing and validation, the handler, and
- * the output — every failure answered in the service's own error shape.
+ * (limits), operation (by protocol), input parsing and validation, the handler, and the output —
+ * every failure answered in the service's own error shape.
  *
- * Everything model-derived (route tables, handler maps) is built once in `createRouter`.
+ * Everything model-derived (service targets, route tables, handler maps) is built once in
+ * `createRouter`; SigV4 itself is `auth/verify-request.ts`.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError, isAwsError } from "../errors.js";
-import {
-  authError,
-  MAX_SKEW_MS,
-  parseAmzDate,
-  parseAuthorization,
-  payloadHashMatches,
-  scopeServiceOf,
-  signatureMatches,
-  skewMessage,
-  type ErrorFamily,
-} from "../auth/sigv4.js";
+import { authError, type ErrorFamily } from "../auth/sigv4.js";
+import { createRequestVerifier, requestHead, type RequestHead, type VerifyFailure } from "../auth/verify-request.js";
 import { createRequestContext, type DeniedMessage } from "./context.js";
-import { BodyTooLargeError, decodeAwsChunked, isAwsChunked, JSON_BODY_LIMIT, MalformedChunkedBodyError, readBody, S3_OBJECT_LIMIT } from "../protocols/body.js";
-import { loadModel, type ServiceModel } from "../protocols/model.js";
+import { createServiceTargets, type ServiceTarget } from "./service-targets.js";
+import { BodyTooLargeError, JSON_BODY_LIMIT, readBody, S3_OBJECT_LIMIT } from "../protocols/body.js";
+import { loadAllModels, type ServiceModel } from "../protocols/model.js";
 import type { Protocol, RawRequest } from "../protocols/protocol.js";
 import { awsJson } from "../protocols/awsjson.js";
-import { compileRouteTable, matchRestJson, restJson } from "../protocols/restjson.js";
-import type { LocalServices, ModelName, OperationHandler, Principal, ServiceImpl, Shape } from "../service.js";
+import { restJson } from "../protocols/restjson.js";
+import type { LocalServices, ModelName, OperationHandler, ServiceImpl, Shape } from "../service.js";
 
 export type LocalRouteHandler = (
   req: IncomingMessage,
@@ -36,7 +29,7 @@ export type LocalRouteHandler = (
 export interface RouterOptions {
   local: LocalServices;
   services: ServiceImpl[];
-  /** awsQuery (IAM, STS) and restXml (S3). */
+  /** awsQuery (IAM, STS) and restXml (S3); restJson1 and awsJson1.1 are the router's own. */
   protocols: { query: Protocol; restXml: Protocol };
   validate(model: ServiceModel, operation: string, input: Shape): void;
   deniedMessage: DeniedMessage;
@@ -48,74 +41,25 @@ export interface Router {
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
 }
 
-/** One SigV4 signing name and what serves it. */
-interface Target {
-  family: ErrorFamily;
-  models: ServiceModel[];
-  protocol: Protocol;
-  /** Whether the body is needed to find the operation (awsQuery's `Action`). */
-  matchNeedsBody: boolean;
-  match(req: RawRequest): { model: ServiceModel; operation: string } | undefined;
-  unknownOperation(req: RawRequest): AwsError;
-}
-
 const MAX_DRAIN = 64 * 1024 * 1024;
+
+/** The operations whose bodies may be as large as an S3 object (everything else: JSON_BODY_LIMIT). */
+const OBJECT_UPLOADS = new Set(["PutObject", "UploadPart"]);
 
 export function createRouter(opts: RouterOptions): Router {
   const { local } = opts;
-  const model = (n: ModelName) => loadModel(n);
-  const control = model("bedrock-agentcore-control");
-  const data = model("bedrock-agentcore");
-  const agentcoreRoutes = compileRouteTable([control, data]);
-
-  const single = (m: ServiceModel, protocol: Protocol) => (req: RawRequest) => {
-    const operation = protocol.match(m, req);
-    return operation ? { model: m, operation } : undefined;
-  };
-
-  const targets: Record<string, Target> = {
-    "bedrock-agentcore": {
-      family: "json",
-      models: [control, data],
-      protocol: restJson,
-      matchNeedsBody: false,
-      match: (req) => matchRestJson(agentcoreRoutes, req),
-      unknownOperation: (req) => new AwsError("UnknownOperationException", `No bedrock-agentcore operation matches ${req.method} ${req.path}`, 404),
-    },
-    iam: {
-      family: "query",
-      models: [model("iam")],
-      protocol: opts.protocols.query,
-      matchNeedsBody: true,
-      match: single(model("iam"), opts.protocols.query),
-      unknownOperation: (req) => new AwsError("InvalidAction", `Could not find operation ${actionOf(req) ?? "(none)"} for version 2010-05-08`, 400),
-    },
-    sts: {
-      family: "query",
-      models: [model("sts")],
-      protocol: opts.protocols.query,
-      matchNeedsBody: true,
-      match: single(model("sts"), opts.protocols.query),
-      unknownOperation: (req) => new AwsError("InvalidAction", `Could not find operation ${actionOf(req) ?? "(none)"} for version 2011-06-15`, 400),
-    },
-    ecr: {
-      family: "json",
-      models: [model("ecr")],
-      protocol: awsJson,
-      matchNeedsBody: false,
-      match: single(model("ecr"), awsJson),
-      unknownOperation: (req) =>
-        new AwsError("UnknownOperationException", `Unknown operation ${String(req.headers["x-amz-target"] ?? "(no X-Amz-Target header)")}`, 400),
-    },
-    s3: {
-      family: "s3",
-      models: [model("s3")],
-      protocol: opts.protocols.restXml,
-      matchNeedsBody: false,
-      match: single(model("s3"), opts.protocols.restXml),
-      unknownOperation: (req) => new AwsError("NotImplemented", `Local AgentCore's S3 has no operation for ${req.method} ${req.path}`, 501),
-    },
-  };
+  const targets = createServiceTargets(loadAllModels(), {
+    "rest-json": restJson,
+    json: awsJson,
+    query: opts.protocols.query,
+    "rest-xml": opts.protocols.restXml,
+  });
+  const verifier = createRequestVerifier({
+    credentials: local.credentials,
+    now: () => local.now(),
+    serves: (signingName) => targets.get(signingName) !== undefined,
+    wrongServiceDetail: targets.notServed,
+  });
 
   // Handlers per model; several ServiceImpls may serve one model.
   const handlers = new Map<ModelName, Map<string, OperationHandler>>();
@@ -131,21 +75,12 @@ export function createRouter(opts: RouterOptions): Router {
   const localRoutes = new Map<string, LocalRouteHandler>();
   const localPrefixes: { method: string; prefix: string; handler: LocalRouteHandler }[] = [];
 
-  function sendError(res: ServerResponse, target: Target, m: ServiceModel, err: AwsError, requestId: string) {
+  function sendError(res: ServerResponse, target: ServiceTarget, m: ServiceModel, err: AwsError, requestId: string) {
     if (res.headersSent) {
       res.destroy();
       return;
     }
     target.protocol.writeError(m, err, requestId, res);
-  }
-
-  /** The service a request without usable SigV4 was most likely meant for (to answer in its shape). */
-  function guessTarget(req: RawRequest): Target {
-    if (req.headers["x-amz-target"]) return targets.ecr!;
-    const ct = req.headers["content-type"];
-    if (typeof ct === "string" && ct.startsWith("application/x-www-form-urlencoded")) return targets.iam!;
-    if (agentcoreRoutes.match(req.method, req.path, req.query)) return targets["bedrock-agentcore"]!;
-    return targets.s3!;
   }
 
   async function handleLocal(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, requestId: string) {
@@ -168,50 +103,23 @@ export function createRouter(opts: RouterOptions): Router {
     await handler.handler(req, res, { path, subpath: handler.subpath, query });
   }
 
-  async function handleAws(req: IncomingMessage, res: ServerResponse, raw: RawRequest, rawQuery: string, requestId: string, started: number) {
-    const authorization = req.headers.authorization;
-    if (!authorization) {
-      const t = guessTarget(raw);
-      return sendError(res, t, t.models[0]!, authError(t.family, "missing"), requestId);
-    }
-    const auth = parseAuthorization(authorization);
-    const target = targets[auth?.service ?? scopeServiceOf(authorization) ?? ""];
-    if (!auth) {
-      const t = target ?? guessTarget(raw);
-      return sendError(res, t, t.models[0]!, authError(t.family, "incomplete"), requestId);
-    }
-    if (!target) {
-      const t = guessTarget(raw);
-      return sendError(
-        res,
-        t,
-        t.models[0]!,
-        authError(t.family, "wrong-service", `Local AgentCore serves bedrock-agentcore, iam, sts, ecr and s3, not '${auth.service}'.`),
-        requestId,
-      );
-    }
+  async function handleAws(req: IncomingMessage, res: ServerResponse, request: RequestHead, raw: RawRequest, requestId: string, started: number) {
+    const refuse = (failure: VerifyFailure, known?: ServiceTarget) => {
+      const t = known ?? (failure.service === undefined ? undefined : targets.get(failure.service)) ?? targets.guess(raw);
+      sendError(res, t, t.models[0]!, authError(t.family, failure.kind, failure.detail), requestId);
+    };
+    const head = verifier.checkHead(request);
+    if (!head.ok) return refuse(head);
+    const target = targets.get(head.service)!;
     const family = target.family;
     const fail = (err: AwsError, m: ServiceModel = target.models[0]!) => sendError(res, target, m, err, requestId);
 
-    const amzDate = req.headers["x-amz-date"];
-    const signingDate = parseAmzDate(typeof amzDate === "string" ? amzDate : undefined);
-    if (!signingDate) return fail(authError(family, "incomplete", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."));
-    if ((amzDate as string).slice(0, 8) !== auth.shortDate)
-      return fail(authError(family, "incomplete", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.shortDate}' != '${(amzDate as string).slice(0, 8)}'`));
-    const now = local.now();
-    if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) return fail(authError(family, "skew", skewMessage(signingDate, now)));
-
-    const token = req.headers["x-amz-security-token"];
-    const resolved = local.credentials.resolve(auth.accessKeyId, typeof token === "string" ? token : undefined);
-    if ("error" in resolved) {
-      return fail(authError(family, resolved.error === "unknown" ? "unknown-key" : resolved.error === "expired" ? "expired-token" : "bad-token"));
-    }
-
     // S3 finds its operation without the body, and only object uploads may be large.
     let matched = target.matchNeedsBody ? undefined : target.match(raw);
-    const limit = family === "s3" && (matched?.operation === "PutObject" || matched?.operation === "UploadPart") ? S3_OBJECT_LIMIT : JSON_BODY_LIMIT;
+    const limit = family === "s3" && matched && OBJECT_UPLOADS.has(matched.operation) ? S3_OBJECT_LIMIT : JSON_BODY_LIMIT;
+    let body: Buffer;
     try {
-      raw.body = await readBody(req, limit);
+      body = await readBody(req, limit);
     } catch (e) {
       if (e instanceof BodyTooLargeError) {
         res.setHeader("connection", "close");
@@ -221,42 +129,16 @@ export function createRouter(opts: RouterOptions): Router {
       }
       // The client went away mid-body: nobody is left to answer, and it is not a server fault.
       if (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET") {
-        local.log(`${raw.method} ${auth.service} client closed the connection before sending the whole body ${requestId}`);
+        local.log(`${raw.method} ${head.service} client closed the connection before sending the whole body ${requestId}`);
         return;
       }
       throw e;
     }
 
-    if (!payloadHashMatches(req.headers, raw.body)) return fail(authError(family, "payload-hash"));
-    const signed = await signatureMatches(
-      { method: raw.method, rawPath: raw.path, rawQuery, headers: req.headersDistinct, body: raw.body },
-      auth,
-      resolved.secretAccessKey,
-      signingDate,
-    );
-    if (!signed) return fail(authError(family, "bad-signature"));
-
-    if (isAwsChunked(req.headers)) {
-      let trailers: Record<string, string>;
-      try {
-        ({ payload: raw.body, trailers } = decodeAwsChunked(raw.body));
-      } catch (e) {
-        if (e instanceof MalformedChunkedBodyError) return fail(new AwsError("IncompleteBody", e.message, 400));
-        throw e;
-      }
-      const decodedLength = req.headers["x-amz-decoded-content-length"];
-      if (typeof decodedLength === "string" && Number(decodedLength) !== raw.body.length)
-        return fail(new AwsError("IncompleteBody", "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header.", 400));
-      // Trailing headers (x-amz-checksum-*) reach the service as if they had been headers.
-      raw.headers = { ...raw.headers, ...trailers };
-      const enc = (typeof raw.headers["content-encoding"] === "string" ? raw.headers["content-encoding"] : "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s && s !== "aws-chunked");
-      if (enc.length) raw.headers["content-encoding"] = enc.join(", ");
-      else delete raw.headers["content-encoding"];
-      raw.headers["content-length"] = String(raw.body.length);
-    }
+    const verified = await head.checkBody(body);
+    if (!verified.ok) return refuse(verified, target);
+    raw.body = verified.body;
+    raw.headers = verified.headers;
 
     matched ??= target.match(raw);
     if (!matched) return fail(target.unknownOperation(raw));
@@ -271,8 +153,8 @@ export function createRouter(opts: RouterOptions): Router {
     });
     const ctx = createRequestContext({
       requestId,
-      region: auth.region,
-      principal: resolved.principal as Principal,
+      region: head.region,
+      principal: head.principal,
       model: m.name,
       operation,
       local,
@@ -286,19 +168,19 @@ export function createRouter(opts: RouterOptions): Router {
       opts.validate(m, operation, input);
       const output = (await handler(input, ctx)) ?? {};
       await target.protocol.writeOutput(m, operation, output, requestId, res);
-      local.log(`${raw.method} ${auth.service} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
+      local.log(`${raw.method} ${head.service} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
     } catch (e) {
       if (isAwsError(e)) {
-        local.log(`${raw.method} ${auth.service} ${operation} ${e.code} ${Date.now() - started}ms ${requestId}`);
+        local.log(`${raw.method} ${head.service} ${operation} ${e.code} ${Date.now() - started}ms ${requestId}`);
         return fail(e, m);
       }
       if (abort.signal.aborted) {
         // The client went away (e.g. mid-stream): nothing to answer, nothing broken.
-        local.log(`${raw.method} ${auth.service} ${operation} client closed the connection ${requestId}`);
+        local.log(`${raw.method} ${head.service} ${operation} client closed the connection ${requestId}`);
         res.destroy();
         return;
       }
-      throw Object.assign(e as Error, { operation: `${auth.service} ${operation}`, target, model: m });
+      throw Object.assign(e as Error, { operation: `${head.service} ${operation}`, target, model: m });
     }
   }
 
@@ -319,22 +201,20 @@ export function createRouter(opts: RouterOptions): Router {
       const started = Date.now();
       const requestId = randomUUID();
       res.setHeader("x-amzn-requestid", requestId);
-      const url = req.url ?? "/";
-      const qi = url.indexOf("?");
-      const path = qi < 0 ? url : url.slice(0, qi);
-      const rawQuery = qi < 0 ? "" : url.slice(qi + 1);
-      const query = new URLSearchParams(rawQuery);
-      const raw: RawRequest = { method: req.method ?? "GET", path, query, headers: req.headers, body: Buffer.alloc(0) };
+      const head = requestHead(req);
+      const path = head.rawPath;
+      const query = new URLSearchParams(head.rawQuery);
+      const raw: RawRequest = { method: head.method, path, query, headers: req.headers, body: Buffer.alloc(0) };
 
-      const work = path.startsWith("/_local/") ? handleLocal(req, res, path, query, requestId) : handleAws(req, res, raw, rawQuery, requestId, started);
-      work.catch((e: Error & { operation?: string; target?: Target; model?: ServiceModel }) => {
+      const work = path.startsWith("/_local/") ? handleLocal(req, res, path, query, requestId) : handleAws(req, res, head, raw, requestId, started);
+      work.catch((e: Error & { operation?: string; target?: ServiceTarget; model?: ServiceModel }) => {
         // Stack to the log (never a secret: handlers' errors carry names and ids, not key material).
         local.log(`error ${raw.method} ${path} ${e.operation ?? ""} ${requestId}: ${e.stack ?? e.message}`);
         if (res.headersSent) {
           res.destroy();
           return;
         }
-        const t = e.target ?? (path.startsWith("/_local/") ? undefined : guessTarget(raw));
+        const t = e.target ?? (path.startsWith("/_local/") ? undefined : targets.guess(raw));
         const err = new AwsError("InternalFailure", `Local AgentCore failed while handling this request (request id ${requestId}); see .agentcore-local/server.log.`, 500);
         if (t) t.protocol.writeError(e.model ?? t.models[0]!, err, requestId, res);
         else {
@@ -344,12 +224,6 @@ export function createRouter(opts: RouterOptions): Router {
       });
     },
   };
-}
-
-function actionOf(req: RawRequest): string | undefined {
-  const fromQuery = req.query.get("Action");
-  if (fromQuery) return fromQuery;
-  return new URLSearchParams(req.body.toString("utf8")).get("Action") ?? undefined;
 }
 
 function tooLarge(family: ErrorFamily, limit: number): AwsError {

@@ -21,9 +21,10 @@ import { readObject } from "../services/s3/index.js";
 import { assumeRoleAsService } from "../services/sts/index.js";
 import { vaultedSecretDigests, vaultedSecrets } from "../services/identity/index.js";
 import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
-import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "../runtime-host/admin-route.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
+import { createRequestVerifier } from "../auth/verify-request.js";
+import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-routes.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
 
 export interface LocalServerOptions {
@@ -131,7 +132,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     // The role-credentials route the agent instances call.
     runtimeHost.registerRoutes(router.addLocalRoute);
     // For the notebook runner's secret-leak guard (admin only; digests, never values).
-    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute(services, () => vaultedSecretDigests(services)));
+    const verify = createRequestVerifier({ credentials, now: () => services.now() });
+    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => vaultedSecretDigests(services) }));
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {

@@ -1,7 +1,7 @@
 /**
  * Types and loading of the botocore-format service models in `lib/local/models/`.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ModelName } from "../service.js";
 
@@ -60,11 +60,14 @@ export interface OperationDef {
   httpChecksum?: unknown;
 }
 
+/** The wire protocol a model speaks, in botocore's names. */
+export type ModelProtocol = "rest-json" | "json" | "query" | "rest-xml";
+
 export interface ServiceModel {
   name: ModelName;
   metadata: {
     apiVersion: string;
-    protocol: "rest-json" | "json" | "query" | "rest-xml";
+    protocol: ModelProtocol;
     signingName?: string;
     endpointPrefix: string;
     targetPrefix?: string;
@@ -76,14 +79,25 @@ export interface ServiceModel {
   shapes: Record<string, ShapeDef>;
 }
 
+const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
 const cache = new Map<ModelName, ServiceModel>();
 
 export function loadModel(name: ModelName): ServiceModel {
   let m = cache.get(name);
   if (!m) {
-    const file = fileURLToPath(new URL(`../models/${name}.json`, import.meta.url));
-    m = { ...(JSON.parse(readFileSync(file, "utf8")) as Omit<ServiceModel, "name">), name };
+    m = { ...(JSON.parse(readFileSync(`${MODELS_DIR}${name}.json`, "utf8")) as Omit<ServiceModel, "name">), name };
     cache.set(name, m);
   }
   return m;
 }
+
+/** Every model in `lib/local/models/`, ordered by name. */
+export function loadAllModels(): ServiceModel[] {
+  return readdirSync(MODELS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => loadModel(f.slice(0, -".json".length) as ModelName));
+}
+
+/** The SigV4 signing name of a model's service (botocore's rule: `signingName`, else `endpointPrefix`). */
+export const signingNameOf = (model: ServiceModel): string => model.metadata.signingName ?? model.metadata.endpointPrefix;

@@ -20,3 +20,5 @@ export const repositoryNotEmpty = (name: string, registryId: string): AwsError =
   );
 
 export const invalidParameter = (message: string): AwsError => new AwsError("InvalidParameterException", message);
+
+export const invalidNextToken = (): AwsError => invalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid NextToken'");

@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
 import type { EcrImageRecord } from "../../state/records.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
-import { invalidParameter } from "./errors.js";
+import { invalidNextToken, invalidParameter } from "./errors.js";
 import { putImageRecord, resolveImageId } from "./image-tags.js";
 import { describeImageId } from "./naming.js";
-import { paginate } from "./pagination.js";
+import { compareKeys, paginate } from "../pagination.js";
 import { repositoryArnFor } from "./repositories.js";
 import { IMAGE_KIND, imageId, imagesOf, registryOf, requireRepository } from "./repository-store.js";
 
@@ -64,8 +64,8 @@ export const listImages: OperationHandler = (input, ctx) => {
     .flatMap((i): ImageIdentifier[] =>
       i.imageTags.length === 0 ? [{ imageDigest: i.imageDigest }] : i.imageTags.map((imageTag) => ({ imageDigest: i.imageDigest, imageTag })),
     )
-    .sort((a, b) => compare(idKey(a), idKey(b)));
-  const { page, nextToken } = paginate(ids, idKey, input.nextToken, input.maxResults, 100);
+    .sort((a, b) => compareKeys(idKey(a), idKey(b)));
+  const { items: page, nextToken } = paginate(ids, idKey, { token: input.nextToken, pageSize: input.maxResults ?? 100, invalidToken: invalidNextToken });
   return { imageIds: page, ...(nextToken ? { nextToken } : {}) };
 };
 
@@ -94,7 +94,7 @@ export const describeImages: OperationHandler = (input, ctx) => {
     return { imageDetails: unique.map((i) => imageDetail(i, registryId)) };
   }
   const images = filteredImages(input, ctx);
-  const { page, nextToken } = paginate(images, (i) => i.imageDigest, input.nextToken, input.maxResults, 100);
+  const { items: page, nextToken } = paginate(images, (i) => i.imageDigest, { token: input.nextToken, pageSize: input.maxResults ?? 100, invalidToken: invalidNextToken });
   return { imageDetails: page.map((i) => imageDetail(i, registryId)), ...(nextToken ? { nextToken } : {}) };
 };
 
@@ -189,7 +189,6 @@ function imageDetail(i: EcrImageRecord, registryId: string): Shape {
 }
 
 const idKey = (id: ImageIdentifier): string => `${id.imageDigest ?? ""} ${id.imageTag ?? ""}`;
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The manifest's media type and the image size (config plus layers) when the manifest says. */
 function parseManifest(manifest: string): { mediaType?: string; sizeBytes?: number } {

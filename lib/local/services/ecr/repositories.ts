@@ -1,9 +1,9 @@
 /** ECR repository operations: create, describe, delete, and their tags. */
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
-import { invalidParameter, repositoryAlreadyExists, repositoryNotEmpty } from "./errors.js";
+import { invalidNextToken, invalidParameter, repositoryAlreadyExists, repositoryNotEmpty } from "./errors.js";
 import { repositoryArn, repositoryUri } from "./naming.js";
-import { paginate } from "./pagination.js";
+import { paginate } from "../pagination.js";
 import {
   IMAGE_KIND,
   REPOSITORY_KIND,
@@ -70,7 +70,7 @@ export const describeRepositories: OperationHandler = (input, ctx) => {
   }
   ctx.authorize("ecr:DescribeRepositories", "*");
   const all = registryId === ctx.accountId ? store.list<StoredRepository>(REPOSITORY_KIND) : [];
-  const { page, nextToken } = paginate(all, (r) => r.repositoryName, input.nextToken, input.maxResults, 1000);
+  const { items: page, nextToken } = paginate(all, (r) => r.repositoryName, { token: input.nextToken, pageSize: input.maxResults ?? 1000, invalidToken: invalidNextToken });
   return { repositories: page.map(repositoryShape), ...(nextToken ? { nextToken } : {}) };
 };
 

@@ -20,3 +20,5 @@ export const deleteConflict = (message: string): AwsError => new AwsError("Delet
 export const limitExceeded = (message: string): AwsError => new AwsError("LimitExceeded", message, 409);
 
 export const invalidInput = (message: string): AwsError => new AwsError("InvalidInput", message, 400);
+
+export const invalidMarker = (): AwsError => invalidInput("Invalid Marker.");

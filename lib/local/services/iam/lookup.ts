@@ -1,10 +1,12 @@
 /**
- * Finding IAM records. Role names are unique case-insensitively and IAM finds a role whatever
- * case the caller spells it in; records stay keyed by the name as created.
+ * Finding and listing IAM records. Role names are unique case-insensitively and IAM finds a role
+ * whatever case the caller spells it in; records stay keyed by the name as created.
  */
 import type { IamRoleRecord } from "../../state/records.js";
 import type { Store } from "../../state/store.js";
-import { noSuchRole } from "./errors.js";
+import type { Shape } from "../../service.js";
+import { paginate } from "../pagination.js";
+import { invalidMarker, noSuchRole } from "./errors.js";
 
 export const ROLE = "iam-role";
 export const ROLE_POLICY = "iam-role-policy";
@@ -26,3 +28,21 @@ export function requireRole(store: Store, roleName: string): IamRoleRecord {
 
 export const rolePolicyId = (roleName: string, policyName: string): string => `${roleName}/${policyName}`;
 export const attachmentId = (roleName: string, policyArn: string): string => `${roleName}|${policyArn}`;
+
+/** IAM's page size when `MaxItems` is omitted. */
+export const DEFAULT_MAX_ITEMS = 100;
+
+/**
+ * One page of an IAM list as its output members: `<member>`, `IsTruncated`, and `Marker` when
+ * truncated. `sorted` must be in `compareKeys` order of `keyOf`.
+ */
+export function listPage<T>(
+  member: string,
+  sorted: T[],
+  keyOf: (item: T) => string,
+  input: Shape,
+  map: (item: T) => unknown = (x) => x,
+): Record<string, unknown> {
+  const page = paginate(sorted, keyOf, { token: input.Marker, pageSize: input.MaxItems ?? DEFAULT_MAX_ITEMS, invalidToken: invalidMarker });
+  return { [member]: page.items.map(map), IsTruncated: page.nextToken !== undefined, ...(page.nextToken ? { Marker: page.nextToken } : {}) };
+}

@@ -17,8 +17,8 @@ import {
 } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
 import { type ParsedIamArn, newPolicyId, parseIamArn, policyArn } from "./ids.js";
-import { ATTACHMENT, MANAGED_POLICY, attachmentId, requireRole } from "./lookup.js";
-import { compareKeys, pageShape, paginate } from "./pagination.js";
+import { compareKeys } from "../pagination.js";
+import { ATTACHMENT, MANAGED_POLICY, attachmentId, listPage, requireRole } from "./lookup.js";
 import { checkTagList, mergeTags } from "./tags.js";
 
 const POLICIES_PER_ACCOUNT = 1500;
@@ -152,6 +152,5 @@ export const ListAttachedRolePolicies: OperationHandler = (input, ctx) => {
     .list<IamAttachmentRecord>(ATTACHMENT, `${role.RoleName}|`)
     .filter((a) => (parseIamArn(a.PolicyArn, "policy")?.path ?? "/").startsWith(prefix))
     .sort((a, b) => compareKeys(a.PolicyArn, b.PolicyArn));
-  const page = paginate(attached, (a) => a.PolicyArn, input.Marker, input.MaxItems);
-  return pageShape("AttachedPolicies", page, (a) => ({ PolicyName: a.PolicyName, PolicyArn: a.PolicyArn }));
+  return listPage("AttachedPolicies", attached, (a) => a.PolicyArn, input, (a) => ({ PolicyName: a.PolicyName, PolicyArn: a.PolicyArn }));
 };

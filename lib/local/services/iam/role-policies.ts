@@ -6,8 +6,8 @@ import { authorizeOnRole } from "./access.js";
 import { QUOTAS, checkDocument, policySize } from "./documents.js";
 import { limitExceeded, noSuchRolePolicy } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
-import { ROLE_POLICY, requireRole, rolePolicyId } from "./lookup.js";
-import { compareKeys, pageShape, paginate } from "./pagination.js";
+import { compareKeys } from "../pagination.js";
+import { ROLE_POLICY, listPage, requireRole, rolePolicyId } from "./lookup.js";
 
 const inlinePolicies = (store: Store, roleName: string): IamRolePolicyRecord[] =>
   store.list<IamRolePolicyRecord>(ROLE_POLICY, `${roleName}/`);
@@ -49,7 +49,7 @@ export const ListRolePolicies: OperationHandler = (input, ctx) => {
   const names = inlinePolicies(ctx.local.store, role.RoleName)
     .map((p) => p.PolicyName)
     .sort(compareKeys);
-  return pageShape("PolicyNames", paginate(names, (n) => n, input.Marker, input.MaxItems));
+  return listPage("PolicyNames", names, (n) => n, input);
 };
 
 export const DeleteRolePolicy: OperationHandler = (input, ctx) => {

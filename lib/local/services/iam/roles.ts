@@ -6,8 +6,8 @@ import { checkDocument } from "./documents.js";
 import { deleteConflict, entityAlreadyExists, invalidInput, limitExceeded } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
 import { newRoleId, roleArn } from "./ids.js";
-import { ATTACHMENT, ROLE, ROLE_POLICY, findRole, requireRole } from "./lookup.js";
-import { compareKeys, pageShape, paginate } from "./pagination.js";
+import { compareKeys } from "../pagination.js";
+import { ATTACHMENT, ROLE, ROLE_POLICY, findRole, listPage, requireRole } from "./lookup.js";
 import { checkTagList, mergeTags } from "./tags.js";
 
 const ROLES_PER_ACCOUNT = 1000;
@@ -108,8 +108,7 @@ export const ListRoles: OperationHandler = (input, ctx) => {
     .list<IamRoleRecord>(ROLE)
     .filter((r) => r.Path.startsWith(prefix))
     .sort((a, b) => compareKeys(a.RoleName, b.RoleName));
-  const page = paginate(roles, (r) => r.RoleName, input.Marker, input.MaxItems);
-  return pageShape("Roles", page, (r) => roleShape(r, "list"));
+  return listPage("Roles", roles, (r) => r.RoleName, input, (r) => roleShape(r, "list"));
 };
 
 export const UpdateAssumeRolePolicy: OperationHandler = (input, ctx) => {

@@ -5,8 +5,8 @@ import { authorizeOnRole } from "./access.js";
 import { QUOTAS } from "./documents.js";
 import { invalidInput, limitExceeded } from "./errors.js";
 import { bumpIamGeneration } from "./generation.js";
-import { ROLE, requireRole } from "./lookup.js";
-import { compareKeys, pageShape, paginate } from "./pagination.js";
+import { compareKeys } from "../pagination.js";
+import { ROLE, listPage, requireRole } from "./lookup.js";
 
 export type Tag = { Key: string; Value: string };
 
@@ -56,5 +56,5 @@ export const ListRoleTags: OperationHandler = (input, ctx) => {
   authorizeOnRole(ctx, "iam:ListRoleTags", input.RoleName);
   const role = requireRole(ctx.local.store, input.RoleName);
   const sorted = [...role.Tags].sort((a, b) => compareKeys(a.Key, b.Key));
-  return pageShape("Tags", paginate(sorted, (t) => t.Key, input.Marker, input.MaxItems));
+  return listPage("Tags", sorted, (t) => t.Key, input);
 };

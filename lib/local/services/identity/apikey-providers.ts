@@ -6,8 +6,8 @@
 import { AwsError } from "../../errors.js";
 import type { LocalServices, OperationHandler, RequestContext, Shape } from "../../service.js";
 import { apiKeyProviderArn, secretArn, tokenVaultArn } from "./arns.js";
-import { conflict, externalSecretsUnsupported, invalid, notFound } from "./errors.js";
-import { paginate } from "./pagination.js";
+import { conflict, DEFAULT_PAGE_SIZE, externalSecretsUnsupported, invalid, invalidNextToken, notFound } from "./errors.js";
+import { paginate } from "../pagination.js";
 import { KIND_APIKEY_PROVIDER, type ApiKeyProviderRecord } from "./records.js";
 
 const providerNotFound = (name: string) => notFound(`API key credential provider with name ${name} not found.`);
@@ -104,7 +104,7 @@ const remove: OperationHandler = (input, ctx) => {
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListApiKeyCredentialProviders", [apiKeyProviderArn(ctx, "*"), tokenVaultArn(ctx)]);
   const all = ctx.local.store.list<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER);
-  const page = paginate(all, (r) => r.name, input);
+  const page = paginate(all, (r) => r.name, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE, invalidToken: invalidNextToken });
   return {
     credentialProviders: page.items.map((r) => ({
       name: r.name,

@@ -5,6 +5,15 @@ export const notFound = (message: string) => new AwsError("ResourceNotFoundExcep
 
 export const conflict = (message: string) => new AwsError("ConflictException", message, 409);
 
+/** The page size of list operations when `maxResults` is omitted (callers should follow nextToken). */
+export const DEFAULT_PAGE_SIZE = 10;
+
+export const invalidNextToken = (): AwsError =>
+  new AwsError("ValidationException", "Invalid nextToken: pass the nextToken of a previous response unchanged.", 400, {
+    reason: "FieldValidationFailed",
+    fieldList: [{ name: "nextToken", message: "The pagination token is not valid." }],
+  });
+
 /** A ValidationException naming the offending member, as the SDK parses it (`reason`, `fieldList`). */
 export function invalid(field: string, message: string, reason = "FieldValidationFailed"): AwsError {
   return new AwsError("ValidationException", message, 400, { reason, fieldList: [{ name: field, message }] });

@@ -6,9 +6,9 @@
 import { AwsError } from "../../errors.js";
 import type { LocalServices, OperationHandler, RequestContext, Shape } from "../../service.js";
 import { oauth2ProviderArn, secretArn, tokenVaultArn } from "./arns.js";
-import { conflict, externalSecretsUnsupported, invalid, notFound } from "./errors.js";
+import { conflict, DEFAULT_PAGE_SIZE, externalSecretsUnsupported, invalid, invalidNextToken, notFound } from "./errors.js";
 import { builtInServer, CONFIG_KEYS, configKeysFor, type ConfigKey } from "./oauth2-vendors.js";
-import { paginate } from "./pagination.js";
+import { paginate } from "../pagination.js";
 import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "./records.js";
 
 /** Client authentication methods that sign an assertion instead of sending a client secret. */
@@ -204,7 +204,11 @@ const remove: OperationHandler = (input, ctx) => {
 
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListOauth2CredentialProviders", [oauth2ProviderArn(ctx, "*"), tokenVaultArn(ctx)]);
-  const page = paginate(ctx.local.store.list<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER), (r) => r.name, input);
+  const page = paginate(ctx.local.store.list<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER), (r) => r.name, {
+    token: input.nextToken,
+    pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE,
+    invalidToken: invalidNextToken,
+  });
   return {
     credentialProviders: page.items.map((r) => ({
       name: r.name,

@@ -5,8 +5,8 @@
  */
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { workloadIdentityArn, workloadIdentityDirectoryArn } from "./arns.js";
-import { invalid, notFound } from "./errors.js";
-import { paginate } from "./pagination.js";
+import { DEFAULT_PAGE_SIZE, invalid, invalidNextToken, notFound } from "./errors.js";
+import { paginate } from "../pagination.js";
 import { KIND_WORKLOAD_IDENTITY, type StoredWorkloadIdentity } from "./records.js";
 
 function authorize(ctx: RequestContext, operation: string, name: string): void {
@@ -103,7 +103,7 @@ const remove: OperationHandler = (input, ctx) => {
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListWorkloadIdentities", [workloadIdentityArn(ctx, "*"), workloadIdentityDirectoryArn(ctx)]);
   const all = ctx.local.store.list<StoredWorkloadIdentity>(KIND_WORKLOAD_IDENTITY);
-  const page = paginate(all, (r) => r.name, input);
+  const page = paginate(all, (r) => r.name, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE, invalidToken: invalidNextToken });
   return {
     workloadIdentities: page.items.map((r) => ({ name: r.name, workloadIdentityArn: r.workloadIdentityArn })),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),

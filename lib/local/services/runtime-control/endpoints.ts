@@ -7,8 +7,8 @@ import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
 import { assertName, endpointArn, newEndpointId } from "./ids.js";
 import { idempotent } from "./idempotency.js";
-import { conflict, endpointArnFor, findEndpoint, findRuntime, notFound, runtimeArnFor } from "./lookup.js";
-import { paginate } from "./pagination.js";
+import { conflict, DEFAULT_MAX_RESULTS, endpointArnFor, findEndpoint, findRuntime, invalidNextToken, notFound, runtimeArnFor } from "./lookup.js";
+import { paginate } from "../pagination.js";
 import {
   DEFAULT_ENDPOINT,
   KIND,
@@ -168,7 +168,7 @@ export function listAgentRuntimeEndpoints(input: Shape, ctx: RequestContext): Sh
     if (!runtime || runtime.region !== ctx.region || runtime.accountId !== ctx.accountId) return [];
     return local.store.list<RuntimeEndpointRecord>(KIND.endpoint, `${runtimeId}/`);
   });
-  const page = paginate(endpoints, (e) => e.name, input.nextToken, input.maxResults);
+  const page = paginate(endpoints, (e) => e.name, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_MAX_RESULTS, invalidToken: invalidNextToken });
   return {
     runtimeEndpoints: page.items.map((e) => {
       const { failureReason: _reason, ...view } = endpointView(e);

@@ -1,6 +1,7 @@
 /**
  * Finding a runtime or endpoint for a request: in the request's account and region, with due
- * status transitions completed, or AWS's ResourceNotFoundException.
+ * status transitions completed, or AWS's ResourceNotFoundException. Also the errors and page size
+ * the runtime list operations share.
  */
 import { AwsError } from "../../errors.js";
 import type { RequestContext } from "../../service.js";
@@ -14,6 +15,15 @@ export const endpointArnFor = (ctx: RequestContext, runtimeId: string, name: str
 
 export const notFound = (message: string) => new AwsError("ResourceNotFoundException", message, 404);
 export const conflict = (message: string) => new AwsError("ConflictException", message, 409);
+
+/** The page size of list operations when `maxResults` is omitted. */
+export const DEFAULT_MAX_RESULTS = 100;
+
+export const invalidNextToken = () =>
+  new AwsError("ValidationException", "Invalid nextToken: pass the nextToken of the previous page unchanged.", 400, {
+    reason: "FieldValidationFailed",
+    fieldList: [{ name: "nextToken", message: "Invalid pagination token" }],
+  });
 
 export function findRuntime(ctx: RequestContext, runtimeId: string): RuntimeRecord {
   const runtime = readRuntime(ctx.local, runtimeId);

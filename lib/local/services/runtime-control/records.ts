@@ -1,6 +1,6 @@
 /**
  * How the agent runtime control plane keeps runtimes, their immutable versions and their endpoints
- * in the store. The runtime host (issue 4) reads these: to run an endpoint, take the endpoint's
+ * in the store. The runtime host reads these: to run an endpoint, take the endpoint's
  * `liveVersion`, read that version record and run its `artifact` with its `roleArn`,
  * `environmentVariables`, `lifecycleConfiguration` and `protocolConfiguration`, minting workload
  * access tokens for `workloadIdentityName`.

@@ -10,8 +10,8 @@ import type { WorkloadIdentityRecord } from "../../state/records.js";
 import { AGENTCORE_SERVICE_PRINCIPAL } from "./artifacts.js";
 import { assertName, newEndpointId, newRuntimeId, runtimeArn, workloadIdentityArn, endpointArn } from "./ids.js";
 import { idempotent } from "./idempotency.js";
-import { conflict, findRuntime, notFound, runtimeArnFor } from "./lookup.js";
-import { paginate } from "./pagination.js";
+import { conflict, DEFAULT_MAX_RESULTS, findRuntime, invalidNextToken, notFound, runtimeArnFor } from "./lookup.js";
+import { paginate } from "../pagination.js";
 import {
   DEFAULT_ENDPOINT,
   KIND,
@@ -260,7 +260,7 @@ export function listAgentRuntimes(input: Shape, ctx: RequestContext): Shape {
   const runtimes = local.store
     .list<RuntimeRecord>(KIND.runtime)
     .filter((r) => r.region === ctx.region && r.accountId === ctx.accountId);
-  const page = paginate(runtimes, (r) => r.agentRuntimeId, input.nextToken, input.maxResults);
+  const page = paginate(runtimes, (r) => r.agentRuntimeId, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_MAX_RESULTS, invalidToken: invalidNextToken });
   return {
     agentRuntimes: page.items.flatMap((r) => {
       const latest = local.store.get<RuntimeVersionRecord>(KIND.version, versionKey(r.agentRuntimeId, r.latestVersion));

@@ -4,8 +4,8 @@
  */
 import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
-import { findRuntime } from "./lookup.js";
-import { paginate } from "./pagination.js";
+import { DEFAULT_MAX_RESULTS, findRuntime, invalidNextToken } from "./lookup.js";
+import { paginate } from "../pagination.js";
 import {
   DEFAULT_LIFECYCLE,
   KIND,
@@ -116,8 +116,7 @@ export function listAgentRuntimeVersions(input: Shape, ctx: RequestContext): Sha
   const page = paginate(
     versions,
     (v) => versionKey(v.agentRuntimeId, v.agentRuntimeVersion),
-    input.nextToken,
-    input.maxResults,
+    { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_MAX_RESULTS, invalidToken: invalidNextToken },
   );
   return {
     agentRuntimes: page.items.map((v) =>
