@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { $, which } from "zx";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BedrockAgentCoreControlClient, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
-import { checkHealth, localPaths, localStatus, PROJECT_DIR } from "../local/lifecycle.js";
+import { checkHealth, localPaths, localStatus } from "../local/client/index.js";
+import { PROJECT_DIR } from "../project-dir.js";
 import { redact } from "../notebook/redact.js";
 import { targetFromEnv, type Target } from "../session.js";
 

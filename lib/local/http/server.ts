@@ -3,8 +3,6 @@
  * the shared services (credentials, authorizer, vault) and the router.
  */
 import { createServer, type Server } from "node:http";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { Store } from "../state/store.js";
 import { loadOrCreateAccount } from "../state/account.js";
@@ -20,6 +18,8 @@ import { createRuntimeHost } from "../runtime-host/host.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
+import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
+import { PortInUseError } from "../port-in-use.js";
 
 export interface LocalServerOptions {
   stateDir: string;
@@ -42,17 +42,6 @@ export interface LocalServer {
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
   close(): Promise<void>;
 }
-
-export const DEFAULT_PORT = 4599;
-export const DEFAULT_REGION = "us-east-1";
-
-export const LOCAL_VERSION: string = (() => {
-  try {
-    return (JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
-  }
-})();
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => {});
@@ -141,13 +130,6 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   } catch (e) {
     store.close();
     throw e;
-  }
-}
-
-/** Thrown when the port is taken; `message` is one line saying what to do. */
-export class PortInUseError extends Error {
-  constructor(readonly port: number) {
-    super(`Port ${port} is already in use by another program. Stop it, or choose another port: AGENTCORE_LOCAL_PORT=<port> npm run local -- start`);
   }
 }
 
