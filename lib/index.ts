@@ -2,7 +2,6 @@
  * The surface notebooks import: `import { ... } from "agentcore-kit";`
  * (the package's own name; see README "Importing the library from a notebook").
  */
-export { AwsError } from "./local/errors.js";
 export { display, markdownTable, type TableRow } from "./notebook/display.js";
 export { session, resetSession, targetFromEnv, type Session, type SessionOptions, type Target } from "./session.js";
 export {

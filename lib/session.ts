@@ -8,7 +8,8 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ensureLocalRunning, readLocalEnv } from "./local/lifecycle.js";
+import { ensureLocalRunning } from "./local/client/start.js";
+import { readLocalEnv } from "./local/client/env-file.js";
 
 export type Target = "local" | "aws";
 

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cleanup } from "../lib/agentcore/cleanup.js";
 import { Ledger } from "../lib/agentcore/ledger.js";
-import { PROJECT_DIR } from "../lib/local/lifecycle.js";
+import { PROJECT_DIR } from "../lib/project-dir.js";
 import { session } from "../lib/session.js";
 
 const USAGE = `Usage: npm run cleanup [-- <folder>]

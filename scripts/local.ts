@@ -2,17 +2,8 @@
  * `npm run local -- <command>`: run Local AgentCore, the offline stand-in for the AWS services the
  * notebooks use.
  */
-import {
-  localEnvFromState,
-  envText,
-  localPaths,
-  localStatus,
-  resetLocal,
-  runForeground,
-  startDetached,
-  stopLocal,
-  writeEnvFile,
-} from "../lib/local/lifecycle.js";
+import { envText, localPaths, localStatus, resetLocal, startDetached, stopLocal, writeEnvFile } from "../lib/local/client/index.js";
+import { localEnvFromState, runForeground } from "../lib/local/server-process.js";
 import { explainStartupError } from "../lib/local/startup-errors.js";
 import { Store } from "../lib/local/state/store.js";
 import { issueModelKey } from "../lib/local/standin-model/keys.js";

@@ -7,13 +7,12 @@
  * Extra arguments go to the runner: `npm start -- -p agentName=my_agent --cell-timeout 600`.
  */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { localVaultDigests } from "../lib/local/client/vault-digests.js";
-import { localPaths, startDetached } from "../lib/local/lifecycle.js";
+import { localPaths, startDetached } from "../lib/local/client/index.js";
+import { PROJECT_DIR } from "../lib/project-dir.js";
 import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";
 
-const PROJECT_DIR = fileURLToPath(new URL("../", import.meta.url));
 export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-api-key.ipynb");
 
 async function main(argv: string[]): Promise<number> {

@@ -7,12 +7,12 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { formatChecks } from "../lib/doctor/checks.js";
-import { PROJECT_DIR } from "../lib/local/lifecycle.js";
+import { PROJECT_DIR } from "../lib/project-dir.js";
 import { exportSite, NothingToExportError } from "../lib/workshop/export/site.js";
 import { registerEnvFileSecrets } from "../lib/workshop/export/redact-notebook.js";
 import { prepareWorkshop } from "../lib/workshop/prepare.js";
 import { describePlan, performReset, planReset } from "../lib/workshop/reset.js";
-import { localPaths } from "../lib/local/lifecycle.js";
+import { localPaths } from "../lib/local/client/index.js";
 
 const HELP = `Workshop delivery: prepare a laptop, publish the executed notebooks, reset between groups.
 

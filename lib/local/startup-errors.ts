@@ -1,12 +1,14 @@
 /**
  * Why Local AgentCore could not start, as one line that says what is wrong and how to fix it
- * (for the `npm run local` CLI and the detached start). Start-up never repairs state by
+ * (for the `npm run local` CLI and the detached start). It explains failures of both sides (the
+ * client's start, the server's state and vault), so it belongs to neither and the library's surface
+ * does not load it. Start-up never repairs state by
  * overwriting it: a damaged database or a missing master key is the user's data to recover.
  */
 import { join } from "node:path";
 import { AwsError } from "./errors.js";
-import { StartFailedError } from "./lifecycle.js";
-import { PortInUseError } from "./http/server.js";
+import { StartFailedError } from "./client/start.js";
+import { PortInUseError } from "./port-in-use.js";
 
 const STATE_FOLDER_CODES = new Set(["ENOTDIR", "EACCES", "EPERM", "EROFS", "EEXIST", "ENOSPC", "ELOOP", "ENAMETOOLONG"]);
 const DAMAGED_DB_CODES = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CORRUPT_VTAB", "SQLITE_CORRUPT_SEQUENCE"]);

@@ -10,11 +10,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type * as TS from "typescript";
-
-/** The project root: agent templates and the TypeScript options come from here. */
-const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { PROJECT_DIR } from "../project-dir.js"; // agent templates and the TypeScript options come from here
 const requireHere = createRequire(import.meta.url);
 
 /** TypeScript is large (~1 s to load): only cells that write an agent pay for it. */

@@ -9,8 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { runChecks, targetFrom, type Check, type Target } from "../doctor/checks.js";
-import { localPaths, startDetached } from "../local/lifecycle.js";
-import { PortInUseError } from "../local/http/server.js";
+import { localPaths, PortInUseError, startDetached } from "../local/client/index.js";
 import { explainStartupError } from "../local/startup-errors.js";
 import { errorLine, lastLines, runProjectScript } from "./project-script.js";
 import { warmAgentDependencies } from "./warm-cache.js";

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Ledger, LEDGER_FILE } from "../agentcore/ledger.js";
-import { localPaths, resetLocal, type LocalPaths } from "../local/lifecycle.js";
+import { localPaths, resetLocal, type LocalPaths } from "../local/client/index.js";
 
 /** What the notebooks write next to themselves (`writeAgentFile`, `Runtime.configure`). */
 const NOTEBOOK_RUN_FILES = [/^strands_agents_openai.*\.ts$/, /^Dockerfile$/, /^\.dockerignore$/, /^\.agentcore\.json$/];

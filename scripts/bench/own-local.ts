@@ -12,7 +12,8 @@ import { BedrockAgentCoreControlClient } from "@aws-sdk/client-bedrock-agentcore
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { localPaths, PROJECT_DIR, startDetached, stopLocal, type LocalPaths } from "../../lib/local/lifecycle.js";
+import { localPaths, startDetached, stopLocal, type LocalPaths } from "../../lib/local/client/index.js";
+import { PROJECT_DIR } from "../../lib/project-dir.js";
 import { Store } from "../../lib/local/state/store.js";
 import { issueModelKey } from "../../lib/local/standin-model/keys.js";
 import { freePort } from "../../lib/local/free-port.js";

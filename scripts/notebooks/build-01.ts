@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROJECT_DIR } from "../../lib/project-dir.js";
 import type { Cell, Notebook } from "../../lib/runner/notebook-file.js";
 import { serializeNotebook } from "../../lib/runner/notebook-file.js";
 
@@ -20,7 +21,6 @@ export const NOTEBOOK = fileURLToPath(new URL("../../notebooks/01-outbound-auth-
 /** `<!-- cell: markdown -->` or `<!-- cell: code -->`, optionally `tags=a,b`. */
 const SEPARATOR = /^<!-- cell: (markdown|code)(?: tags=([\w,-]+))? -->$/;
 
-const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 /** In a code cell, `// @include <path>` is replaced by that project file (the agent sources). */
 const INCLUDE = /^\/\/ @include (\S+)$/;
 

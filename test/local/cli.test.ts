@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { ensureLocalRunning, localPaths, readLocalEnv, stopLocal } from "../../lib/local/lifecycle.js";
+import { ensureLocalRunning, localPaths, readLocalEnv, stopLocal } from "../../lib/local/client/index.js";
 import { freePort } from "../../lib/local/free-port.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");

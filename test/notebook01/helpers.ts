@@ -13,7 +13,7 @@ import { ListAgentRuntimesCommand, ListApiKeyCredentialProvidersCommand } from "
 import { DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
-import { localPaths, stopLocal } from "../../lib/local/lifecycle.js";
+import { localPaths, stopLocal } from "../../lib/local/client/index.js";
 import type { CodeCell, Notebook } from "../../lib/runner/notebook-file.js";
 import { makeClients } from "../helpers/local.js";
 import { freePort } from "../../lib/local/free-port.js";

@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkHealth, PROJECT_DIR } from "../../lib/local/lifecycle.js";
+import { checkHealth } from "../../lib/local/client/index.js";
+import { PROJECT_DIR } from "../../lib/project-dir.js";
 import { freePort } from "../../lib/local/free-port.js";
 
 export { freePort };

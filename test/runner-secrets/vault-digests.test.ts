@@ -9,7 +9,8 @@ import { CreateApiKeyCredentialProviderCommand, CreateOauth2CredentialProviderCo
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { createRole } from "../runtime-control/setup.js";
-import { fetchVaultDigests, VAULT_DIGESTS_PATH } from "../../lib/local/client/vault-digests.js";
+import { fetchVaultDigests } from "../../lib/local/client/vault-digests.js";
+import { VAULT_DIGESTS_PATH } from "../../lib/local/local-routes.js";
 
 let local: TestLocal;
 const API_KEY = "plain-vaulted-value-4242";

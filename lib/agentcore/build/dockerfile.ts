@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../../local/lifecycle.js";
+import { PROJECT_DIR } from "../../project-dir.js";
 
 export const TEMPLATES_DIR = join(PROJECT_DIR, "assets", "templates");
 

@@ -5,9 +5,9 @@
  */
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { readLocalEnv } from "../lifecycle.js";
+import { readLocalEnv } from "./env-file.js";
+import { VAULT_DIGESTS_PATH } from "../local-routes.js";
 
-export const VAULT_DIGESTS_PATH = "/_local/admin/vault-digests";
 
 /** One vaulted secret: hex SHA-256 of its UTF-8 bytes, and their count. */
 export interface VaultDigest {

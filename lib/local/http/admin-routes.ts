@@ -11,7 +11,6 @@ import type { AuthFailure } from "../auth/sigv4.js";
 import { requestHead, type RequestVerifier } from "../auth/verify-request.js";
 import type { LocalRouteHandler } from "./router.js";
 
-export const VAULT_DIGESTS_PATH = "/_local/admin/vault-digests";
 
 export interface SecretDigest {
   /** Hex SHA-256 of the secret's UTF-8 bytes. */

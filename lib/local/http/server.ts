@@ -4,8 +4,6 @@
  * the services: the bundle reader, execution-role credentials, vaulted secrets) and the router.
  */
 import { createServer, type Server } from "node:http";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { Store } from "../state/store.js";
 import { loadOrCreateAccount } from "../state/account.js";
@@ -24,8 +22,11 @@ import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
-import { VAULT_DIGESTS_PATH, vaultDigestsRoute } from "./admin-routes.js";
+import { vaultDigestsRoute } from "./admin-routes.js";
+import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
+import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
+import { PortInUseError } from "../port-in-use.js";
 
 export interface LocalServerOptions {
   stateDir: string;
@@ -53,17 +54,6 @@ export interface LocalServer {
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
   close(): Promise<void>;
 }
-
-export const DEFAULT_PORT = 4599;
-export const DEFAULT_REGION = "us-east-1";
-
-export const LOCAL_VERSION: string = (() => {
-  try {
-    return (JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
-  }
-})();
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => {});
@@ -110,7 +100,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       validate: validateInput,
       deniedMessage: accessDeniedMessage,
     });
-    router.addLocalRoute("GET", "/_local/health", (_req, res) => {
+    router.addLocalRoute("GET", HEALTH_PATH, (_req, res) => {
       const body = JSON.stringify({ status: "ok", accountId: account.accountId, version: LOCAL_VERSION, region });
       res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
       res.end(body);
@@ -127,8 +117,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         res.end(JSON.stringify({ error: { message: `No stand-in model route ${req.method} ${url.path}`, type: "invalid_request_error", param: null, code: null } }));
       }
     };
-    router.addLocalRoute("POST", "/_local/openai/v1/*", standinModel);
-    router.addLocalRoute("GET", "/_local/openai/v1/*", standinModel);
+    router.addLocalRoute("POST", `${STANDIN_MODEL_PATH}/*`, standinModel);
+    router.addLocalRoute("GET", `${STANDIN_MODEL_PATH}/*`, standinModel);
     // The role-credentials route the agent instances call.
     runtimeHost.registerRoutes(router.addLocalRoute);
     // For the notebook runner's secret-leak guard (admin only; digests, never values).
@@ -171,13 +161,6 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     await startedHost?.stop();
     store.close();
     throw e;
-  }
-}
-
-/** Thrown when the port is taken; `message` is one line saying what to do. */
-export class PortInUseError extends Error {
-  constructor(readonly port: number) {
-    super(`Port ${port} is already in use by another program. Stop it, or choose another port: AGENTCORE_LOCAL_PORT=<port> npm run local -- start`);
   }
 }
 

@@ -5,6 +5,7 @@
  * `environmentVariables`, `DOCKER_CONTAINER=1` and `PORT`.
  */
 import { join } from "node:path";
+import { ROLE_CREDENTIALS_PATH } from "../local-routes.js";
 
 export interface AgentEnvInput {
   region: string;
@@ -38,7 +39,7 @@ export function agentEnvironment(input: AgentEnvInput, parent: NodeJS.ProcessEnv
   Object.assign(env, input.environmentVariables);
   // What the host needs to reach and identify the instance wins over the runtime's variables.
   Object.assign(env, {
-    AWS_CONTAINER_CREDENTIALS_FULL_URI: `${input.endpoint}/_local/role-credentials/${input.instanceId}`,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: `${input.endpoint}${ROLE_CREDENTIALS_PATH}/${input.instanceId}`,
     AWS_CONTAINER_AUTHORIZATION_TOKEN: input.authorizationToken,
     DOCKER_CONTAINER: "1",
     PORT: String(input.port),

@@ -13,7 +13,8 @@ import { InstancePool, type AgentInstance } from "./instances.js";
 import { runInvocation, sessionKey, type Invocation, type InvocationResponse } from "./invocation.js";
 import type { RuntimeHostDeps } from "./ports.js";
 import { SessionGate } from "./session-gate.js";
-import { ROLE_CREDENTIALS_PATH, roleCredentialsRoute } from "./role-credentials.js";
+import { ROLE_CREDENTIALS_PATH } from "../local-routes.js";
+import { roleCredentialsRoute } from "./role-credentials.js";
 
 export type { Invocation, InvocationResponse };
 

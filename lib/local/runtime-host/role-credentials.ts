@@ -12,7 +12,6 @@ import type { RoleSessionCredentials } from "../service.js";
 import type { ExecutionRoleRequest, RoleCredentialIssuer } from "./ports.js";
 import type { Redactor } from "./redact.js";
 
-export const ROLE_CREDENTIALS_PATH = "/_local/role-credentials";
 /** Renew when less than this is left (the SDK itself refreshes 5 minutes before expiry). */
 const RENEW_BEFORE_MS = 10 * 60 * 1000;
 const DURATION_SECONDS = 3600;

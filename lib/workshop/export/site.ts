@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { PROJECT_DIR } from "../../local/lifecycle.js";
+import { PROJECT_DIR } from "../../project-dir.js";
 import { readNotebook } from "../../runner/notebook-file.js";
 import { escapeHtml } from "./html.js";
 import { formatDuration, pageShell, renderNotebookPage, type RenderedNotebook } from "./notebook-page.js";
