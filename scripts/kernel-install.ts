@@ -1,7 +1,8 @@
 /**
  * `npm run kernel:install [-- --prefix <dir> | --sys-prefix | --python <python>]`: registers the
- * tslab kernel with Jupyter. The kernelspec points at this project's `node_modules/.bin/tslab` by
- * absolute path, so Jupyter starts the right tslab without any PATH setup.
+ * tslab kernel with Jupyter. The kernelspec points at this project's `scripts/tslab-kernel.cjs` (tslab,
+ * plus the runner's timer guard) by absolute path, so Jupyter starts the right tslab without any
+ * PATH setup.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
-const tslabBinary = path.join(projectRoot, "node_modules", ".bin", "tslab");
+const tslabBinary = path.join(projectRoot, "scripts", "tslab-kernel.cjs");
 const tslabMain = path.join(projectRoot, "node_modules", "tslab", "bin", "tslab");
 
 function fail(message: string, code = 1): never {
@@ -20,8 +21,8 @@ function fail(message: string, code = 1): never {
 
 const USAGE = `usage: npm run kernel:install [-- --prefix <dir> | --sys-prefix | --user] [--python <python>]
 
-Registers the tslab ("TypeScript") kernel for Jupyter, pointing at this project's
-node_modules/.bin/tslab. Default --user; --prefix/--sys-prefix install into a venv or conda env;
+Registers the tslab ("TypeScript") kernel for Jupyter, starting this project's
+tslab (scripts/tslab-kernel.cjs). Default --user; --prefix/--sys-prefix install into a venv or conda env;
 --python picks the Python that has Jupyter (else $JUPYTER_PYTHON, python3, /usr/bin/python3).`;
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {

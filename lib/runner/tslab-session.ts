@@ -78,6 +78,8 @@ export class TslabSession {
     // tslab's converter type-checks relative to process.cwd(), so move there first.
     process.chdir(options.cwd);
     const req = createRequire(import.meta.url);
+    // Before the converter exists: a cell that changes a watched folder must not break the next one.
+    (req("./tslab-timers.cjs") as { guardTslabTimers(r: NodeRequire): void }).guardTslabTimers(req);
     const { createConverter } = req("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
     const { createExecutor } = req("tslab/dist/executor") as {
       createExecutor(root: string, convs: object, console: TslabDiagnosticConsole): TslabExecutor;

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import path from "node:path";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { before, describe, test } from "node:test";
 import type { CodeCell, Notebook, Output } from "../../lib/runner/notebook-file.js";
 import { codeCells, fixture, projectRoot, readExecuted, runNb, tempDir, text } from "../runner/helpers.js";
@@ -66,10 +68,12 @@ describe("real Jupyter (tslab kernel) and the headless runner agree", () => {
 
   let jupyterNb: Notebook;
   let headlessNb: Notebook;
+  let tmp: string;
+  let env: Record<string, string>;
 
   before(async () => {
-    const tmp = await tempDir("nb-jupyter-");
-    const env = {
+    tmp = await tempDir("nb-jupyter-");
+    env = {
       JUPYTER_PATH: path.join(tmp, "share", "jupyter"),
       JUPYTER_CONFIG_DIR: path.join(tmp, "config"),
       JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"),
@@ -107,6 +111,27 @@ describe("real Jupyter (tslab kernel) and the headless runner agree", () => {
       assert.deepEqual(visibleOutputs(h[i]!), visibleOutputs(j[i]!), `code cell ${i + 1} differs`);
     }
   });
+  test("in Jupyter too, a cell that creates node_modules next to the notebook does not break the next cells", async () => {
+    // The notebook runs in a folder inside the project (so @types/node resolves), as notebooks/ does.
+    mkdirSync(path.join(projectRoot, "out"), { recursive: true });
+    const dir = await mkdtemp(path.join(projectRoot, "out", "watched-jupyter-"));
+    try {
+      copyFileSync(fixture("watched-folder.ipynb"), path.join(dir, "watched-folder.ipynb"));
+      const run = await exec(
+        PYTHON,
+        ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--ExecutePreprocessor.timeout=120",
+          "--ExecutePreprocessor.startup_timeout=120", "--output-dir", tmp, "--output", "watched.ipynb", path.join(dir, "watched-folder.ipynb")],
+        env,
+      );
+      assert.equal(run.code, 0, `nbconvert failed:\n${run.stderr}`);
+      const cells = codeCells(readExecuted(tmp, "watched.ipynb"));
+      assert.deepEqual(visibleOutputs(cells[2]!), [{ type: "stream", name: "stdout", text: "late = 42\n" }]);
+      assert.deepEqual(visibleOutputs(cells[3]!), [{ type: "stream", name: "stdout", text: "two = 2\n" }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Not compared: execution_count. tslab sends no execute_input message, so nbclient leaves it null;
   // the runner numbers executed cells as the issue asks.
 });

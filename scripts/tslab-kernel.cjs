@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The command Jupyter starts for this project's "TypeScript" kernel (registered by
+// `npm run kernel:install`): tslab itself, with the same timer guard the headless runner uses, so a
+// cell that creates `node_modules` or a `package.json` next to the notebook cannot break the next
+// cell in Jupyter either.
+"use strict";
+require("../lib/runner/tslab-timers.cjs").guardTslabTimers();
+require("tslab/dist/main.js").main();
