@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--out file]`: runs the benchmarks of issue 7 one after
+ * `npm run bench [-- --quick] [--only a,b] [--out file]`: runs the benchmarks one after
  * another (each with its own Local AgentCore), writes out/bench/results.json and prints a table.
  */
 import "../../lib/doctor/quiet-warnings.js";

@@ -1,6 +1,6 @@
 /**
- * What every benchmark produces: one row per metric, in the shape `out/bench/results.json` holds
- * (issue 7): the value, the alternative's value where there is one, their ratio, the goal in words,
+ * What every benchmark produces: one row per metric, in the shape `out/bench/results.json` holds:
+ * the value, the alternative's value where there is one, their ratio, the goal in words,
  * whether it was met, and how many measured runs the figure is the median (or percentile) of.
  */
 import { round } from "./stats.js";

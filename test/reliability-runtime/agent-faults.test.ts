@@ -1,5 +1,5 @@
 /**
- * Agent faults (issue 8, item 5): an agent that exits at start, never becomes healthy, hangs
+ * Agent faults: an agent that exits at start, never becomes healthy, hangs
  * before answering, goes silent mid-stream, or crashes mid-stream. Each time the caller gets a
  * clear RuntimeClientError (or an SSE `event: error` frame once streaming began) within the
  * configured timeout, Local AgentCore stays healthy, the session's next invoke gets a fresh

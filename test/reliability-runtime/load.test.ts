@@ -1,5 +1,5 @@
 /**
- * Load (issue 8, item 8): 5,000 invokes spread over 16 sessions and 10,000 GetResourceApiKey
+ * Load: 5,000 invokes spread over 16 sessions and 10,000 GetResourceApiKey
  * calls, each at concurrency 32, through the real SDK clients: zero errors, every answer the
  * right one, one instance per session, never two invocations inside one instance. Bounded in
  * count (and by the test timeout); how long it takes belongs to the bench, not here.

@@ -1,5 +1,5 @@
 /**
- * Parallel invokes on one runtime session (issue 8, item 4, invokes). AgentCore Runtime routes a
+ * Parallel invokes on one runtime session. AgentCore Runtime routes a
  * session's requests to its one microVM, and agents cannot run two invocations at once (Strands:
  * ConcurrentInvocationError), so Local AgentCore runs them one after the other, first come first
  * served; an invoke that cannot get its turn within AGENTCORE_LOCAL_SESSION_WAIT_MS, or finds

@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 6: authentication edges, each rejected with the error AWS names — a signature 16
+ * Authentication edges, each rejected with the error AWS names — a signature 16
  * minutes old, a replay (accepted within the 15-minute window, as AWS does, and rejected after
  * it), a body changed under the same signature, an expired role session's token, and workload
  * access tokens for another workload, another account, or past their expiry.

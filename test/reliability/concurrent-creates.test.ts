@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 4 (providers): 50 parallel creates of one API-key credential provider name give
+ * 50 parallel creates of one API-key credential provider name give
  * exactly one success and 49 ConflictException, and the vault holds one secret: the winner's.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 3: Local AgentCore killed with SIGKILL while 8 clients create and delete
+ * Local AgentCore killed with SIGKILL while 8 clients create and delete
  * providers, roles and runtimes (records only; no agent runs). After a restart on the same state
  * folder every acknowledged write is there, nothing half-written is, and the vault still
  * decrypts every secret (read back through a workload access token with GetResourceApiKey).

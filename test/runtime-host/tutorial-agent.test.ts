@@ -1,5 +1,5 @@
 /**
- * Issue 4's "done when": the tutorial's TypeScript agent (BedrockAgentCoreApp, withApiKey, a
+ * The tutorial's TypeScript agent (BedrockAgentCoreApp, withApiKey, a
  * Strands agent on OpenAIModel({ api: 'chat' }) with a mathjs calculator tool) compiled with esbuild,
  * deployed as a code bundle and invoked through InvokeAgentRuntimeCommand. Without the tutorial's
  * extra policy the key fetch is denied and the invoke names the missing permission; after
