@@ -1,5 +1,5 @@
 /**
- * random and malformed input, sent as raw signed HTTP to every operation Local
+ * Random and malformed input, sent as raw signed HTTP to every operation Local
  * AgentCore serves. Every answer is a modeled 4xx in the protocol's error shape (501 for an
  * operation it does not serve); never a 500, a crash or a hang; afterwards the server still
  * serves and its state is consistent.

@@ -1,5 +1,5 @@
 /**
- * the CLI (`npm run local -- start`) facing a port in use, a state folder it
+ * The CLI (`npm run local -- start`) facing a port in use, a state folder it
  * cannot write, a corrupted database, and a missing master key beside an existing vault: each
  * ends with a non-zero exit and one line that explains and says how to fix it, and the files
  * already in the state folder keep every byte.
