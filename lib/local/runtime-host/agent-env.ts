@@ -2,10 +2,12 @@
  * The environment an agent instance starts with, built from nothing rather than copied from Local
  * AgentCore's own (which may hold AWS keys or other secrets): region, endpoints pointing back here,
  * the execution role through the container-credentials endpoint, the runtime's own
- * `environmentVariables`, `DOCKER_CONTAINER=1` and `PORT`.
+ * `environmentVariables` (without the names runtime-env-names.ts refuses), `DOCKER_CONTAINER=1`
+ * and `PORT`.
  */
 import { join } from "node:path";
 import { ROLE_CREDENTIALS_PATH } from "../local-routes.js";
+import { allowedEnv } from "../runtime-env-names.js";
 
 export interface AgentEnvInput {
   region: string;
@@ -36,7 +38,8 @@ export function agentEnvironment(input: AgentEnvInput, parent: NodeJS.ProcessEnv
     AWS_SHARED_CREDENTIALS_FILE: join(input.workDir, ".aws-none", "credentials"),
     AWS_CONFIG_FILE: join(input.workDir, ".aws-none", "config"),
   });
-  Object.assign(env, input.environmentVariables);
+  // The control plane refuses loader/shell/AWS names; a record written before that rule still must not pass them.
+  Object.assign(env, allowedEnv(input.environmentVariables));
   // What the host needs to reach and identify the instance wins over the runtime's variables.
   Object.assign(env, {
     AWS_CONTAINER_CREDENTIALS_FULL_URI: `${input.endpoint}${ROLE_CREDENTIALS_PATH}/${input.instanceId}`,

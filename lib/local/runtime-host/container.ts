@@ -8,12 +8,18 @@
  * container-credentials URI only on a loopback address, so a container could reach neither through
  * a published port (`-p <port>:8080`). Containers therefore share the host's network and the
  * agent listens on the `PORT` it is given (the tutorial's agent reads `PORT`, 8080 by default).
- * Values of the environment are handed over as `-e NAME` with the value in the engine CLI's own
- * environment, so no secret appears in a process list or on disk.
+ *
+ * The engine CLI runs without a shell and with a fixed environment (engine-cli.ts). The agent's
+ * environment goes to the container through `--env-file`: a 0600 file in the state folder,
+ * deleted as soon as the engine has started the container, so no value appears in a process list
+ * or in the engine CLI's own environment, and none stays on disk.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { $ } from "zx";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { findContainerEngine, type ContainerEngine } from "../../container-engine.js";
+import { runEngine, spawnEngine } from "./engine-cli.js";
 
 let detected: Promise<ContainerEngine | undefined> | undefined;
 
@@ -41,25 +47,62 @@ export interface RunningContainer {
   stop(): Promise<void>;
 }
 
-export async function runContainer(opts: { image: string; name: string; env: Record<string, string>; labels: Record<string, string> }): Promise<RunningContainer> {
+/** Where env files live while an engine reads them. */
+export const envFilesDir = (stateDir: string) => join(stateDir, "container-env");
+
+/**
+ * Writes the variables as an env file (`NAME=value` lines), readable by this user only. A value
+ * with a line break cannot be written (it would add a variable), so it is refused.
+ */
+function writeEnvFile(stateDir: string, env: Record<string, string>): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) {
+      throw new ContainerError(
+        `The variable ${/[\r\n]/.test(k) ? "(a name with a line break)" : k} has a line break in its value, which a container's environment file cannot carry. Remove the line break (encode it, e.g. as base64) with UpdateAgentRuntime.`,
+      );
+    }
+    lines.push(`${k}=${v}`);
+  }
+  const dir = envFilesDir(stateDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${randomBytes(8).toString("hex")}.env`);
+  writeFileSync(file, lines.join("\n") + "\n", { mode: 0o600, flag: "wx" });
+  return file;
+}
+
+export async function runContainer(opts: {
+  image: string;
+  name: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** The state folder: the env file is written there while the engine reads it. */
+  stateDir: string;
+}): Promise<RunningContainer> {
   const engine = await detectContainerEngine();
   if (!engine) {
     throw new ContainerError(
       `This runtime runs the container image ${opts.image}, and neither docker nor podman is available on this machine. Install and start one (or deploy a code bundle instead).`,
     );
   }
-  const args = ["run", "-d", "--rm", "--name", opts.name, "--network", "host"];
-  for (const [k, v] of Object.entries(opts.labels)) args.push("--label", `${k}=${v}`);
-  for (const k of Object.keys(opts.env)) args.push("-e", k);
-  args.push(opts.image);
-  const run = await $({ nothrow: true, quiet: true, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...opts.env } })`${engine} ${args}`;
+  const envFile = writeEnvFile(opts.stateDir, opts.env);
+  let run;
+  try {
+    const args = ["run", "-d", "--rm", "--name", opts.name, "--network", "host", "--env-file", envFile];
+    for (const [k, v] of Object.entries(opts.labels)) args.push("--label", `${k}=${v}`);
+    args.push(opts.image);
+    run = await runEngine(engine, args);
+  } finally {
+    rmSync(envFile, { force: true });
+  }
   if (run.exitCode !== 0) {
     const why = run.stderr.trim().split("\n").slice(-3).join(" ");
     throw new ContainerError(`${engine} could not start the image ${opts.image}: ${why}. Is the image built and tagged with its ECR URI (docker tag … ${opts.image})?`);
   }
-  const logs = spawn(engine, ["logs", "-f", opts.name], { stdio: ["ignore", "pipe", "pipe"] });
+  const logs = spawnEngine(engine, ["logs", "-f", opts.name]);
+  logs.on("error", () => {});
   const exited = (async () => {
-    const r = await $({ nothrow: true, quiet: true })`${engine} wait ${opts.name}`;
+    const r = await runEngine(engine, ["wait", opts.name]);
     const code = Number(r.stdout.trim());
     return Number.isFinite(code) && r.stdout.trim() !== "" ? code : null;
   })();
@@ -68,7 +111,7 @@ export async function runContainer(opts: { image: string; name: string; env: Rec
     logs,
     exited,
     async stop() {
-      await $({ nothrow: true, quiet: true })`${engine} rm -f ${opts.name}`;
+      await runEngine(engine, ["rm", "-f", opts.name]);
       logs.kill();
     },
   };
@@ -90,7 +133,7 @@ export function removeLeftoverContainers(stateLabel: string): Promise<void> {
 async function removeLeftovers(stateLabel: string): Promise<void> {
   const engine = await detectContainerEngine();
   if (!engine) return;
-  const r = await $({ nothrow: true, quiet: true })`${engine} ps -aq --filter ${`label=agentcore-local.state=${stateLabel}`}`;
+  const r = await runEngine(engine, ["ps", "-aq", "--filter", `label=agentcore-local.state=${stateLabel}`]);
   const ids = r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
-  if (ids.length) await $({ nothrow: true, quiet: true })`${engine} rm -f ${ids}`;
+  if (ids.length) await runEngine(engine, ["rm", "-f", ...ids]);
 }

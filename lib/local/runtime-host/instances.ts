@@ -167,6 +167,7 @@ export class AgentInstance {
       image,
       name: `agentcore-local-${this.id}`,
       env: this.env("/tmp"),
+      stateDir: this.deps.stateDir,
       labels: { "agentcore-local.state": this.deps.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
     });
     this.container = c;

@@ -4,6 +4,7 @@
  */
 import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
+import { refusedEnvName, refusedEnvValue } from "../../runtime-env-names.js";
 import { DEFAULT_MAX_RESULTS, findRuntime, invalidNextToken } from "./lookup.js";
 import { paginate } from "../pagination.js";
 import {
@@ -46,6 +47,15 @@ export function validateConfiguration(input: Shape): void {
   const network = input.networkConfiguration;
   if (network?.networkMode === "VPC" && !network.networkModeConfig) {
     throw invalid("networkConfiguration.networkModeConfig", "VPC network mode needs networkModeConfig with securityGroups and subnets.");
+  }
+  validateEnvironmentVariables(input.environmentVariables as Record<string, string> | undefined);
+}
+
+/** Refuses variable names AgentCore reserves or that would run code on this machine (see runtime-env-names.ts). */
+function validateEnvironmentVariables(vars: Record<string, string> | undefined): void {
+  for (const [name, value] of Object.entries(vars ?? {})) {
+    const why = refusedEnvName(name) ?? refusedEnvValue(value);
+    if (why) throw invalid("environmentVariables", `${why}. Remove it from environmentVariables (or rename it) and send the request again.`);
   }
 }
 
