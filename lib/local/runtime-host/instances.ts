@@ -22,6 +22,7 @@ import { RoleCredentials } from "./role-credentials.js";
 import { freePort } from "../free-port.js";
 
 const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;
+const LOOPBACK_ONLY = pathToFileURL(fileURLToPath(new URL("./loopback-only.mjs", import.meta.url))).href;
 
 export const DEFAULT_MAX_INSTANCES = 64;
 
@@ -133,9 +134,12 @@ export class AgentInstance {
   private async startCode(): Promise<void> {
     const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.readBundle, this.version);
     this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
-    const child = spawn(process.execPath, ["--import", PARENT_WATCH, ...bundle.entryPoint], {
+    // Reachable from this machine only: the agent's servers (and those of node processes it starts,
+    // through NODE_OPTIONS, a name runtimes may not set) listen on loopback (loopback-only.mjs).
+    const env = { ...this.env(bundle.dir), NODE_OPTIONS: `--import=${LOOPBACK_ONLY}` };
+    const child = spawn(process.execPath, ["--import", PARENT_WATCH, "--import", LOOPBACK_ONLY, ...bundle.entryPoint], {
       cwd: bundle.dir,
-      env: this.env(bundle.dir),
+      env,
       // stdin stays an open pipe: when Local AgentCore dies, it closes and parent-watch ends the agent.
       stdio: ["pipe", "pipe", "pipe"],
       // Its own process group, so stopping the instance also stops whatever the agent spawned.
