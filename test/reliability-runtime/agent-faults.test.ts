@@ -156,6 +156,20 @@ test("an agent that crashes in the middle of a JSON body: the read fails instead
   await assertHealthy();
 });
 
+test("an agent that answers HTTP 500 keeps its instance: the session's memory survives the error", TEST, async () => {
+  const session = sessionId("error-keeps");
+  const call = (failOnCall?: number) => invokeJson(local, { agentRuntimeArn: faulty.arn, runtimeSessionId: session, payload: { failOnCall }, contentType: "application/json" });
+  const first = await call(2);
+  assert.equal(first.body.calls, 1);
+  const e = await rejection(call(2));
+  assert.equal(e.name, "RuntimeClientError");
+  assert.equal(e.$metadata?.httpStatusCode, 424);
+  assert.match(e.message, /Received error \(500\) from the agent: failing call 2 on purpose/);
+  const third = await call(2);
+  assert.equal(third.body.pid, first.body.pid, "the same instance answers after the error");
+  assert.equal(third.body.calls, 3, "the agent still remembers the session's earlier calls");
+  assert.ok(isAlive(first.body.pid));
+});
 
 test("after all those faults, closing Local AgentCore leaves no process in its runtime folders", TEST, async () => {
   assert.ok(processesInRuntimes(local.stateDir).length > 0, "healthy instances are running");

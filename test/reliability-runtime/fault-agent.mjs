@@ -3,7 +3,8 @@
 // FAULT_IGNORE_TERM=1 ignores SIGTERM (the host must escalate to SIGKILL).
 // Per invocation (JSON body): hang, streamThenHang, crashMidStream, crashMidJson, spawnHelper
 // (starts a long-lived child process first, as an agent's MCP server or shell tool would), and
-// work (milliseconds of async work while counting how many invocations overlap).
+// work (milliseconds of async work while counting how many invocations overlap), and failOnCall
+// (answers HTTP 500 when this is the n-th invocation the process has seen: `calls` is its memory).
 import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 
@@ -16,6 +17,7 @@ if (process.env.FAULT_IGNORE_TERM === "1") process.on("SIGTERM", () => console.e
 let inFlight = 0;
 let maxInFlight = 0;
 let served = 0;
+let calls = 0;
 const json = (res, status, body) => {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -30,6 +32,8 @@ const server = createServer(async (req, res) => {
   const chunks = [];
   for await (const c of req) chunks.push(c);
   const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+  calls++;
+  if (body.failOnCall === calls) return json(res, 500, { error: `failing call ${calls} on purpose`, calls });
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   try {
@@ -55,7 +59,7 @@ const server = createServer(async (req, res) => {
     }
     if (body.work) await sleep(body.work);
     served++;
-    json(res, 200, { pid: process.pid, seq: body.seq, served, inFlight, maxInFlight });
+    json(res, 200, { pid: process.pid, seq: body.seq, served, calls, inFlight, maxInFlight });
   } finally {
     inFlight--;
   }

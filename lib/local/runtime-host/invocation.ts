@@ -3,7 +3,8 @@
  * stream: wait for the session (one invocation per session at a time), get or start its agent
  * instance, forward the request, and hand back the agent's answer as a stream. The bookkeeping
  * that follows the answer lives here too: the instance counts as busy until the stream ends, and
- * an instance that failed, hung or answered with a server error is replaced on the next invoke.
+ * an instance that crashed, hung or broke off its response is replaced on the next invoke; one
+ * that answered with an error status (4xx or 5xx) is kept, with the session's memory.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
@@ -97,8 +98,8 @@ export async function runInvocation(pool: InstancePool, gate: SessionGate, inv: 
     const message = instance.redactor.redact(await readAgentError(res));
     release();
     log(`agent answered HTTP ${status}: ${message.split("\n")[0]!.slice(0, 300)}`);
-    // A server error means the agent is in a bad state; a client error (400/406/415) says only the request was wrong.
-    if (status >= 500) replace(`it answered HTTP ${status}`);
+    // An error answer, even a 5xx, keeps the instance: on AWS a session's microVM lives until
+    // StopRuntimeSession, its idle timeout, its maximum lifetime or a crash, so its memory survives.
     throw runtimeClientError(`Received error (${status}) from the agent: ${message}\n${logHint}`);
   }
 
