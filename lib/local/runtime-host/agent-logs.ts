@@ -17,6 +17,11 @@ export function agentLogFile(stateDir: string, runtimeId: string, sessionId: str
   return join(logsDir(stateDir), safeName(runtimeId), `${safeName(sessionId)}.log`);
 }
 
+/** Longest line held whole; a longer one is written in pieces. */
+const MAX_LINE = 64 * 1024;
+/** What a piece leaves for the next: longer than any secret, so one that has begun is kept whole. */
+const MARGIN = 16 * 1024;
+
 /** One instance's log: lines from its output streams, redacted, appended synchronously (small, ordered). */
 export class AgentLog {
   readonly file: string;
@@ -40,10 +45,12 @@ export class AgentLog {
       const lines = (partial + chunk).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) this.write(name, line.replace(/\r$/, ""));
-      // A very long line without a newline is written in pieces rather than held forever.
-      if (partial.length > 64 * 1024) {
-        this.write(name, partial);
-        partial = "";
+      // A very long line without a newline is written in pieces rather than held forever, each
+      // cut where no secret can be split (the last MARGIN characters wait for the rest).
+      while (partial.length > MAX_LINE) {
+        const cut = this.redactor.safeCut(partial, partial.length - MARGIN) || partial.length - MARGIN;
+        this.write(name, partial.slice(0, cut));
+        partial = partial.slice(cut);
       }
     });
     stream.on("end", () => {
