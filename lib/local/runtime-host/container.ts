@@ -121,8 +121,8 @@ const cleaned = new Map<string, Promise<void>>();
 
 /**
  * Removes containers a previous Local AgentCore with this state folder left behind after a hard
- * kill (containers cannot watch the server's pipe as code-bundle agents do). Runs once per state
- * folder, before this server's first container starts.
+ * kill (containers cannot watch the server's pipe as code-bundle agents do), and env files it was
+ * killed before deleting. Runs once per state folder, before this server's first container starts.
  */
 export function removeLeftoverContainers(stateLabel: string): Promise<void> {
   let p = cleaned.get(stateLabel);
@@ -131,6 +131,8 @@ export function removeLeftoverContainers(stateLabel: string): Promise<void> {
 }
 
 async function removeLeftovers(stateLabel: string): Promise<void> {
+  // Env files a hard kill left between writing and starting: they hold the agent's token.
+  rmSync(envFilesDir(stateLabel), { recursive: true, force: true });
   const engine = await detectContainerEngine();
   if (!engine) return;
   const r = await runEngine(engine, ["ps", "-aq", "--filter", `label=agentcore-local.state=${stateLabel}`]);

@@ -119,16 +119,20 @@ export class AgentInstance {
     this.state = "ready";
   }
 
-  private env(workDir: string): Record<string, string> {
-    return agentEnvironment({
-      region: this.runtime.region,
-      endpoint: this.deps.endpoint(),
-      instanceId: this.id,
-      authorizationToken: this.credentials.authorizationToken,
-      port: this.port,
-      environmentVariables: this.version.environmentVariables ?? {},
-      workDir,
-    });
+  /** The agent's environment; `fromHost` passes this machine's PATH, locale and TMPDIR (a process needs them, an image has its own). */
+  private env(workDir: string, fromHost: boolean): Record<string, string> {
+    return agentEnvironment(
+      {
+        region: this.runtime.region,
+        endpoint: this.deps.endpoint(),
+        instanceId: this.id,
+        authorizationToken: this.credentials.authorizationToken,
+        port: this.port,
+        environmentVariables: this.version.environmentVariables ?? {},
+        workDir,
+      },
+      fromHost ? process.env : {},
+    );
   }
 
   private async startCode(): Promise<void> {
@@ -136,7 +140,7 @@ export class AgentInstance {
     this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
     // Reachable from this machine only: the agent's servers (and those of node processes it starts,
     // through NODE_OPTIONS, a name runtimes may not set) listen on loopback (loopback-only.mjs).
-    const env = { ...this.env(bundle.dir), NODE_OPTIONS: `--import=${LOOPBACK_ONLY}` };
+    const env = { ...this.env(bundle.dir, true), NODE_OPTIONS: `--import=${LOOPBACK_ONLY}` };
     const child = spawn(process.execPath, ["--import", PARENT_WATCH, "--import", LOOPBACK_ONLY, ...bundle.entryPoint], {
       cwd: bundle.dir,
       env,
@@ -170,7 +174,7 @@ export class AgentInstance {
     const c = await runContainer({
       image,
       name: `agentcore-local-${this.id}`,
-      env: this.env("/tmp"),
+      env: this.env("/tmp", false),
       stateDir: this.deps.stateDir,
       labels: { "agentcore-local.state": this.deps.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
     });
