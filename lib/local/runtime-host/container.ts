@@ -8,6 +8,10 @@
  * container-credentials URI only on a loopback address, so a container could reach neither through
  * a published port (`-p <port>:8080`). Containers therefore share the host's network and the
  * agent listens on the `PORT` it is given (the tutorial's agent reads `PORT`, 8080 by default).
+ * The price: an image whose agent binds 0.0.0.0 is reachable from the network, where code-bundle
+ * agents are pinned to loopback (loopback-only.mjs). Publishing on 127.0.0.1 instead needs a way
+ * for the container to reach this machine's loopback (podman's pasta `-T`, or a relay inside the
+ * image), which neither engine offers everywhere.
  *
  * The engine CLI runs without a shell and with a fixed environment (engine-cli.ts). The agent's
  * environment goes to the container through `--env-file`: a 0600 file in the state folder,
