@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf } from "./ledger.js";
+import { ledgerTags } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
 import { createExecutionRole } from "./iam.js";
 import { ensureRepository, imageTagFor, putImageManifest, registryLogin, repositoryNameFor } from "./ecr.js";
@@ -341,11 +342,16 @@ export class Runtime {
       }
       this.log(`Agent runtime ${knownId} no longer exists (deleted outside this notebook): creating it again.`);
     }
+    // A create the SDK retries keeps its client token (the SDK fills one in), so a lost answer gets
+    // the runtime the first attempt made, not a conflict. The tag marks the runtime as ours.
     const out = await this.ledger.record(
       scope,
       { kind: "agent-runtime", agentRuntimeName: agent.name },
-      () => withIamRetry(s, () => s.clients.control.send(new CreateAgentRuntimeCommand({ agentRuntimeName: agent.name, ...config }))),
-      (r) => ({ agentRuntimeId: r.agentRuntimeId }),
+      (entry) =>
+        withIamRetry(s, () =>
+          s.clients.control.send(new CreateAgentRuntimeCommand({ agentRuntimeName: agent.name, ...config, tags: ledgerTags(entry) })),
+        ),
+      { extra: (r) => ({ agentRuntimeId: r.agentRuntimeId }) },
     );
     return { id: out.agentRuntimeId!, arn: out.agentRuntimeArn!, version: out.agentRuntimeVersion!, action: knownId ? "recreated" : "created" };
   }
