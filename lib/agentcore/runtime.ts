@@ -13,13 +13,14 @@ import {
   GetAgentRuntimeEndpointCommand,
   ListAgentRuntimesCommand,
   UpdateAgentRuntimeCommand,
+  type AgentRuntime,
   type AgentRuntimeArtifact,
   type GetAgentRuntimeCommandOutput,
   type GetAgentRuntimeEndpointCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
-import { Ledger, scopeOf } from "./ledger.js";
-import { ledgerTags } from "./ownership.js";
+import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import { ledgerTags, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
 import { createExecutionRole } from "./iam.js";
 import { ensureRepository, imageTagFor, putImageManifest, registryLogin, repositoryNameFor } from "./ecr.js";
@@ -324,8 +325,11 @@ export class Runtime {
     let knownId = agent.deployments[s.target]?.agentRuntimeId;
     if (!knownId) {
       // Ours from a run whose config was lost (the ledger says so), or someone else's (only with consent).
-      const existing = await findRuntimeByName(s, agent.name);
-      const ours = this.ledger.find(scope, { kind: "agent-runtime", agentRuntimeName: agent.name });
+      // Ours: the ledger recorded its id, or (a create never confirmed) it carries the entry's tag.
+      const found = await findRuntimeByName(s, agent.name);
+      const existing = found?.agentRuntimeId;
+      const entry = this.ledger.find(scope, { kind: "agent-runtime", agentRuntimeName: agent.name }) as Extract<LedgerEntry, { kind: "agent-runtime" }> | undefined;
+      const ours = !!found && !!entry && (entry.agentRuntimeId === existing || (!entry.agentRuntimeId && (await taggedFor(s, found.agentRuntimeArn!, entry)) === true));
       if (existing && (ours || autoUpdateOnConflict)) knownId = existing;
       else if (existing) {
         throw new Error(
@@ -459,12 +463,12 @@ export class Runtime {
   }
 }
 
-async function findRuntimeByName(s: Session, name: string): Promise<string | undefined> {
+async function findRuntimeByName(s: Session, name: string): Promise<AgentRuntime | undefined> {
   let nextToken: string | undefined;
   do {
     const page = await s.clients.control.send(new ListAgentRuntimesCommand({ nextToken }));
     const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === name);
-    if (hit) return hit.agentRuntimeId;
+    if (hit) return hit;
     nextToken = page.nextToken;
   } while (nextToken);
   return undefined;
