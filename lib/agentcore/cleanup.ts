@@ -18,7 +18,7 @@ import { deleteBucket, deleteObject } from "./s3.js";
 import { pollUntil } from "./wait.js";
 import { enginesOnPath } from "./build/container.js";
 
-export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped";
+export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped" | "would delete";
 
 export interface CleanupStep {
   kind: LedgerEntry["kind"];
@@ -71,6 +71,8 @@ export interface CleanupOptions extends LibOptions {
   filter?: (e: LedgerEntry) => boolean;
   /** How long to wait for a runtime deletion to finish (default 2 min local, 10 min aws). */
   runtimeDeleteTimeoutMs?: number;
+  /** List what would be deleted; delete nothing and leave the ledger as it is. */
+  dryRun?: boolean;
 }
 
 export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
@@ -85,6 +87,12 @@ export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport>
 
   const byKind = [...mine].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   for (const entry of byKind) {
+    if (opts.dryRun) {
+      const step: CleanupStep = { kind: entry.kind, resource: describeEntry(entry), outcome: "would delete", ...(entry.state === "intent" ? { detail: "if it exists and is this entry's" } : {}) };
+      steps.push(step);
+      log(`– ${entry.kind} ${step.resource}: ${step.outcome}${step.detail ? ` (${step.detail})` : ""}`);
+      continue;
+    }
     let step: CleanupStep;
     try {
       step = await deleteEntry(s, entry, opts);
