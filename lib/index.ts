@@ -31,7 +31,8 @@ export {
 } from "./agentcore/iam.js";
 export { Runtime, RuntimeFailedError, type ConfigureOptions, type ConfigureResult, type LaunchResult, type StatusResult, type InvokeOptions } from "./agentcore/runtime.js";
 export { InvokeError, decodeBody, joinSseData, type InvokeResult, type InvokeStream } from "./agentcore/invoke.js";
-export { Ledger, type LedgerEntry } from "./agentcore/ledger.js";
+export { Ledger, LedgerUnreadableError, type LedgerEntry } from "./agentcore/ledger.js";
+export { ForeignResourceError, LEDGER_TAG } from "./agentcore/ownership.js";
 export { cleanup, type CleanupReport } from "./agentcore/cleanup.js";
 export { writeAgentFile, typeCheckAgentFile, agentTemplate, AgentFileTypeError, type WrittenAgentFile, type AgentTypeError, type WriteAgentFileOptions } from "./notebook/agent-file.js";
 export { runAgentLocally, AgentRunError, type RunAgentOptions } from "./notebook/run-agent.js";

@@ -22,3 +22,10 @@ const GONE = new Set([
 export function isNotFound(e: unknown): boolean {
   return GONE.has(errorName(e)) || httpStatus(e) === 404;
 }
+
+const ALREADY_EXISTS = new Set(["ConflictException", "EntityAlreadyExists", "EntityAlreadyExistsException", "RepositoryAlreadyExistsException", "BucketAlreadyOwnedByYou"]);
+
+/** The create's answer "a resource of that name already exists". */
+export function isAlreadyExists(e: unknown): boolean {
+  return ALREADY_EXISTS.has(errorName(e)) || httpStatus(e) === 409;
+}

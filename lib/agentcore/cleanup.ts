@@ -2,21 +2,23 @@
  * Deletes what the ledger lists, in dependency order: runtimes → images → repositories → role
  * policies → roles → credential providers → S3 objects → buckets. Already gone is fine; each step
  * is reported; the ledger ends empty (failures stay, to be retried). Entries of another target,
- * account or region are left for a session of that target.
+ * account or region are left for a session of that target. A resource that cannot be shown to be
+ * the one this ledger created (a role without our tag, a runtime intent without an id) is kept.
  */
 import { DeleteAgentRuntimeCommand, GetAgentRuntimeCommand, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
-import { DeleteApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { DeleteApiKeyCredentialProviderCommand, GetApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
-import type { LibOptions } from "./identity.js";
+import { adoptProvider, type LibOptions } from "./identity.js";
+import { getRole, isOurRole, LEDGER_TAG, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
 import { deleteImages, deleteRepository } from "./ecr.js";
 import { deleteBucket, deleteObject } from "./s3.js";
 import { pollUntil } from "./wait.js";
 import { enginesOnPath } from "./build/container.js";
 
-export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped";
+export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped" | "would delete";
 
 export interface CleanupStep {
   kind: LedgerEntry["kind"];
@@ -69,6 +71,8 @@ export interface CleanupOptions extends LibOptions {
   filter?: (e: LedgerEntry) => boolean;
   /** How long to wait for a runtime deletion to finish (default 2 min local, 10 min aws). */
   runtimeDeleteTimeoutMs?: number;
+  /** List what would be deleted; delete nothing and leave the ledger as it is. */
+  dryRun?: boolean;
 }
 
 export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
@@ -83,6 +87,12 @@ export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport>
 
   const byKind = [...mine].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   for (const entry of byKind) {
+    if (opts.dryRun) {
+      const step: CleanupStep = { kind: entry.kind, resource: describeEntry(entry), outcome: "would delete", ...(entry.state === "intent" ? { detail: "if it exists and is this entry's" } : {}) };
+      steps.push(step);
+      log(`– ${entry.kind} ${step.resource}: ${step.outcome}${step.detail ? ` (${step.detail})` : ""}`);
+      continue;
+    }
     let step: CleanupStep;
     try {
       step = await deleteEntry(s, entry, opts);
@@ -103,8 +113,14 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
   const gone = (ok: boolean): CleanupStep => ({ ...base, outcome: ok ? "deleted" : "already gone" });
   const quiet = { session: s, log: () => {} };
   switch (e.kind) {
-    case "agent-runtime":
-      return gone(await deleteRuntime(s, e, opts.runtimeDeleteTimeoutMs ?? (s.target === "local" ? 120_000 : 600_000)));
+    case "agent-runtime": {
+      const found = await findRuntime(s, e);
+      if (found === "unverified") {
+        return { ...base, outcome: "kept", detail: "the create was never confirmed and the runtime of that name cannot be shown to be this one's (no id recorded, no tag readable); delete it yourself if it is yours" };
+      }
+      if (!found) return gone(false);
+      return gone(await deleteRuntime(s, found, opts.runtimeDeleteTimeoutMs ?? (s.target === "local" ? 120_000 : 600_000)));
+    }
     case "ecr-image": {
       const deleted = (await deleteImages(e.repositoryName, [e.imageTag], quiet)) > 0;
       // Local ECR only records the image; the image itself is in the local engine.
@@ -121,9 +137,21 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
         if (isNotFound(err)) return gone(false);
         throw err;
       }
-    case "iam-role":
+    case "iam-role": {
+      const role = await getRole(s, e.roleName);
+      if (!role) return gone(false);
+      if (!isOurRole(role, e)) {
+        return { ...base, outcome: "kept", detail: `it does not carry this ledger entry's tag ${LEDGER_TAG}: someone else's role of that name` };
+      }
       return gone(await deleteRole(s, e.roleName));
+    }
     case "credential-provider":
+      // An intent may name a provider someone else created after this create failed: check first.
+      if (e.state === "intent" && !(await adoptProvider(s, e))) {
+        const exists = await providerExists(s, e.name);
+        if (!exists) return gone(false);
+        return { ...base, outcome: "kept", detail: "the create was never confirmed and the provider of that name cannot be shown to be this one's" };
+      }
       try {
         await s.clients.control.send(new DeleteApiKeyCredentialProviderCommand({ name: e.name }));
         return gone(true);
@@ -153,23 +181,34 @@ async function removeLocalImage(image: string): Promise<void> {
   }
 }
 
-/** The runtime's id: recorded, or (for an intent whose create may have happened) found by name. */
-async function findRuntimeId(s: Session, e: Extract<LedgerEntry, { kind: "agent-runtime" }>): Promise<string | undefined> {
+/**
+ * The runtime's id: recorded; or, for an intent whose create may have happened, the runtime of that
+ * name when its tags show it is this entry's. Never by name alone: someone else may have made it.
+ */
+async function findRuntime(s: Session, e: Extract<LedgerEntry, { kind: "agent-runtime" }>): Promise<string | undefined | "unverified"> {
   if (e.agentRuntimeId) return e.agentRuntimeId;
   let nextToken: string | undefined;
   do {
     const page = await s.clients.control.send(new ListAgentRuntimesCommand({ nextToken }));
     const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === e.agentRuntimeName);
-    if (hit) return hit.agentRuntimeId;
+    if (hit) return (await taggedFor(s, hit.agentRuntimeArn!, e)) ? hit.agentRuntimeId : "unverified";
     nextToken = page.nextToken;
   } while (nextToken);
   return undefined;
 }
 
+async function providerExists(s: Session, name: string): Promise<boolean> {
+  try {
+    await s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name }));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** Deletes the runtime (its endpoints go with it) and waits until it is gone, so its role can go next. */
-async function deleteRuntime(s: Session, e: Extract<LedgerEntry, { kind: "agent-runtime" }>, timeoutMs: number): Promise<boolean> {
-  const id = await findRuntimeId(s, e);
-  if (!id) return false;
+async function deleteRuntime(s: Session, id: string, timeoutMs: number): Promise<boolean> {
   try {
     await s.clients.control.send(new DeleteAgentRuntimeCommand({ agentRuntimeId: id }));
   } catch (err) {

@@ -7,15 +7,15 @@ import { createHash } from "node:crypto";
 import {
   CreateRoleCommand,
   DeleteRolePolicyCommand,
-  GetRoleCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
   GetRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { session as defaultSession } from "../session.js";
+import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf } from "./ledger.js";
 import type { LibOptions } from "./identity.js";
-import { errorName, isNotFound } from "./aws-errors.js";
+import { isNotFound } from "./aws-errors.js";
+import { ForeignResourceError, getRole, iamLedgerTags, isOurRole, LEDGER_TAG, roleLedgerId } from "./ownership.js";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -37,10 +37,14 @@ export const basePolicyName = (agentName: string) => `BedrockAgentCoreRuntimeExe
 /** The tutorial's extra inline policy name. */
 export const OUTBOUND_POLICY_NAME = "outbound_policies";
 
-/** `AmazonBedrockAgentCoreSDKRuntime-<region>-<sha256(agent)[:10]>`, the toolkit's auto-created role name. */
+/**
+ * `AgentCoreKitRuntime-<region>-<sha256(agent)[:10]>`: the role this library creates. A name of its
+ * own: the Python toolkit's `AmazonBedrockAgentCoreSDKRuntime-…` role belongs to the Python
+ * tutorial, and must be neither reused, changed nor deleted by this one.
+ */
 export function executionRoleName(region: string, agentName: string): string {
   const suffix = createHash("sha256").update(agentName).digest("hex").slice(0, 10);
-  return `AmazonBedrockAgentCoreSDKRuntime-${region}-${suffix}`;
+  return `AgentCoreKitRuntime-${region}-${suffix}`;
 }
 
 /** Lets the AgentCore service assume the role, for runtimes of this account and region only. */
@@ -150,7 +154,8 @@ export interface ExecutionRole {
 
 /**
  * Gets or creates the execution role with the AgentCore trust policy and the base execution policy.
- * A role that already exists is reused as it is (the toolkit's behaviour), not deleted and recreated.
+ * A role named by the caller is used as it is. The default name is reused only when this ledger
+ * created that role (its tag names the ledger entry); someone else's role of that name is refused.
  */
 export async function createExecutionRole(
   p: { agentName: string; roleName?: string; repositoryName?: string },
@@ -161,22 +166,38 @@ export async function createExecutionRole(
   const log = opts.log ?? console.log;
   const scope = await scopeOf(s);
   const roleName = p.roleName ?? executionRoleName(s.region, p.agentName);
-  try {
-    const existing = await s.clients.iam.send(new GetRoleCommand({ RoleName: roleName }));
-    log(`Execution role ${roleName} already exists: reusing it.`);
-    return { roleName, roleArn: existing.Role!.Arn!, action: "existing" };
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
+  const existing = await getRole(s, roleName);
+  if (existing) {
+    const ours = isOurRole(existing, ledger.find(scope, { kind: "iam-role", roleName }));
+    if (!ours && !p.roleName) {
+      throw new ForeignResourceError(
+        `An IAM role named ${roleName} already exists and was not created by this notebook (${ledger.file} does not list it with its tag ${LEDGER_TAG}), so it is left untouched. ` +
+          `Use it as it is with configure({ executionRole: "${existing.Arn}" }), or delete it if it is left over from an earlier run whose ledger is gone, then launch again.`,
+      );
+    }
+    log(`Execution role ${roleName} already exists: reusing it${ours ? "" : " as it is"}.`);
+    return { roleName, roleArn: existing.Arn!, action: "existing" };
   }
   const trust = agentCoreTrustPolicy(scope.accountId, s.region);
-  const created = await ledger.record(scope, { kind: "iam-role", roleName }, () =>
-    s.clients.iam.send(
-      new CreateRoleCommand({
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify(trust),
-        Description: `Execution role for the AgentCore runtime ${p.agentName}`,
-      }),
-    ),
+  const created = await ledger.record(
+    scope,
+    { kind: "iam-role", roleName },
+    (entry) =>
+      s.clients.iam.send(
+        new CreateRoleCommand({
+          RoleName: roleName,
+          AssumeRolePolicyDocument: JSON.stringify(trust),
+          Description: `Execution role for the AgentCore runtime ${p.agentName}`,
+          Tags: iamLedgerTags(entry),
+        }),
+      ),
+    {
+      // The first attempt created it and its answer was lost: the role carries this entry's tag.
+      adopt: async (entry) => {
+        const role = await getRole(s, roleName);
+        return role && roleLedgerId(role) === entry.id ? { Role: role, $metadata: {} } : undefined;
+      },
+    },
   );
   await putRolePolicy(roleName, basePolicyName(p.agentName), baseExecutionPolicy({ ...scope, agentName: p.agentName, repositoryName: p.repositoryName }), {
     ...opts,
@@ -188,22 +209,65 @@ export async function createExecutionRole(
   return { roleName, roleArn: created.Role!.Arn!, action: "created" };
 }
 
-/** Puts (creates or replaces) an inline policy on a role; recorded in the ledger. */
-export async function putRolePolicy(roleNameOrArn: string, policyName: string, document: PolicyDocument | string, opts: LibOptions = {}): Promise<void> {
+export interface PutRolePolicyOptions extends LibOptions {
+  /** Overwrite an inline policy of that name on a role this library did not create (it stays unrecorded: cleanup leaves it). */
+  replaceExisting?: boolean;
+}
+
+/**
+ * Puts an inline policy on a role; recorded in the ledger when this library created it. On a role
+ * someone else made, a policy of that name that already says something else is not overwritten
+ * unless `replaceExisting` (and is never recorded, so cleanup does not delete it).
+ */
+export async function putRolePolicy(roleNameOrArn: string, policyName: string, document: PolicyDocument | string, opts: PutRolePolicyOptions = {}): Promise<void> {
   const s = opts.session ?? (await defaultSession());
   const ledger = opts.ledger ?? new Ledger();
+  const log = opts.log ?? console.log;
   const roleName = roleNameOf(roleNameOrArn);
   const scope = await scopeOf(s);
   const text = typeof document === "string" ? document : JSON.stringify(document);
+  const role = await getRole(s, roleName);
+  if (!role) throw new Error(`The role ${roleName} does not exist. Create it first (createExecutionRole or configure({ autoCreateExecutionRole: true }) + launch()).`);
+  const put = () => s.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: text }));
+  const resource = { kind: "iam-role-policy" as const, roleName, policyName };
+  const ours = isOurRole(role, ledger.find(scope, { kind: "iam-role", roleName })) || ledger.find(scope, resource)?.state === "created";
+  if (!ours) {
+    const current = await currentPolicy(s, roleName, policyName);
+    if (current !== undefined && sameDocument(current, text)) {
+      log(`Role ${roleName} already has inline policy ${policyName} as given: left as it is.`);
+      return;
+    }
+    if (current !== undefined) {
+      if (!opts.replaceExisting) {
+        throw new ForeignResourceError(
+          `The role ${roleName} was not created by this notebook and already has an inline policy ${policyName} that says something else; it was left unchanged. ` +
+            `Choose another policy name, or pass { replaceExisting: true } to overwrite it (cleanup will then leave it in place).`,
+        );
+      }
+      await put();
+      log(`Replaced inline policy ${policyName} on role ${roleName} (not created by this notebook: cleanup leaves it).`);
+      return;
+    }
+  }
+  await ledger.record(scope, resource, put);
+  log(`Put inline policy ${policyName} on role ${roleName}.`);
+}
+
+async function currentPolicy(s: Session, roleName: string, policyName: string): Promise<string | undefined> {
   try {
-    await ledger.record(scope, { kind: "iam-role-policy", roleName, policyName }, () =>
-      s.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: text })),
-    );
+    return decodeURIComponent((await s.clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument!);
   } catch (e) {
-    if (isNotFound(e)) throw new Error(`The role ${roleName} does not exist (${errorName(e)}). Create it first (createExecutionRole or configure({ autoCreateExecutionRole: true }) + launch()).`);
+    if (isNotFound(e)) return undefined;
     throw e;
   }
-  (opts.log ?? console.log)(`Put inline policy ${policyName} on role ${roleName}.`);
+}
+
+function sameDocument(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
 }
 
 export async function listRolePolicies(roleNameOrArn: string, opts: LibOptions = {}): Promise<string[]> {

@@ -15,7 +15,8 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { session as defaultSession, type Session } from "../session.js";
-import { Ledger, scopeOf } from "./ledger.js";
+import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import { ForeignResourceError, ledgerTags, taggedFor } from "./ownership.js";
 import { isNotFound, errorName } from "./aws-errors.js";
 import { maskSecret as maskForDisplay } from "../notebook/redact.js";
 
@@ -41,8 +42,13 @@ export interface ApiKeyProvider {
   maskedApiKey: string;
 }
 
+/**
+ * Creates the provider (tagged with its ledger entry). A provider of that name that this ledger
+ * created gets the new key (a re-run); anyone else's is refused, its key untouched, unless
+ * `replaceExisting: true`.
+ */
 export async function createApiKeyCredentialProvider(
-  input: { name: string; apiKey: string; tags?: Record<string, string> },
+  input: { name: string; apiKey: string; tags?: Record<string, string>; replaceExisting?: boolean },
   opts: LibOptions = {},
 ): Promise<ApiKeyProvider> {
   const s = opts.session ?? (await defaultSession());
@@ -51,9 +57,15 @@ export async function createApiKeyCredentialProvider(
   if (!input.apiKey) throw new Error(`createApiKeyCredentialProvider: apiKey is empty. Set it (e.g. from OPENAI_API_KEY) and re-run the cell.`);
   const scope = await scopeOf(s);
   const masked = maskSecret(input.apiKey);
+  const resource = { kind: "credential-provider" as const, name: input.name };
+  const prior = ledger.find(scope, resource);
   try {
-    const out = await ledger.record(scope, { kind: "credential-provider", name: input.name }, () =>
-      s.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey, ...(input.tags ? { tags: input.tags } : {}) })),
+    const out = await ledger.record(
+      scope,
+      resource,
+      (entry) =>
+        s.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey, tags: { ...input.tags, ...ledgerTags(entry) } })),
+      { adopt: (entry) => adoptProvider(s, entry) },
     );
     log(`Created API key credential provider ${input.name} (key ${masked}).`);
     return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "created", maskedApiKey: masked };
@@ -61,10 +73,42 @@ export async function createApiKeyCredentialProvider(
     if (errorName(e) !== "ConflictException" && errorName(e) !== "ValidationException") throw e;
     if (errorName(e) === "ValidationException" && !/exist/i.test(String((e as Error).message))) throw e;
   }
-  // A re-run: the provider exists, so its key is updated in place (a new secret version).
+  const ours = prior?.state === "created";
+  if (!ours && !input.replaceExisting) {
+    throw new ForeignResourceError(
+      `An API key credential provider named ${input.name} already exists and was not created by this notebook (${ledger.file} does not list it); its key was left unchanged. ` +
+        `Choose another name, or pass { replaceExisting: true } to replace its key (cleanup will then leave the provider in place).`,
+    );
+  }
+  // A re-run (or an asked-for replacement): the key is updated in place (a new secret version).
   const out = await s.clients.control.send(new UpdateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey }));
-  log(`API key credential provider ${input.name} already existed: updated its key (${masked}).`);
+  log(`API key credential provider ${input.name} already existed${ours ? "" : " (not created by this notebook)"}: updated its key (${masked}).`);
   return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "updated", maskedApiKey: masked };
+}
+
+/**
+ * How long before its intent a provider's creation time may lie and still be this create's: the
+ * recorded time is the caller's clock, the creation time the service's.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * A retried create answered "already exists": the provider is ours when it carries this entry's tag,
+ * or (where tags cannot be read) when it was created after this intent was recorded.
+ */
+export async function adoptProvider(s: Session, entry: LedgerEntry) {
+  if (entry.kind !== "credential-provider") return undefined;
+  let got;
+  try {
+    got = await s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name: entry.name }));
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  const tagged = await taggedFor(s, got.credentialProviderArn!, entry);
+  const ours = tagged ?? (got.createdTime !== undefined && got.createdTime.getTime() >= Date.parse(entry.recordedAt) - CLOCK_SKEW_MS);
+  if (!ours) return undefined;
+  return { name: got.name, credentialProviderArn: got.credentialProviderArn, apiKeySecretArn: got.apiKeySecretArn, $metadata: {} };
 }
 
 export async function getApiKeyCredentialProvider(name: string, opts: LibOptions = {}) {

@@ -1,13 +1,16 @@
 /**
  * The ledger: every resource the library creates, written next to the notebook *before* the create
- * call returns (an intent first, confirmed after), atomically (temp file + rename). `cleanup()`
- * deletes exactly what is in it, so a crashed run is cleaned up by the next one and nothing created
- * by someone else is ever touched.
+ * call returns (an intent first, confirmed after). Every change is a read-modify-write under a lock
+ * file (a cell and `npm run cleanup` may write at once), written atomically and fsynced. A ledger
+ * that cannot be read is moved aside, never deleted. `cleanup()` deletes exactly what is in it, so a
+ * crashed run is cleaned up by the next one and nothing created by someone else is ever touched.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Session, Target } from "../session.js";
+import { httpStatus, isAlreadyExists } from "./aws-errors.js";
+import { withFileLock } from "./file-lock.js";
 
 export const LEDGER_FILE = ".agentcore-ledger.json";
 
@@ -77,6 +80,33 @@ function identity(r: LedgerResource & Partial<LedgerScope>): string {
   }
 }
 
+/** A create the service answered "already exists" to. */
+export interface RecordOptions<T> {
+  /** What to merge into the entry from the create's answer (e.g. the runtime id). */
+  extra?: (result: T) => Partial<LedgerResource>;
+  /**
+   * After a create the SDK retried was answered "already exists": the first attempt may have
+   * created it and its answer been lost. Look the resource up and return it when it carries this
+   * entry's mark (tag, client token); `undefined` when it is someone else's.
+   */
+  adopt?: (entry: LedgerEntry) => Promise<T | undefined>;
+}
+
+/** The ledger file could not be read; it was moved aside (never deleted) and a new one started. */
+export class LedgerUnreadableError extends Error {
+  constructor(
+    readonly file: string,
+    readonly keptAs: string,
+    reason: string,
+  ) {
+    super(
+      `The ledger ${file} could not be read (${reason}). It was moved to ${keptAs} and kept: it may list resources that still exist. ` +
+        `Look at it and delete those resources yourself (or fix the JSON and move it back to ${file} while no notebook runs), then run again; a new, empty ledger is used from now on.`,
+    );
+    this.name = "LedgerUnreadableError";
+  }
+}
+
 export class Ledger {
   readonly file: string;
 
@@ -86,7 +116,7 @@ export class Ledger {
   }
 
   entries(): LedgerEntry[] {
-    return this.read().entries;
+    return this.update(() => false).entries;
   }
 
   /** Entries of one target/account/region (IAM entries: of every region of the account). */
@@ -100,49 +130,74 @@ export class Ledger {
 
   /** Writes an intent (or returns the existing entry for the same resource). */
   intend(scope: LedgerScope, resource: LedgerResource): LedgerEntry {
-    const file = this.read();
-    const existing = file.entries.find((e) => sameResource(e, { ...resource, ...scope }));
-    if (existing) return existing;
-    const entry = { ...resource, ...scope, id: randomUUID(), state: "intent", recordedAt: new Date().toISOString() } as LedgerEntry;
-    file.entries.push(entry);
-    this.write(file);
-    return entry;
+    let entry: LedgerEntry | undefined;
+    this.update((file) => {
+      entry = file.entries.find((e) => sameResource(e, { ...resource, ...scope }));
+      if (entry) return false;
+      entry = { ...resource, ...scope, id: randomUUID(), state: "intent", recordedAt: new Date().toISOString() } as LedgerEntry;
+      file.entries.push(entry);
+      return true;
+    });
+    return entry!;
   }
 
   /** Marks an intent as created, merging what the create call returned (e.g. the runtime id). */
   confirm(id: string, extra: Partial<LedgerResource> = {}): void {
-    const file = this.read();
-    const entry = file.entries.find((e) => e.id === id);
-    if (!entry) return;
-    Object.assign(entry, extra, { state: "created" });
-    this.write(file);
+    this.update((file) => {
+      const entry = file.entries.find((e) => e.id === id);
+      if (!entry) return false;
+      Object.assign(entry, extra, { state: "created" });
+      return true;
+    });
   }
 
   remove(id: string): void {
-    const file = this.read();
-    const kept = file.entries.filter((e) => e.id !== id);
-    if (kept.length !== file.entries.length) this.write({ ...file, entries: kept });
+    this.update((file) => {
+      const kept = file.entries.filter((e) => e.id !== id);
+      if (kept.length === file.entries.length) return false;
+      file.entries = kept;
+      return true;
+    });
   }
 
   /**
    * Records `create` around its call: intent before, confirmation after. A create that the service
-   * refused (a 4xx answer) created nothing, so its intent is dropped; any other failure (network,
-   * crash) keeps the intent for the next cleanup to check.
+   * refused (a 4xx answer) created nothing, so its intent is dropped, except an "already exists"
+   * after an SDK retry that `adopt` recognizes as this very create; any other failure (network,
+   * crash) keeps the intent for the next cleanup to check. `create` gets the entry, whose id marks
+   * what it creates (a tag, a client token).
    */
-  async record<T>(scope: LedgerScope, resource: LedgerResource, create: () => Promise<T>, extra?: (result: T) => Partial<LedgerResource>): Promise<T> {
+  async record<T>(scope: LedgerScope, resource: LedgerResource, create: (entry: LedgerEntry) => Promise<T>, opts: RecordOptions<T> = {}): Promise<T> {
     const already = this.find(scope, resource);
     const entry = this.intend(scope, resource);
     try {
-      const result = await create();
-      this.confirm(entry.id, extra?.(result) ?? {});
+      const result = await create(entry);
+      this.confirm(entry.id, opts.extra?.(result) ?? {});
       return result;
     } catch (e) {
-      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = httpStatus(e);
+      if (isAlreadyExists(e) && attempts(e) > 1 && opts.adopt) {
+        const adopted = await opts.adopt(entry);
+        if (adopted !== undefined) {
+          this.confirm(entry.id, opts.extra?.(adopted) ?? {});
+          return adopted;
+        }
+      }
       if (!already && status !== undefined && status >= 400 && status < 500) this.remove(entry.id);
       throw e;
     }
   }
 
+  /** Read-modify-write under the lock; `change` returns whether it changed the file. */
+  private update(change: (file: LedgerFile) => boolean): LedgerFile {
+    return withFileLock(this.file, () => {
+      const file = this.read();
+      if (change(file)) this.write(file);
+      return file;
+    });
+  }
+
+  /** Called with the lock held. */
   private read(): LedgerFile {
     let text: string;
     try {
@@ -153,19 +208,39 @@ export class Ledger {
     }
     try {
       const parsed = JSON.parse(text) as LedgerFile;
-      if (!Array.isArray(parsed.entries)) throw new Error("no entries array");
+      if (!Array.isArray(parsed?.entries)) throw new Error("no entries array");
       return parsed;
     } catch (e) {
-      throw new Error(`The ledger ${this.file} is not valid JSON (${(e as Error).message}). Fix or remove it; it lists what cleanup() deletes.`);
+      const keptAs = `${this.file}.unreadable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      renameSync(this.file, keptAs);
+      throw new LedgerUnreadableError(this.file, keptAs, (e as Error).message);
     }
   }
 
+  /** Temp file, fsync, rename, fsync of the folder: a crash leaves the old or the new ledger, whole. */
   private write(file: LedgerFile): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    const dir = dirname(this.file);
+    mkdirSync(dir, { recursive: true });
     const tmp = `${this.file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(file, null, 2) + "\n");
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, JSON.stringify(file, null, 2) + "\n");
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.file);
+    const dirFd = openSync(dir, "r");
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
   }
+}
+
+function attempts(e: unknown): number {
+  return (e as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
 }
 
 function inScope(e: LedgerEntry, scope: LedgerScope): boolean {

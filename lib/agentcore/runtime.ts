@@ -13,12 +13,14 @@ import {
   GetAgentRuntimeEndpointCommand,
   ListAgentRuntimesCommand,
   UpdateAgentRuntimeCommand,
+  type AgentRuntime,
   type AgentRuntimeArtifact,
   type GetAgentRuntimeCommandOutput,
   type GetAgentRuntimeEndpointCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
-import { Ledger, scopeOf } from "./ledger.js";
+import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import { ledgerTags, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
 import { createExecutionRole } from "./iam.js";
 import { ensureRepository, imageTagFor, putImageManifest, registryLogin, repositoryNameFor } from "./ecr.js";
@@ -323,8 +325,11 @@ export class Runtime {
     let knownId = agent.deployments[s.target]?.agentRuntimeId;
     if (!knownId) {
       // Ours from a run whose config was lost (the ledger says so), or someone else's (only with consent).
-      const existing = await findRuntimeByName(s, agent.name);
-      const ours = this.ledger.find(scope, { kind: "agent-runtime", agentRuntimeName: agent.name });
+      // Ours: the ledger recorded its id, or (a create never confirmed) it carries the entry's tag.
+      const found = await findRuntimeByName(s, agent.name);
+      const existing = found?.agentRuntimeId;
+      const entry = this.ledger.find(scope, { kind: "agent-runtime", agentRuntimeName: agent.name }) as Extract<LedgerEntry, { kind: "agent-runtime" }> | undefined;
+      const ours = !!found && !!entry && (entry.agentRuntimeId === existing || (!entry.agentRuntimeId && (await taggedFor(s, found.agentRuntimeArn!, entry)) === true));
       if (existing && (ours || autoUpdateOnConflict)) knownId = existing;
       else if (existing) {
         throw new Error(
@@ -341,11 +346,16 @@ export class Runtime {
       }
       this.log(`Agent runtime ${knownId} no longer exists (deleted outside this notebook): creating it again.`);
     }
+    // A create the SDK retries keeps its client token (the SDK fills one in), so a lost answer gets
+    // the runtime the first attempt made, not a conflict. The tag marks the runtime as ours.
     const out = await this.ledger.record(
       scope,
       { kind: "agent-runtime", agentRuntimeName: agent.name },
-      () => withIamRetry(s, () => s.clients.control.send(new CreateAgentRuntimeCommand({ agentRuntimeName: agent.name, ...config }))),
-      (r) => ({ agentRuntimeId: r.agentRuntimeId }),
+      (entry) =>
+        withIamRetry(s, () =>
+          s.clients.control.send(new CreateAgentRuntimeCommand({ agentRuntimeName: agent.name, ...config, tags: ledgerTags(entry) })),
+        ),
+      { extra: (r) => ({ agentRuntimeId: r.agentRuntimeId }) },
     );
     return { id: out.agentRuntimeId!, arn: out.agentRuntimeArn!, version: out.agentRuntimeVersion!, action: knownId ? "recreated" : "created" };
   }
@@ -453,12 +463,12 @@ export class Runtime {
   }
 }
 
-async function findRuntimeByName(s: Session, name: string): Promise<string | undefined> {
+async function findRuntimeByName(s: Session, name: string): Promise<AgentRuntime | undefined> {
   let nextToken: string | undefined;
   do {
     const page = await s.clients.control.send(new ListAgentRuntimesCommand({ nextToken }));
     const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === name);
-    if (hit) return hit.agentRuntimeId;
+    if (hit) return hit;
     nextToken = page.nextToken;
   } while (nextToken);
   return undefined;

@@ -5,11 +5,11 @@
  * the next `prepare` fast.
  *
  * A ledger that still lists real AWS resources is kept (deleting it would lose track of them) and
- * the reset says how to clean those up first.
+ * the reset says how to clean those up first; so is a ledger it cannot read (moved aside, never deleted).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Ledger, LEDGER_FILE } from "../agentcore/ledger.js";
+import { Ledger, LEDGER_FILE, LedgerUnreadableError } from "../agentcore/ledger.js";
 import { localPaths, resetLocal, type LocalPaths } from "../local/client/index.js";
 
 /** What the notebooks write next to themselves (`writeAgentFile`, `Runtime.configure`). */
@@ -56,13 +56,22 @@ export function describePlan(plan: ResetPlan, projectDir: string): string[] {
   return lines;
 }
 
-/** AWS resources a ledger still lists: those outlive Local AgentCore's state, so the ledger must too. */
-function awsEntries(ledgerFile: string): number {
+/**
+ * Why a ledger must outlive the reset, or undefined when it may go: AWS resources it lists outlive
+ * Local AgentCore's state, and a ledger that cannot be read may list anything.
+ */
+function reasonToKeep(ledgerFile: string): string | undefined {
+  let aws: number;
   try {
-    return new Ledger(join(ledgerFile, "..")).entries().filter((e) => e.target === "aws").length;
-  } catch {
-    return 0;
+    aws = new Ledger(join(ledgerFile, "..")).entries().filter((e) => e.target === "aws").length;
+  } catch (e) {
+    if (e instanceof LedgerUnreadableError) {
+      return `it could not be read and was kept as ${e.keptAs}; look at what it lists, clean that up, then delete it yourself`;
+    }
+    return `it could not be read (${(e as Error).message}); look at what it lists, clean that up, then delete it yourself`;
   }
+  if (aws > 0) return `it lists ${aws} AWS resource(s); delete them first: AGENTCORE_TARGET=aws npm run cleanup -- ${join(ledgerFile, "..")}`;
+  return undefined;
 }
 
 export async function performReset(plan: ResetPlan): Promise<ResetResult> {
@@ -71,9 +80,9 @@ export async function performReset(plan: ResetPlan): Promise<ResetResult> {
   await resetLocal(plan.local);
   removed.push(plan.local.stateDir);
   for (const ledger of plan.ledgers) {
-    const aws = awsEntries(ledger);
-    if (aws > 0) {
-      kept.push({ path: ledger, reason: `it lists ${aws} AWS resource(s); delete them first: AGENTCORE_TARGET=aws npm run cleanup -- ${join(ledger, "..")}` });
+    const reason = reasonToKeep(ledger);
+    if (reason) {
+      kept.push({ path: ledger, reason });
       continue;
     }
     rmSync(ledger, { force: true });

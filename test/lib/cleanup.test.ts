@@ -14,7 +14,8 @@ import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, ListObjectsV
 import { CreateRepositoryCommand, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { session, type Session } from "../../lib/session.js";
-import { Ledger, LEDGER_FILE, type LedgerScope } from "../../lib/agentcore/ledger.js";
+import { Ledger, LEDGER_FILE, LedgerUnreadableError, type LedgerScope } from "../../lib/agentcore/ledger.js";
+import { iamLedgerTags, ledgerTags } from "../../lib/agentcore/ownership.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
 import { agentCoreTrustPolicy, createExecutionRole } from "../../lib/agentcore/iam.js";
 import { createApiKeyCredentialProvider } from "../../lib/agentcore/identity.js";
@@ -84,11 +85,20 @@ describe("ledger", () => {
     }
   });
 
-  test("a corrupt ledger is an error naming the file, not an empty ledger", () => {
+  test("a corrupt ledger is an error naming the file, and is kept (moved aside, never deleted)", () => {
     const dir = tempDir();
     try {
       writeFileSync(join(dir, LEDGER_FILE), "{ not json");
-      assert.throws(() => new Ledger(dir).entries(), /is not valid JSON.*cleanup\(\) deletes/);
+      let keptAs = "";
+      assert.throws(() => new Ledger(dir).entries(), (e: LedgerUnreadableError) => {
+        assert.equal(e.name, "LedgerUnreadableError");
+        assert.match(e.message, /could not be read.*moved to .*and kept/);
+        keptAs = e.keptAs;
+        return true;
+      });
+      assert.equal(readFileSync(keptAs, "utf8"), "{ not json", "the unreadable ledger is kept byte for byte");
+      assert.deepEqual(new Ledger(dir).entries(), [], "a new ledger is started");
+      assert.ok(readdirSync(dir).some((f) => f.startsWith(`${LEDGER_FILE}.unreadable-`)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -102,10 +112,10 @@ describe("cleanup", () => {
     try {
       const ledger = new Ledger(dir);
       // Created, and recorded as intents only (the process died before confirming).
-      await c.control.send(new CreateApiKeyCredentialProviderCommand({ name: "crashed-provider", apiKey: "sk-crash-1234" }));
-      ledger.intend(scope, { kind: "credential-provider", name: "crashed-provider" });
-      await c.iam.send(new CreateRoleCommand({ RoleName: "crashed-role", AssumeRolePolicyDocument: JSON.stringify(agentCoreTrustPolicy(local.accountId, local.region)) }));
-      ledger.intend(scope, { kind: "iam-role", roleName: "crashed-role" });
+      const provider = ledger.intend(scope, { kind: "credential-provider", name: "crashed-provider" });
+      await c.control.send(new CreateApiKeyCredentialProviderCommand({ name: "crashed-provider", apiKey: "sk-crash-1234", tags: ledgerTags(provider) }));
+      const role = ledger.intend(scope, { kind: "iam-role", roleName: "crashed-role" });
+      await c.iam.send(new CreateRoleCommand({ RoleName: "crashed-role", AssumeRolePolicyDocument: JSON.stringify(agentCoreTrustPolicy(local.accountId, local.region)), Tags: iamLedgerTags(role) }));
       // The role got a policy outside the ledger (the tutorial's raw boto3 cell): it goes with the role.
       await c.iam.send(new PutRolePolicyCommand({ RoleName: "crashed-role", PolicyName: "extra", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }) }));
       await c.s3.send(new CreateBucketCommand({ Bucket: "crashed-bucket" }));
@@ -174,14 +184,13 @@ describe("cleanup", () => {
     }
   });
 
-  test("a provider or role that already existed (not created by the notebook) is reused, not recorded", async () => {
+  test("a role named by the caller is reused as it is and a foreign provider refused; neither is recorded", async () => {
     const dir = tempDir();
     const c = s.clients;
     try {
       const ledger = new Ledger(dir);
       await c.control.send(new CreateApiKeyCredentialProviderCommand({ name: "pre-existing", apiKey: "sk-pre-0000" }));
-      const p = await createApiKeyCredentialProvider({ name: "pre-existing", apiKey: "sk-new-1111" }, { session: s, ledger, log: quiet });
-      assert.equal(p.action, "updated");
+      await assert.rejects(createApiKeyCredentialProvider({ name: "pre-existing", apiKey: "sk-new-1111" }, { session: s, ledger, log: quiet }), /replaceExisting/);
       await c.iam.send(new CreateRoleCommand({ RoleName: "pre-role", AssumeRolePolicyDocument: JSON.stringify(agentCoreTrustPolicy(local.accountId, local.region)) }));
       const r = await createExecutionRole({ agentName: "pre", roleName: "pre-role" }, { session: s, ledger, log: quiet });
       assert.equal(r.action, "existing");

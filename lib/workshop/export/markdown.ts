@@ -1,7 +1,8 @@
-/** Markdown cells and `text/markdown` outputs to HTML with marked (GitHub-flavoured), code blocks highlighted. */
+/** Markdown cells and `text/markdown` outputs to HTML with marked (GitHub-flavoured), code blocks highlighted, then sanitized. */
 import { Marked } from "marked";
 import { highlightCode } from "./highlight.js";
 import { escapeHtml } from "./html.js";
+import { sanitizeMarkdownHtml } from "./sanitize.js";
 
 const marked = new Marked({
   gfm: true,
@@ -25,7 +26,8 @@ export function slug(text: string): string {
 }
 
 export function renderMarkdown(markdown: string): string {
-  const html = marked.parse(markdown, { async: false });
+  // Raw HTML in markdown passes through marked: it is sanitized before it reaches the page.
+  const html = sanitizeMarkdownHtml(marked.parse(markdown, { async: false }));
   // Headings get ids so the page's table of contents can link to them.
   return html.replace(/<h([1-6])>([\s\S]*?)<\/h\1>/g, (_all, level: string, inner: string) => `<h${level} id="${slug(inner)}">${inner}</h${level}>`);
 }

@@ -1,12 +1,14 @@
 /**
  * A code cell's outputs as HTML, the way Jupyter shows them: streams (ANSI colours converted, stderr
  * tinted), display data by the richest type we can show offline, and errors with their traceback.
+ * Nothing an output holds can run on the page: HTML is sanitized and framed, SVG shown as an image.
  */
 import type { MimeBundle, MultilineString, Output } from "../../runner/notebook-file.js";
 import { ansiToHtml } from "./ansi.js";
 import { highlightCode } from "./highlight.js";
 import { escapeHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
+import { htmlOutputFrame } from "./sanitize.js";
 
 const text = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : JSON.stringify(v, null, 2));
 
@@ -22,9 +24,11 @@ function renderBundle(data: MimeBundle): string {
   const value = data[mime];
   switch (mime) {
     case "text/html":
-      return `<div class="output-html">${text(value)}</div>`;
+      // Untrusted (a parameter or a model answer can reach it): sanitized, in a frame that runs nothing.
+      return `<div class="output-html">${htmlOutputFrame(text(value))}</div>`;
     case "image/svg+xml":
-      return `<div class="output-image">${text(value)}</div>`;
+      // As an image, an SVG runs no script and loads nothing.
+      return `<div class="output-image"><img alt="" src="data:image/svg+xml;base64,${Buffer.from(text(value), "utf8").toString("base64")}"></div>`;
     case "image/png":
     case "image/jpeg":
     case "image/gif":

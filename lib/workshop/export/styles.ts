@@ -88,6 +88,7 @@ pre.code-block { background: var(--code-bg); border: 1px solid var(--line); bord
 .output-json { background: #fbfbfc; }
 .output-markdown { font-size: 15px; }
 .output-image img, .output-image svg { max-width: 100%; }
+.output-frame { display: block; width: 100%; border: 1px solid #d0d7de; border-radius: 6px; resize: vertical; background: #fff; }
 .output-error { background: var(--err-bg); border-left: 4px solid var(--bad); }
 .output-error .error-name { font-weight: 700; color: var(--bad); font-size: 14px; margin-top: 4px; }
 .output-error pre { margin: 4px 0; color: #82071e; }
