@@ -10,6 +10,8 @@ import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
 import { TerminalView } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
+import { checkKernelspec } from "./kernelspec.js";
+import { describeLeftover, descendants, killProcesses, type Leftover } from "./leftover-processes.js";
 
 export interface RunOptions {
   notebookPath: string;
@@ -30,6 +32,13 @@ export interface RunOptions {
    * AgentCore's); without one it knows secret-named environment values and secret shapes only.
    */
   vaultDigests?: VaultDigestSource;
+  /**
+   * Record errors no cell awaited (thrown in timers, unhandled rejections) without failing the run
+   * (`--allow-background-errors`, tslab's own behaviour); by default they fail it.
+   */
+  allowBackgroundErrors?: boolean;
+  /** Stop the processes cells leave running, detached ones included (`--kill-children`); by default they are only listed. */
+  killChildren?: boolean;
 }
 
 export type CellRunStatus =
@@ -40,6 +49,8 @@ export type CellRunStatus =
   | "expected-error"
   | "missing-error"
   | "secret-leak"
+  | "background-error"
+  | "process-ended"
   | "skipped"
   | "not-run";
 
@@ -61,7 +72,7 @@ export interface RunResult {
   failed?: CellReport;
 }
 
-const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error", "secret-leak"];
+export const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error", "secret-leak", "background-error", "process-ended"];
 
 function streamText(cell: CodeCell, name: "stdout" | "stderr"): string {
   return cell.outputs
@@ -78,14 +89,22 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const notebookPath = path.resolve(options.notebookPath);
   const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
   const nb = await readNotebook(notebookPath);
+  const kernelWarning = checkKernelspec(nb, notebookPath);
   const labels = labelCells(nb);
   const parameters = options.parameters ?? new Map();
   const injection = injectParameters(nb, parameters);
   if (injection) labels.set(nb.cells[injection.index]!, "injected-parameters cell");
 
   const startedAt = new Date();
+  /** What the saved notebook says about the run, in every checkpoint and at the end. */
+  const runMetadata = () => ({
+    input_path: notebookPath,
+    parameters: Object.fromEntries(parameters),
+    start_time: startedAt.toISOString(),
+  });
   const initialCwd = process.cwd();
   const allowSecrets = options.allowSecrets ?? false;
+  const allowBackgroundErrors = options.allowBackgroundErrors ?? false;
   const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests });
   const session = new TslabSession({
     cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
@@ -97,7 +116,28 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const registry = new DisplayRegistry();
   const reports: CellReport[] = [];
   let failed: CellReport | undefined;
+  let leftovers: Leftover[] = [];
   const leaks: (Leak & { cell: string })[] = [];
+
+  /** Puts errors nothing awaited on `cell` (the running one, or the last that ran); fails it unless allowed. */
+  const recordBackgroundErrors = async (cell: CodeCell | undefined, report: CellReport | undefined) => {
+    const errors = await session.takeBackgroundErrors();
+    if (errors.length === 0 || !cell || !report) return;
+    cell.outputs.push(...errors);
+    await guard.refresh();
+    leaks.push(...guard.inspect(errors).map((l) => ({ ...l, cell: report.label })));
+    for (const error of errors) {
+      if (allowBackgroundErrors) view.warn(`${report.label}: ${error.traceback[0]} (kept because of --allow-background-errors)`);
+    }
+    if (allowBackgroundErrors || failed) return;
+    report.status = "background-error";
+    report.error = errors[0];
+    report.stderr = streamText(cell, "stderr");
+    cell.metadata.headless = { ...(cell.metadata.headless as object), status: report.status };
+    failed = report;
+    view.failure(`${report.label} (execution count [${cell.execution_count}])`, report.source, errors[0]!);
+  };
+  let lastRan: { cell: CodeCell; report: CellReport } | undefined;
 
   try {
     view.runStart(nb.cells.filter((c) => c.cell_type === "code").length);
@@ -106,7 +146,12 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
         "--allow-secrets: secrets that cells print are NOT masked and do NOT fail the run. The executed notebook may hold live keys: do not share or commit it.",
       );
     }
+    if (kernelWarning) view.warn(kernelWarning);
+    if (allowBackgroundErrors) {
+      view.warn("--allow-background-errors: errors thrown in timers and unhandled rejections are recorded but do NOT fail the run.");
+    }
     await guard.refresh();
+    const before = new Set(descendants(process.pid).map((p) => p.pid));
     for (const name of injection?.unknownNames ?? []) {
       view.warn(`parameter "${name}" is not declared in the cell tagged "parameters"; injected as a new const`);
     }
@@ -124,6 +169,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       const tags = cellTags(cell);
       const report: CellReport = { label, source, status: "not-run", elapsedMs: 0 };
       reports.push(report);
+      if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
       if (failed) continue;
       if (tags.includes("skip-headless")) {
         report.status = "skipped";
@@ -144,11 +190,16 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       }
 
       cell.execution_count = ++executionCount;
+      // A checkpoint: if this cell ends the process, the supervising parent finishes the notebook from here.
+      cell.metadata.headless = { status: "running" };
+      nb.metadata.headless = { ...runMetadata(), status: "running", running_cell: label };
+      await writeNotebook(outputPath, nb);
       view.cellStart(label, source);
       const outputs = new CellOutputs(registry, (data) => view.display(guard.maskBundle(data)));
       const start = new Date();
       const t0 = performance.now();
       const outcome = await session.execute(source, outputs);
+      lastRan = { cell, report };
       report.elapsedMs = performance.now() - t0;
       cell.outputs = outputs.outputs;
       if (outcome.error) cell.outputs.push(outcome.error);
@@ -200,6 +251,8 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
         view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);
       }
     }
+    if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
+    leftovers = descendants(process.pid).filter((p) => !before.has(p.pid));
   } finally {
     session.close();
     process.chdir(initialCwd);
@@ -208,9 +261,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const endedAt = new Date();
   const elapsedMs = endedAt.getTime() - startedAt.getTime();
   nb.metadata.headless = {
-    input_path: notebookPath,
-    parameters: Object.fromEntries(parameters),
-    start_time: startedAt.toISOString(),
+    ...runMetadata(),
     end_time: endedAt.toISOString(),
     duration_ms: elapsedMs,
     status: failed ? "failed" : "ok",
@@ -221,6 +272,17 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   await writeNotebook(outputPath, nb);
   if (options.junitPath) writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs);
   const rel = path.relative(initialCwd, outputPath);
+  if (leftovers.length > 0) {
+    if (options.killChildren) {
+      const killed = await killProcesses(leftovers);
+      view.warn(`--kill-children: killed ${killed} processes the cells left running:\n  ${leftovers.map(describeLeftover).join("\n  ")}`);
+    } else {
+      view.warn(
+        `left running: ${leftovers.length} processes the cells started outlive the run:\n  ${leftovers.map(describeLeftover).join("\n  ")}\n` +
+          "  Stop them when done (a detached Local AgentCore: npm run local -- stop), or pass --kill-children in CI.",
+      );
+    }
+  }
   view.summary(failed ? `✗ failed at ${failed.label}; executed notebook so far: ${rel}` : `✓ done in ${(elapsedMs / 1000).toFixed(1)} s → ${rel}`, !failed);
   return { ok: !failed, outputPath, cells: reports, failed };
 }
