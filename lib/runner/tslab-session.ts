@@ -138,6 +138,7 @@ export class TslabSession {
     } finally {
       this.watchdog?.disarm();
       this.running = false;
+      this.capture.flush();
     }
     if (ok) return { status: "ok" };
     if (this.diagnostics.length > 0) {
