@@ -97,9 +97,11 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
 
   const startedAt = new Date();
   /** What the saved notebook says about the run, in every checkpoint and at the end. */
+  // Paths relative to the saved notebook (an absolute one tells readers this machine's user and
+  // folders); parameter values as the leak guard lets them be shown.
   const runMetadata = () => ({
-    input_path: notebookPath,
-    parameters: Object.fromEntries(parameters),
+    input_path: path.relative(path.dirname(outputPath), notebookPath),
+    parameters: Object.fromEntries(guard.maskParameters(parameters)),
     start_time: startedAt.toISOString(),
   });
   const initialCwd = process.cwd();
@@ -118,6 +120,14 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   let failed: CellReport | undefined;
   let leftovers: Leftover[] = [];
   const leaks: (Leak & { cell: string })[] = [];
+
+  // The cells run the injected values as given; the saved notebook shows them masked.
+  const injectedCell = injection ? nb.cells[injection.index] : undefined;
+  const save = () =>
+    writeNotebook(
+      outputPath,
+      !injectedCell ? nb : { ...nb, cells: nb.cells.map((c) => (c === injectedCell ? { ...c, source: guard.maskParametersSource(sourceText(c), parameters) } : c)) },
+    );
 
   /** Puts errors nothing awaited on `cell` (the running one, or the last that ran); fails it unless allowed. */
   const recordBackgroundErrors = async (cell: CodeCell | undefined, report: CellReport | undefined) => {
@@ -193,7 +203,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       // A checkpoint: if this cell ends the process, the supervising parent finishes the notebook from here.
       cell.metadata.headless = { status: "running" };
       nb.metadata.headless = { ...runMetadata(), status: "running", running_cell: label };
-      await writeNotebook(outputPath, nb);
+      await save();
       view.cellStart(label, source);
       const outputs = new CellOutputs(registry, (data) => view.display(guard.maskBundle(data)));
       const start = new Date();
@@ -269,8 +279,10 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     ...(allowSecrets ? { allow_secrets: true } : {}),
     ...(leaks.length ? { secret_leaks: leaks.map((l) => ({ cell: l.cell, kind: l.kind, where: l.where, masked: l.masked, ...(l.envName ? { env: l.envName } : {}) })) } : {}),
   };
-  await writeNotebook(outputPath, nb);
-  if (options.junitPath) writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs);
+  await save();
+  if (options.junitPath) {
+    writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskText(xml));
+  }
   const rel = path.relative(initialCwd, outputPath);
   if (leftovers.length > 0) {
     if (options.killChildren) {

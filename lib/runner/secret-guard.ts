@@ -7,7 +7,15 @@
  * never hold it; the caller decides whether a hit fails the run (it does, unless `--allow-secrets`).
  */
 import { createHash } from "node:crypto";
-import { findSecretShapes, isSecretLength, maskSecret, secretEnvValues } from "../secret-policy.js";
+import {
+  findSecretShapes,
+  isSecretEnvName,
+  isSecretLength,
+  isSecretMemberName,
+  maskSecret,
+  replaceSecretShapes,
+  secretEnvValues,
+} from "../secret-policy.js";
 import type { MimeBundle, Output } from "./notebook-file.js";
 
 export interface SecretDigest {
@@ -109,6 +117,34 @@ export class SecretGuard {
     this.scanFields(fields);
     applyEdits(fields);
     return copy as T;
+  }
+
+  /**
+   * Parameter values as the saved notebook may show them: a secret-named parameter (`apiKey`,
+   * `dbPassword`), a value shaped like a key, or one holding a known secret is masked; the cells
+   * still get the real value. Unchanged with --allow-secrets.
+   */
+  maskParameters(parameters: ReadonlyMap<string, unknown>): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const [name, value] of parameters) {
+      if (this.allow) out.set(name, value);
+      else if (typeof value === "string" && isSecretLength(value.length) && (isSecretEnvName(name) || isSecretMemberName(name))) out.set(name, maskSecret(value));
+      else if (typeof value === "string") out.set(name, this.maskText(replaceSecretShapes(value, maskSecret)));
+      else out.set(name, this.maskBundle({ value }).value);
+    }
+    return out;
+  }
+
+  /** The injected-parameters cell's source as it may be saved: each parameter's value as maskParameters shows it. */
+  maskParametersSource(source: string, parameters: ReadonlyMap<string, unknown>): string {
+    let out = source;
+    const masked = this.maskParameters(parameters);
+    for (const [name, value] of parameters) {
+      const raw = JSON.stringify(value);
+      const shown = JSON.stringify(masked.get(name));
+      if (raw !== shown) out = out.split(raw).join(shown);
+    }
+    return this.maskText(out);
   }
 
   /** Finds secrets in every view of `fields`, records an edit for each hit; returns what was found. */

@@ -16,6 +16,7 @@ import { writeJunitReport } from "./junit-report.js";
 import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import type { CellReport, CellRunStatus, RunOptions } from "./run-notebook.js";
+import { SecretGuard } from "./secret-guard.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
@@ -115,7 +116,10 @@ async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, code
   nb.metadata.headless = { ...rest, end_time: new Date().toISOString(), duration_ms: elapsedMs, status: "failed", failed_cell: label, error: `ProcessEnded: ${evalue}` };
   await writeNotebook(outputPath, nb);
   if (options.junitPath) {
-    writeJunitReport(path.resolve(options.junitPath), path.basename(options.notebookPath, ".ipynb"), reportsFromNotebook(nb, running, label, error), elapsedMs);
+    const guard = new SecretGuard({ allowSecrets: options.allowSecrets, vault: options.vaultDigests });
+    await guard.refresh();
+    const reports = reportsFromNotebook(nb, running, label, error);
+    writeJunitReport(path.resolve(options.junitPath), path.basename(options.notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskText(xml));
   }
   view.failure(label, running ? sourceText(running) : "", error);
   view.summary(`✗ failed at ${label}; executed notebook so far: ${path.relative(process.cwd(), outputPath)}`, false);
