@@ -28,6 +28,9 @@ function vaultFromParent(): Promise<SecretDigest[] | undefined> {
   });
 }
 
+// The parent is gone (killed): nobody will read the result, and cells must not run on unsupervised.
+process.on("disconnect", () => process.exit(1));
+
 process.on("message", (m: ToChild) => {
   if (m.type === "vault") {
     pending.get(m.id)?.(m);

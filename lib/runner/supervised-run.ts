@@ -32,6 +32,8 @@ function childExecArgv(): string[] {
   return args;
 }
 
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** Runs the notebook in a supervised child; returns the exit code (0 passed, 1 failed, 2 not runnable). */
 export async function runSupervised(options: RunOptions): Promise<number> {
   const notebookPath = path.resolve(options.notebookPath);
@@ -62,19 +64,15 @@ export async function runSupervised(options: RunOptions): Promise<number> {
         );
     }
   });
-  // Ctrl+C reaches the child through the terminal's process group; the child decides what it means.
-  const ignoreInterrupt = () => {};
+  // Signals are the child's to handle (SIGINT interrupts the running cell and saves); a Ctrl+C from
+  // the terminal reaches it twice (directly and forwarded), which it treats as one interrupt.
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on("SIGINT", ignoreInterrupt);
-  process.on("SIGTERM", forward);
-  process.on("SIGHUP", forward);
+  for (const signal of FORWARDED) process.on(signal, forward);
   send({ type: "start", options: plain, hasVault: vaultDigests !== undefined });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.on("exit", (c, s) => resolve([c, s]));
   });
-  process.off("SIGINT", ignoreInterrupt);
-  process.off("SIGTERM", forward);
-  process.off("SIGHUP", forward);
+  for (const signal of FORWARDED) process.off(signal, forward);
   if (result !== undefined) return result;
   await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, code, signal);
   return 1;
