@@ -123,10 +123,12 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
 
   // The cells run the injected values as given; the saved notebook shows them masked.
   const injectedCell = injection ? nb.cells[injection.index] : undefined;
+  /** A cell's source as the terminal, the reports and the saved notebook show it. */
+  const shownSource = (c: Cell) => (c === injectedCell ? guard.maskParameterValues(sourceText(c), parameters) : sourceText(c));
   const save = () =>
     writeNotebook(
       outputPath,
-      !injectedCell ? nb : { ...nb, cells: nb.cells.map((c) => (c === injectedCell ? { ...c, source: guard.maskParametersSource(sourceText(c), parameters) } : c)) },
+      !injectedCell ? nb : { ...nb, cells: nb.cells.map((c) => (c === injectedCell ? { ...c, source: shownSource(c) } : c)) },
     );
 
   /** Puts errors nothing awaited on `cell` (the running one, or the last that ran); fails it unless allowed. */
@@ -169,6 +171,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     for (const cell of nb.cells) {
       const label = labels.get(cell)!;
       const source = sourceText(cell);
+      const shown = shownSource(cell);
       if (cell.cell_type === "markdown") {
         view.markdown(source);
         continue;
@@ -177,21 +180,21 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.outputs = [];
       cell.execution_count = null;
       const tags = cellTags(cell);
-      const report: CellReport = { label, source, status: "not-run", elapsedMs: 0 };
+      const report: CellReport = { label, source: shown, status: "not-run", elapsedMs: 0 };
       reports.push(report);
       if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
       if (failed) continue;
       if (tags.includes("skip-headless")) {
         report.status = "skipped";
         cell.metadata.headless = { status: "skipped" };
-        view.skipped(label, source, "skip-headless");
+        view.skipped(label, shown, "skip-headless");
         continue;
       }
       if (session.interruptRequested) {
         report.status = "interrupted";
         report.error = { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT) before this cell", traceback: [] };
         failed = report;
-        view.failure(label, source, report.error);
+        view.failure(label, shown, report.error);
         continue;
       }
       if (source.trim() === "") {
@@ -204,7 +207,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.metadata.headless = { status: "running" };
       nb.metadata.headless = { ...runMetadata(), status: "running", running_cell: label };
       await save();
-      view.cellStart(label, source);
+      view.cellStart(label, shown);
       const outputs = new CellOutputs(registry, (data) => view.display(guard.maskBundle(data)));
       const start = new Date();
       const t0 = performance.now();
@@ -258,7 +261,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
       if (!ok) {
         failed = report;
-        view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);
+        view.failure(`${label} (execution count [${executionCount}])`, shown, report.error!);
       }
     }
     if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
@@ -281,7 +284,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   };
   await save();
   if (options.junitPath) {
-    writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskText(xml));
+    writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskParameterValues(xml, parameters));
   }
   const rel = path.relative(initialCwd, outputPath);
   if (leftovers.length > 0) {

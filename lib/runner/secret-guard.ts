@@ -135,14 +135,17 @@ export class SecretGuard {
     return out;
   }
 
-  /** The injected-parameters cell's source as it may be saved: each parameter's value as maskParameters shows it. */
-  maskParametersSource(source: string, parameters: ReadonlyMap<string, unknown>): string {
-    let out = source;
+  /**
+   * `text` (the injected-parameters cell's source, a report) with each parameter's value as
+   * maskParameters shows it, and known secrets masked.
+   */
+  maskParameterValues(text: string, parameters: ReadonlyMap<string, unknown>): string {
+    let out = text;
     const masked = this.maskParameters(parameters);
     for (const [name, value] of parameters) {
-      const raw = JSON.stringify(value);
-      const shown = JSON.stringify(masked.get(name));
-      if (raw !== shown) out = out.split(raw).join(shown);
+      const shown = masked.get(name);
+      if (typeof value === "string" && typeof shown === "string" && value !== shown) out = out.split(value).join(shown);
+      else if (JSON.stringify(value) !== JSON.stringify(shown)) out = out.split(JSON.stringify(value)).join(JSON.stringify(shown));
     }
     return this.maskText(out);
   }

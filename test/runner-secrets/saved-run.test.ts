@@ -47,4 +47,5 @@ test("secret -p values reach the cells but are masked in the saved notebook; inp
   const report = readFileSync(junit, "utf8");
   assert.equal(report.includes(AWS_SECRET), false, "the JUnit report (test names hold first source lines) is scanned");
   assert.equal(report.includes(API_KEY), false);
+  assert.equal((run.stdout + run.stderr).includes(API_KEY), false, "the terminal shows the injected cell masked too");
 });
