@@ -9,7 +9,6 @@
  * Jupyter kernel has none), so a cell reading it sees end-of-input at once instead of waiting on ours.
  */
 import { fork } from "node:child_process";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeJunitReport } from "./junit-report.js";
@@ -40,8 +39,8 @@ export async function runSupervised(options: RunOptions): Promise<number> {
   // Refused before anything starts (NotebookFormatError: the caller's exit 2).
   checkKernelspec(await readNotebook(notebookPath), notebookPath);
   const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
-  // A notebook left by an earlier run must not pass for this run's checkpoint.
-  await rm(outputPath, { force: true });
+  // A checkpoint counts only if this run wrote it (the output may be an earlier run's, or the input itself).
+  const launchedAt = Date.now();
 
   const { vaultDigests, ...plain } = options;
   const child = fork(CHILD_ENTRY, [], {
@@ -74,7 +73,7 @@ export async function runSupervised(options: RunOptions): Promise<number> {
   });
   for (const signal of FORWARDED) process.off(signal, forward);
   if (result !== undefined) return result;
-  await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, code, signal);
+  await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, launchedAt, code, signal);
   return 1;
 }
 
@@ -89,12 +88,17 @@ function howItEnded(label: string, code: number | null, signal: NodeJS.Signals |
 const headlessOf = (c: { metadata: Record<string, unknown> }) => (c.metadata.headless ?? {}) as { status?: CellRunStatus | "running"; duration_ms?: number };
 
 /** Finishes the child's last checkpoint: the running cell gets the error, the run is marked failed. */
-async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, launchedAt: number, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
   const view = new TerminalView({ stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }, path.relative(process.cwd(), options.notebookPath));
-  let nb: Notebook;
+  let nb: Notebook | undefined;
   try {
     nb = await readNotebook(outputPath);
+    const run = (nb.metadata.headless ?? {}) as { status?: unknown; start_time?: unknown };
+    if (run.status !== "running" || typeof run.start_time !== "string" || Date.parse(run.start_time) < launchedAt) nb = undefined;
   } catch {
+    nb = undefined;
+  }
+  if (!nb) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     view.summary(`✗ the process running the cells ${how} before the first cell ran; no notebook was saved`, false);
     return;

@@ -4,7 +4,7 @@
  * standard input and processes left behind are each reported, and all but the last fail the run.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { codeCells, errorOf, fixture, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
@@ -70,6 +70,16 @@ describe("a cell that ends the process fails the run, naming the cell, with the 
     assert.equal(run.code, 1);
     assert.match(readFileSync(junit, "utf8"), /<failure message="ProcessEnded: [^"]*process\.exit\(0\)/);
   });
+});
+
+test("written over its own input (--out the notebook's folder), the notebook so far is still saved", async () => {
+  const dir = await tempDir();
+  const input = path.join(dir, "process-exit.ipynb");
+  copyFileSync(fixture("process-exit.ipynb"), input);
+  const run = await runNb([input, "--out", dir]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const nb = readExecuted(dir, "process-exit.ipynb");
+  assert.equal(errorOf(codeCells(nb)[1]!)?.ename, "ProcessEnded");
 });
 
 describe("errors thrown in the background", () => {
