@@ -96,9 +96,9 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   if (injection) labels.set(nb.cells[injection.index]!, "injected-parameters cell");
 
   const startedAt = new Date();
-  /** What the saved notebook says about the run, in every checkpoint and at the end. */
-  // Paths relative to the saved notebook (an absolute one tells readers this machine's user and
-  // folders); parameter values as the leak guard lets them be shown.
+  // What the saved notebook says about the run, in every checkpoint and at the end: paths relative
+  // to the saved notebook (an absolute one tells readers this machine's user and folders),
+  // parameter values as the leak guard lets them be shown.
   const runMetadata = () => ({
     input_path: path.relative(path.dirname(outputPath), notebookPath),
     parameters: Object.fromEntries(guard.maskParameters(parameters)),
