@@ -5,6 +5,8 @@
  * an AWS secret access key (the project's one secret policy, lib/secret-policy.ts). Every hit is
  * masked in place (`abc…wxyz`), so the saved notebook, the JUnit report and the failure message
  * never hold it; the caller decides whether a hit fails the run (it does, unless `--allow-secrets`).
+ * A cell's outputs are read as a whole, because a secret need not sit in one string: it can be
+ * split across writes, stand in metadata or an object key, hide between HTML tags or in base64.
  */
 import { createHash } from "node:crypto";
 import {
