@@ -4,8 +4,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { NotebookFormatError } from "./notebook-file.js";
 import { ParameterError, parseParameterArg, type Parameters } from "./parameters.js";
-import { runNotebook, type RunOptions } from "./run-notebook.js";
+import type { RunOptions } from "./run-notebook.js";
 import type { VaultDigestSource } from "./secret-guard.js";
+import { runSupervised } from "./supervised-run.js";
 
 export const USAGE = `Usage: npm run nb -- <notebook.ipynb> [options]
 
@@ -22,10 +23,17 @@ Options:
   --allow-secrets          do not fail a cell whose output holds a secret (vaulted by Local
                            AgentCore, an env var named *KEY*/*SECRET*/*TOKEN*/*PASSWORD*, or an
                            AWS secret key) and do not mask it; by default it fails and is masked
+  --allow-background-errors
+                           record errors thrown in timers/callbacks and unhandled promise
+                           rejections on the cell, but do not fail the run (tslab's behaviour)
+  --kill-children          stop the processes cells leave running when the run ends, detached
+                           ones (a Local AgentCore started by a cell) included; by default they
+                           are listed in the summary and left alone
   -h, --help               show this help
 
 Cell tags: "parameters", "raises-exception" (an error is expected), "skip-headless".
-Exit status: 0 all cells ran, 1 a cell failed or printed a secret (the notebook so far is saved), 2 usage error.
+Exit status: 0 all cells ran, 1 a cell failed, printed a secret, threw in the background or ended the
+process (the notebook so far is saved), 2 usage error or not a TypeScript (tslab) notebook.
 `;
 
 export class UsageError extends Error {
@@ -51,6 +59,8 @@ export function parseCliArgs(argv: string[], baseDir: string): CliOptions | { he
         "cell-timeout": { type: "string" },
         cwd: { type: "string" },
         "allow-secrets": { type: "boolean" },
+        "allow-background-errors": { type: "boolean" },
+        "kill-children": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -96,6 +106,8 @@ export function parseCliArgs(argv: string[], baseDir: string): CliOptions | { he
     cellTimeoutSeconds,
     cwd,
     allowSecrets: values["allow-secrets"] ?? false,
+    allowBackgroundErrors: values["allow-background-errors"] ?? false,
+    killChildren: values["kill-children"] ?? false,
   };
 }
 
@@ -120,8 +132,7 @@ export async function runCli(argv: string[], baseDir = process.cwd(), services: 
     return 0;
   }
   try {
-    const result = await runNotebook({ ...options, vaultDigests: services.vaultDigests });
-    return result.ok ? 0 : 1;
+    return await runSupervised({ ...options, vaultDigests: services.vaultDigests });
   } catch (e) {
     if (e instanceof NotebookFormatError) {
       process.stderr.write(`error: ${e.message}\n`);
