@@ -37,3 +37,4 @@ export { writeAgentFile, typeCheckAgentFile, agentTemplate, AgentFileTypeError, 
 export { runAgentLocally, AgentRunError, type RunAgentOptions } from "./notebook/run-agent.js";
 export { redact, redactValue, registerSecret } from "./notebook/redact.js";
 export { runChecks, formatChecks, passed as checksPassed, type Check } from "./doctor/checks.js";
+export { doctor, DoctorError } from "./doctor/summary.js";
