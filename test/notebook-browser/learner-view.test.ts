@@ -137,7 +137,7 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
       await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { set_autosave_interval(ms: number): void } } }).Jupyter.notebook.set_autosave_interval(0));
       await page.screenshot({ path: path.join(SCREENSHOTS, "01-opened.png"), fullPage: true });
       // Cell → Run All.
-      await page.locator("#menus a.dropdown-toggle", { hasText: "Cell" }).click();
+      await page.locator("#celllink").click();
       await page.locator("#run_all_cells > a").click();
       await waitForRunAll(page);
       await page.screenshot({ path: path.join(SCREENSHOTS, "02-after-run-all.png"), fullPage: true });
@@ -189,7 +189,7 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
   test("every diagram loads", async (t) => {
     const p = ready(t);
     if (!p) return;
-    await p.waitForFunction(() => [...document.querySelectorAll("#notebook img")].every((img) => (img as HTMLImageElement).complete), undefined, { timeout: 60_000 });
+    await p.waitForFunction(() => Array.from(document.querySelectorAll("#notebook img")).every((img) => (img as HTMLImageElement).complete), undefined, { timeout: 60_000 });
     const images = await p.$$eval("#notebook .text_cell_render img", (imgs) => imgs.map((img) => ({ src: img.getAttribute("src"), width: (img as HTMLImageElement).naturalWidth })));
     assert.equal(images.length, 4, `diagrams found: ${JSON.stringify(images)}`);
     assert.deepEqual(images.filter((i) => !(i.width > 0)), [], "images that did not load");
