@@ -2,6 +2,8 @@
  * The surface notebooks import: `import { ... } from "agentcore-kit";`
  * (the package's own name; see README "Importing the library from a notebook").
  */
+// First: the AWS SDK's Node 20 support warning would show in red in the first cell; the doctor judges Node itself.
+import "./doctor/quiet-warnings.js";
 export { display, markdownTable, type TableRow } from "./notebook/display.js";
 export { session, resetSession, targetFromEnv, type Session, type SessionOptions, type Target } from "./session.js";
 export {

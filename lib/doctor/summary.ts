@@ -38,14 +38,14 @@ export interface DoctorOptions extends CheckOptions {
 }
 
 /**
- * Runs the doctor for `target` (default: AGENTCORE_TARGET, else local). Ready: prints one line and
- * returns the checks. Not ready: throws a DoctorError listing each failed required check and its fix.
+ * Runs the doctor for `target` (default: AGENTCORE_TARGET, else local). Ready: prints one line (and
+ * returns nothing a notebook would display). Not ready: throws a DoctorError listing each failed
+ * required check and its fix.
  */
-export async function doctor(target: Target = targetFromEnv(process.env), options: DoctorOptions = {}): Promise<Check[]> {
+export async function doctor(target: Target = targetFromEnv(process.env), options: DoctorOptions = {}): Promise<void> {
   const { log = console.log, checks: run = runChecks, ...checkOptions } = options;
   const checks = await run(target, checkOptions);
   const failed = failedRequired(checks);
   if (failed.length > 0) throw new DoctorError(target, failed);
   log(readyLine(target, checks));
-  return checks;
 }
