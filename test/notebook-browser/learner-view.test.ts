@@ -76,7 +76,7 @@ async function waitForRunAll(page: Page): Promise<void> {
       () => {
         const nb = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook;
         const busy = nb.get_cells().some((c) => c.cell_type === "code" && c.input_prompt_number === "*");
-        return !busy && document.querySelector("#kernel_indicator_icon.kernel_idle") !== null;
+        return !busy && document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
       },
       undefined,
       { timeout: RUN_ALL_TIMEOUT_MS, polling: 1000 },
