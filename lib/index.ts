@@ -2,6 +2,8 @@
  * The surface notebooks import: `import { ... } from "agentcore-kit";`
  * (the package's own name; see README "Importing the library from a notebook").
  */
+// First: the AWS SDK's Node 20 support warning would show in red in the first cell; the doctor judges Node itself.
+import "./doctor/quiet-warnings.js";
 export { display, markdownTable, type TableRow } from "./notebook/display.js";
 export { session, resetSession, targetFromEnv, type Session, type SessionOptions, type Target } from "./session.js";
 export {
@@ -38,3 +40,4 @@ export { writeAgentFile, typeCheckAgentFile, agentTemplate, AgentFileTypeError, 
 export { runAgentLocally, AgentRunError, type RunAgentOptions } from "./notebook/run-agent.js";
 export { redact, redactValue, registerSecret } from "./notebook/redact.js";
 export { runChecks, formatChecks, passed as checksPassed, type Check } from "./doctor/checks.js";
+export { doctor, DoctorError } from "./doctor/summary.js";

@@ -1,11 +1,14 @@
 // A Strands agent on an OpenAI model, for local experimentation (the tutorial's first
 // strands_agents_openai.py). Run it with: npx tsx strands_agents_openai.ts '{"prompt": "What is the weather now?"}'
 //
-// The model key comes from OPENAI_API_KEY. Offline, the notebook passes a key issued by Local
-// AgentCore and OPENAI_BASE_URL pointing at its stand-in model; with a real OpenAI key and no
-// OPENAI_BASE_URL the agent talks to OpenAI itself.
+// Model provider, chosen by OPENAI_PROVIDER (the key always comes from the environment here):
+//   openai (default)  OpenAI itself, with OPENAI_API_KEY
+//   azure             Azure OpenAI, with AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT,
+//                     AZURE_OPENAI_API_VERSION and AZURE_OPENAI_DEPLOYMENT
+//   local             Local AgentCore's stand-in model at OPENAI_BASE_URL, with OPENAI_API_KEY
 import { Agent, tool } from "@strands-agents/sdk";
 import { OpenAIModel } from "@strands-agents/sdk/models/openai";
+import { AzureOpenAI } from "openai";
 import { evaluate } from "mathjs";
 import { z } from "zod";
 
@@ -25,20 +28,49 @@ const weather = tool({
   callback: () => "sunny",
 });
 
-const apiKey = process.env.OPENAI_API_KEY;
-if (!apiKey) {
-  console.error("Set OPENAI_API_KEY (or run this agent with runAgentLocally, which provides a Local AgentCore key offline).");
-  process.exit(1);
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error("Set " + name + " (needed for OPENAI_PROVIDER=" + (process.env.OPENAI_PROVIDER ?? "openai") + ").");
+    process.exit(1);
+  }
+  return value;
+}
+
+// The original's model settings: at most 32000 tokens per answer, temperature 0.7.
+const params = { maxTokens: 32000, temperature: 0.7 };
+
+function createModel(): OpenAIModel {
+  const provider = process.env.OPENAI_PROVIDER ?? "openai";
+  switch (provider) {
+    case "openai":
+      return new OpenAIModel({ api: "chat", modelId: "gpt-4.1-mini", apiKey: required("OPENAI_API_KEY"), ...params });
+    case "azure": {
+      const deployment = required("AZURE_OPENAI_DEPLOYMENT");
+      const client = new AzureOpenAI({
+        apiKey: required("AZURE_OPENAI_API_KEY"),
+        endpoint: required("AZURE_OPENAI_ENDPOINT"),
+        apiVersion: required("AZURE_OPENAI_API_VERSION"),
+        deployment,
+      });
+      return new OpenAIModel({ api: "chat", modelId: deployment, client, ...params });
+    }
+    case "local":
+      return new OpenAIModel({
+        api: "chat",
+        modelId: "local-standin",
+        apiKey: required("OPENAI_API_KEY"),
+        clientConfig: { baseURL: required("OPENAI_BASE_URL") },
+        ...params,
+      });
+    default:
+      console.error('OPENAI_PROVIDER must be openai, azure or local (got "' + provider + '").');
+      process.exit(1);
+  }
 }
 
 const agent = new Agent({
-  model: new OpenAIModel({
-    api: "chat",
-    modelId: process.env.OPENAI_MODEL_ID ?? "gpt-4.1-mini",
-    apiKey,
-    // The openai client reads OPENAI_BASE_URL itself; naming it here makes the choice visible.
-    clientConfig: { baseURL: process.env.OPENAI_BASE_URL || undefined },
-  }),
+  model: createModel(),
   tools: [calculator, weather],
   systemPrompt: "You're a helpful assistant. You can do simple math calculation, and tell the weather.",
   printer: false,

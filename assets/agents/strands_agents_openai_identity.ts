@@ -3,7 +3,7 @@
 // vault (withApiKey) instead of an environment variable.
 //
 // Model provider, chosen by OPENAI_PROVIDER:
-//   openai (default)  OpenAI itself; OPENAI_MODEL_ID (default gpt-4.1-mini)
+//   openai (default)  OpenAI itself (gpt-4.1-mini)
 //   azure             Azure OpenAI: AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_VERSION, AZURE_OPENAI_DEPLOYMENT
 //   local             Local AgentCore's stand-in model at OPENAI_BASE_URL (default <AWS_ENDPOINT_URL>/_local/openai/v1)
 // In every case the key comes from the vault, never from the environment.
@@ -42,15 +42,18 @@ const weather = tool({
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (needed for OPENAI_PROVIDER=${process.env.OPENAI_PROVIDER})`);
+  if (!value) throw new Error(name + " is not set (needed for OPENAI_PROVIDER=" + process.env.OPENAI_PROVIDER + ")");
   return value;
 }
+
+// The original's model settings: at most 32000 tokens per answer, temperature 0.7.
+const params = { maxTokens: 32000, temperature: 0.7 };
 
 function createModel(apiKey: string): OpenAIModel {
   const provider = process.env.OPENAI_PROVIDER ?? "openai";
   switch (provider) {
     case "openai":
-      return new OpenAIModel({ api: "chat", modelId: process.env.OPENAI_MODEL_ID ?? "gpt-4.1-mini", apiKey });
+      return new OpenAIModel({ api: "chat", modelId: "gpt-4.1-mini", apiKey, ...params });
     case "azure": {
       const deployment = required("AZURE_OPENAI_DEPLOYMENT");
       const client = new AzureOpenAI({
@@ -59,16 +62,16 @@ function createModel(apiKey: string): OpenAIModel {
         apiVersion: required("AZURE_OPENAI_API_VERSION"),
         deployment,
       });
-      return new OpenAIModel({ api: "chat", modelId: deployment, client });
+      return new OpenAIModel({ api: "chat", modelId: deployment, client, ...params });
     }
     case "local": {
       const endpoint = process.env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE ?? process.env.AWS_ENDPOINT_URL;
-      const baseURL = process.env.OPENAI_BASE_URL ?? (endpoint ? `${new URL(endpoint).origin}/_local/openai/v1` : undefined);
+      const baseURL = process.env.OPENAI_BASE_URL ?? (endpoint ? new URL("/_local/openai/v1", endpoint).href : undefined);
       if (!baseURL) throw new Error("OPENAI_PROVIDER=local needs OPENAI_BASE_URL (Local AgentCore's <endpoint>/_local/openai/v1)");
-      return new OpenAIModel({ api: "chat", modelId: "local-standin", apiKey, clientConfig: { baseURL } });
+      return new OpenAIModel({ api: "chat", modelId: "local-standin", apiKey, clientConfig: { baseURL }, ...params });
     }
     default:
-      throw new Error(`OPENAI_PROVIDER must be openai, azure or local (got "${provider}")`);
+      throw new Error('OPENAI_PROVIDER must be openai, azure or local (got "' + provider + '")');
   }
 }
 

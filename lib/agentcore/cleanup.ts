@@ -17,6 +17,7 @@ import { deleteImages, deleteRepository } from "./ecr.js";
 import { deleteBucket, deleteObject } from "./s3.js";
 import { pollUntil } from "./wait.js";
 import { enginesOnPath } from "./build/container.js";
+import { shownPath } from "./console-view.js";
 
 export type StepOutcome = "deleted" | "already gone" | "kept" | "failed" | "skipped" | "would delete";
 
@@ -83,7 +84,7 @@ export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport>
   const mine = ledger.entriesFor(scope).filter((e) => opts.filter?.(e) ?? true);
   const otherScopes = opts.filter ? 0 : ledger.entries().length - ledger.entriesFor(scope).length;
   const steps: CleanupStep[] = [];
-  if (mine.length === 0) log(`Nothing to clean up in ${ledger.file} for ${s.target} ${scope.accountId}/${s.region}.`);
+  if (mine.length === 0) log(`Nothing to clean up in ${shownPath(ledger.file)} for ${s.target} ${scope.accountId}/${s.region}.`);
 
   const byKind = [...mine].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   for (const entry of byKind) {

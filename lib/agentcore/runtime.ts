@@ -33,8 +33,24 @@ import { invokeRuntime, invokeRuntimeStream, newSessionId, type InvokeResult, ty
 import { createProgress, pollUntil, type ProgressMode } from "./wait.js";
 import { cleanup, type CleanupReport } from "./cleanup.js";
 import type { LibOptions } from "./identity.js";
+import { shownPath, withConsoleView } from "./console-view.js";
 
 const AGENT_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+
+/** A printed configure result: what was configured and which files it wrote (the Dockerfile only matters for a container). */
+function configureView(r: ConfigureResult): Record<string, unknown> {
+  return {
+    agentName: r.agentName,
+    deploymentType: r.deploymentType,
+    target: r.target,
+    region: r.region,
+    accountId: r.accountId,
+    config: shownPath(r.configPath),
+    dockerfile: r.deploymentType === "container" ? shownPath(r.dockerfilePath) : undefined,
+    executionRole: r.executionRole ?? (r.autoCreateExecutionRole ? "created by launch()" : undefined),
+    ecrRepository: r.ecrRepository,
+  };
+}
 
 export interface ConfigureOptions {
   entrypoint: string;
@@ -190,8 +206,7 @@ export class Runtime {
     this.name = agentName;
     this.sessionIdValue = undefined;
     const accountId = await s.accountId();
-    this.log(`Configured ${agentName} (${deploymentType} deploy, ${s.target} ${s.region}): ${relative(process.cwd(), configPath) || configPath}`);
-    return {
+    return withConsoleView({
       configPath,
       dockerfilePath,
       dockerignorePath,
@@ -203,7 +218,7 @@ export class Runtime {
       executionRole: o.executionRole,
       autoCreateExecutionRole: agent.executionRoleAutoCreate,
       ecrRepository: o.ecrRepository ?? (deploymentType === "container" ? repositoryNameFor(agentName) : undefined),
-    };
+    }, configureView);
   }
 
   private agentConfig(): AgentConfig {
@@ -279,7 +294,7 @@ export class Runtime {
       launchedAt: new Date().toISOString(),
     }));
     this.log(`${action === "created" ? "Created" : action === "updated" ? "Updated" : "Recreated"} agent runtime ${id} (version ${version}).`);
-    return { mode: agent.deploymentType, agentId: id, agentArn: arn, agentRuntimeVersion: version, action, roleArn, ecrUri, codeLocation, envVars };
+    return withConsoleView({ mode: agent.deploymentType, agentId: id, agentArn: arn, agentRuntimeVersion: version, action, roleArn, ecrUri, codeLocation, envVars }, (r) => ({ ...r }));
   }
 
   /** Builds the image from a staged context, then pushes it (aws) or records it in Local ECR (local). */

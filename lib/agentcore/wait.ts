@@ -23,6 +23,8 @@ export function createProgress(label: string, mode: ProgressMode = detectProgres
   const started = Date.now();
   let status = "";
   let frame = 0;
+  // "changes" mode: the latest status waits for the next one, so the final line replaces it (READY once, not twice).
+  let pending: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
   const line = () => `${label}: ${status} (${elapsed()})`;
@@ -35,7 +37,10 @@ export function createProgress(label: string, mode: ProgressMode = detectProgres
       if (next === status) return;
       status = next;
       if (mode === "line") write(`\r${line()}   `);
-      else if (mode === "changes") write(`${line()}\n`);
+      else if (mode === "changes") {
+        if (pending) write(pending);
+        pending = `${line()}\n`;
+      }
     },
     done(finalLine) {
       if (timer) clearInterval(timer);

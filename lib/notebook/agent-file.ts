@@ -68,7 +68,9 @@ export function writeAgentFile(path: string, source: string, options: WriteAgent
   const file = resolve(path);
   const overwritten = existsSync(file);
   mkdirSync(dirname(file), { recursive: true });
-  const text = source.endsWith("\n") ? source : source + "\n";
+  // A cell's source block starts on the line after its opening backtick: that first newline is not the file's.
+  const body = source.startsWith("\n") ? source.slice(1) : source;
+  const text = body.endsWith("\n") ? body : body + "\n";
   writeFileSync(file, text);
   const written: WrittenAgentFile = {
     path: file,

@@ -25,12 +25,18 @@ const SEPARATOR = /^<!-- cell: (markdown|code)(?: tags=([\w,-]+))? -->$/;
 const INCLUDE = /^\/\/ @include (\S+)$/;
 
 /**
- * The included file becomes the body of a template literal in the cell (the `%%writefile`
- * counterpart), so backslashes, backticks and `${` are escaped: the string is the file, byte for byte.
+ * The included file becomes the body of a `String.raw` template in the cell (the `%%writefile`
+ * counterpart), so the learner reads and copies it as plain TypeScript. That works only if nothing
+ * in it would need escaping: a backtick or `${` is refused (write string concatenation instead).
  */
 export function includeFile(relPath: string): string {
   const text = readFileSync(path.join(PROJECT_DIR, relPath), "utf8").replace(/\n+$/, "");
-  return text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${");
+  const lines = text.split("\n");
+  const bad = lines.findIndex((line) => line.includes("`") || line.includes("${"));
+  if (bad >= 0) {
+    throw new Error(`${relPath}:${bad + 1}: a backtick or "\${" cannot appear in an agent source shown in a notebook cell (it would need escaping there); use string concatenation.`);
+  }
+  return text;
 }
 
 export function parseSource(text: string): Cell[] {

@@ -96,11 +96,14 @@ test("notebook 01 writes exactly the agent templates in assets/agents", () => {
   const code = notebook.cells.filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
   const written = new Map<string, string>();
   for (const cell of code) {
-    for (const m of cell.matchAll(/writeAgentFile\("([\w.-]+)\.ts", `\\\n([\s\S]*?)(?<!\\)`\)/g)) {
-      // The cell holds the source as a template literal: undo its escapes (\`, \${, \\).
-      written.set(m[1]!, m[2]!.replace(/\\([`$\\])/g, "$1"));
+    for (const m of cell.matchAll(/writeAgentFile\("([\w.-]+)\.ts", String\.raw`\n([\s\S]*?)`\);/g)) {
+      // The cell holds the source verbatim: plain TypeScript, nothing escaped.
+      written.set(m[1]!, m[2]!);
     }
   }
   assert.deepEqual([...written.keys()].sort(), ["strands_agents_openai", "strands_agents_openai_identity"]);
-  for (const [name, source] of written) assert.equal(source, agentTemplate(name), `${name}: the notebook and assets/agents/${name}.ts differ`);
+  for (const [name, source] of written) {
+    assert.equal(source, agentTemplate(name), `${name}: the notebook and assets/agents/${name}.ts differ`);
+    assert.doesNotMatch(source, /`|\$\{|\\`/, `${name}: nothing in the cell may need escaping`);
+  }
 });
