@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSync } from "esbuild";
+import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
 import { strToU8, zipSync, type Zippable } from "fflate";
 import { CreateAgentRuntimeCommand, GetAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -32,17 +32,13 @@ function zip(files: Record<string, string | Uint8Array>, symlinks: Record<string
 
 export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGENT), "package.json": JSON.stringify({ name: "bench-agent", type: "module", private: true }) });
 
-/** The tutorial agent compiled with esbuild; its node_modules links the project's installed packages. */
-export function tutorialAgentBundle(): Uint8Array {
-  const compiled = buildSync({ entryPoints: [TUTORIAL_AGENT], bundle: false, format: "esm", platform: "node", target: "node20", write: false });
-  return zip(
-    {
-      "agent.mjs": compiled.outputFiles[0]!.contents,
-      "package.json": JSON.stringify({ name: "tutorial-agent", type: "module", private: true }),
-      "package-lock.json": readFileSync(join(PROJECT_DIR, "package-lock.json")),
-    },
-    { node_modules: join(PROJECT_DIR, "node_modules") },
-  );
+/**
+ * The tutorial agent as notebook 01 bundles it: compiled, with package.json, a lockfile and its
+ * dependency closure copied from the project's installed packages (zip cached under out/bench/).
+ */
+export async function tutorialAgentBundle(): Promise<Uint8Array> {
+  const built = await buildCodeBundle({ entrypoint: TUTORIAL_AGENT, agentName: "tutorial_agent", projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
+  return built.zip;
 }
 
 export const TUTORIAL_POLICY = {
@@ -106,7 +102,7 @@ export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agen
   const apiKey = local.issueModelKey("bench");
   await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai-key", apiKey }));
   const roleArn = await createRole(local, `${name}-role`, TUTORIAL_POLICY);
-  return deploy(local, { name, roleArn, zip: tutorialAgentBundle(), environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
+  return deploy(local, { name, roleArn, zip: await tutorialAgentBundle(), environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
 }
 
 export interface InvokeOptions {

@@ -13,7 +13,7 @@ import { authError, type ErrorFamily } from "../auth/sigv4.js";
 import { createRequestVerifier, requestHead, type RequestHead, type VerifyFailure } from "../auth/verify-request.js";
 import { createRequestContext, type DeniedMessage } from "./context.js";
 import { createServiceTargets, type ServiceTarget } from "./service-targets.js";
-import { PayloadRejected } from "../auth/streaming-payload.js";
+import { PayloadRejected, type VerifiedPayload } from "../auth/streaming-payload.js";
 import { BodyTooLargeError, JSON_BODY_LIMIT, readBody, S3_OBJECT_LIMIT } from "../protocols/body.js";
 import { loadAllModels, type ServiceModel } from "../protocols/model.js";
 import type { Protocol, RawRequest } from "../protocols/protocol.js";
@@ -128,6 +128,7 @@ export function createRouter(opts: RouterOptions): Router {
       return;
     }
     const streamed = isUpload ? head.checkStream(req, limit) : undefined;
+    let payload: VerifiedPayload | undefined;
     if (streamed) {
       const verified = await streamed;
       if (!verified.ok) {
@@ -136,7 +137,7 @@ export function createRouter(opts: RouterOptions): Router {
         drain(req);
         return;
       }
-      raw.stream = verified.body;
+      payload = raw.stream = verified.body;
       raw.headers = verified.headers;
     } else {
       let body: Buffer;
@@ -193,10 +194,9 @@ export function createRouter(opts: RouterOptions): Router {
       local.log(`${raw.method} ${head.service} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
     } catch (e) {
       // A streamed body the handler did not read to its end: answer, then discard the rest.
-      const unread = raw.stream !== undefined && !raw.stream.readableEnded;
-      if (unread) {
-        req.unpipe(raw.stream);
-        raw.stream!.destroy();
+      if (payload && !payload.readableEnded) {
+        req.unpipe(payload);
+        payload.destroy();
         res.setHeader("connection", "close");
         drain(req);
       }
@@ -209,7 +209,7 @@ export function createRouter(opts: RouterOptions): Router {
         local.log(`${raw.method} ${head.service} ${operation} ${e.code} ${Date.now() - started}ms ${requestId}`);
         return fail(e, m);
       }
-      if (raw.stream && (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET")) {
+      if (payload && (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET")) {
         local.log(`${raw.method} ${head.service} ${operation} client closed the connection before sending the whole body ${requestId}`);
         res.destroy();
         return;

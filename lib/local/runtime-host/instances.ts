@@ -131,7 +131,7 @@ export class AgentInstance {
   }
 
   private async startCode(): Promise<void> {
-    const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.readBundle, this.version);
+    const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.openBundle, this.version);
     this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
     const child = spawn(process.execPath, ["--import", PARENT_WATCH, ...bundle.entryPoint], {
       cwd: bundle.dir,
