@@ -11,6 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
 import type { BundleOpener, HostedVersion } from "./ports.js";
 import { FolderWriter, safeRelativePath, UnsafeEntryError } from "./safe-extract.js";
@@ -30,6 +31,7 @@ const UNIX_HOST = 3;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
+const READ_SIZE = 64 * 1024;
 /** Longer symlink entries are not links a bundle needs. */
 const MAX_LINK = 4096;
 
@@ -72,7 +74,12 @@ async function prepare(stateDir: string, openBundle: BundleOpener, version: Host
   try {
     let entries: Entry[];
     try {
-      zip = await yauzl.fromFdPromise(handle.fd, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: false });
+      zip = await yauzl.fromRandomAccessReaderPromise(new HandleReader(handle), (await handle.stat()).size, {
+        lazyEntries: true,
+        autoClose: false,
+        decodeStrings: true,
+        validateEntrySizes: true,
+      });
       entries = [];
       for await (const entry of zip.eachEntry()) entries.push(entry);
     } catch (e) {
@@ -142,6 +149,39 @@ async function unpack(
     rmSync(tmp, { recursive: true, force: true });
     if (depsTmp) rmSync(depsTmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** Random access to the bundle's file for yauzl; the handle stays ours to close. */
+class HandleReader extends yauzl.RandomAccessReader {
+  constructor(private readonly handle: FileHandle) {
+    super();
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    const handle = this.handle;
+    let position = start;
+    // Positional reads: the handle is never closed or moved by a stream.
+    return new Readable({
+      highWaterMark: READ_SIZE,
+      read() {
+        const n = Math.min(READ_SIZE, end - position);
+        if (n <= 0) {
+          this.push(null);
+          return;
+        }
+        handle.read(Buffer.allocUnsafe(n), 0, n, position).then(
+          ({ bytesRead, buffer }) => {
+            if (bytesRead === 0) return this.destroy(new Error("the bundle's file ends before its zip entries do"));
+            position += bytesRead;
+            this.push(buffer.subarray(0, bytesRead));
+          },
+          (e: Error) => this.destroy(e),
+        );
+      },
+    });
+  }
+  override close(callback: (err: Error | null) => void): void {
+    callback(null);
   }
 }
 
