@@ -36,9 +36,9 @@ export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGEN
  * The tutorial agent as notebook 01 bundles it: compiled, with package.json, a lockfile and its
  * dependency closure copied from the project's installed packages (zip cached under out/bench/).
  */
-export async function tutorialAgentBundle(): Promise<Uint8Array> {
+export async function tutorialAgentBundle(): Promise<{ zip: Uint8Array; entryPoint: string }> {
   const built = await buildCodeBundle({ entrypoint: TUTORIAL_AGENT, agentName: "tutorial_agent", projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
-  return built.zip;
+  return { zip: built.zip, entryPoint: built.entryFile };
 }
 
 export const TUTORIAL_POLICY = {
@@ -74,7 +74,7 @@ const buckets = new WeakSet<OwnLocal>();
 
 export async function deploy(
   local: OwnLocal,
-  o: { name: string; roleArn: string; zip: Uint8Array; environmentVariables?: Record<string, string> },
+  o: { name: string; roleArn: string; zip: Uint8Array; entryPoint?: string; environmentVariables?: Record<string, string> },
 ): Promise<{ id: string; arn: string }> {
   const bucket = "bench-bundles";
   if (!buckets.has(local)) {
@@ -86,7 +86,7 @@ export async function deploy(
   const created = await local.clients.control.send(
     new CreateAgentRuntimeCommand({
       agentRuntimeName: o.name,
-      agentRuntimeArtifact: { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: ["agent.mjs"] } },
+      agentRuntimeArtifact: { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: [o.entryPoint ?? "agent.mjs"] } },
       roleArn: o.roleArn,
       networkConfiguration: { networkMode: "PUBLIC" },
       environmentVariables: o.environmentVariables,
@@ -102,7 +102,8 @@ export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agen
   const apiKey = local.issueModelKey("bench");
   await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai-key", apiKey }));
   const roleArn = await createRole(local, `${name}-role`, TUTORIAL_POLICY);
-  return deploy(local, { name, roleArn, zip: await tutorialAgentBundle(), environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
+  const bundle = await tutorialAgentBundle();
+  return deploy(local, { name, roleArn, zip: bundle.zip, entryPoint: bundle.entryPoint, environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
 }
 
 export interface InvokeOptions {

@@ -142,7 +142,7 @@ function runNotebook(local: OwnLocal, timeoutMs: number): Promise<number> {
 }
 
 async function measure(node: NodeUnderTest, runs: number, log: (line: string) => void): Promise<{ put: number[]; firstStart: number[]; rss: number; notebook: number }> {
-  const zip = await tutorialAgentBundle();
+  const { zip } = await tutorialAgentBundle();
   log(`${node.label}: ${node.bin} (bundle ${(zip.length / 2 ** 20).toFixed(1)} MiB)`);
   const put: number[] = [];
   const firstStart: number[] = [];

@@ -38,14 +38,14 @@ const TUTORIAL_POLICY = {
  * Built as notebook 01 builds it: the compiled agent, package.json, a lockfile and the production
  * dependency closure copied from the project's installed packages (the zip is cached under out/).
  */
-async function tutorialBundle(): Promise<Uint8Array> {
+async function tutorialBundle(): Promise<{ zip: Uint8Array; entryPoint: string[] }> {
   const built = await buildCodeBundle({
     entrypoint: join(FIXTURES, "strands-agent.ts"),
     agentName: "tutorial_agent",
     projectDir: PROJECT_DIR,
     cacheDir: join(PROJECT_DIR, "out", "test-bundles"),
   });
-  return built.zip;
+  return { zip: built.zip, entryPoint: [built.entryFile] };
 }
 
 before(async () => {
@@ -59,7 +59,7 @@ before(async () => {
     name: "tutorial_agent",
     roleArn,
     key: "tutorial/agent.zip",
-    zip: await tutorialBundle(),
+    ...(await tutorialBundle()),
     environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` },
   });
 });
