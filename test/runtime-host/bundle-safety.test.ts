@@ -63,6 +63,13 @@ test("an absolute symlink followed by a file through it writes nothing outside a
   assert.deepEqual(readdirSync(target), [], "nothing was written through the link");
 });
 
+test("an entry named ../ or / is refused before anything is written", async () => {
+  const name = `${"../".repeat(12)}${join(outside, "slip.txt").slice(1)}`;
+  const e = await rejection(deployAndInvoke(hostile({}, { [name]: "x", ...echoDep("ok") })));
+  assert.match(e.message, /has an entry outside its folder/);
+  assert.equal(existsSync(join(outside, "slip.txt")), false);
+});
+
 test("a relative symlink climbing out of the folder is refused too", async () => {
   const target = join(outside, "rel");
   mkdirSync(target);

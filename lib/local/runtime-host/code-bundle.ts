@@ -83,7 +83,10 @@ async function prepare(stateDir: string, openBundle: BundleOpener, version: Host
       entries = [];
       for await (const entry of zip.eachEntry()) entries.push(entry);
     } catch (e) {
-      throw new CodeBundleError(`The code bundle ${where} is not a valid zip file: ${(e as Error).message}`);
+      const why = (e as Error).message;
+      // yauzl refuses `/…` and `..` names while listing: zip-slip, not a broken zip.
+      if (/absolute path|invalid relative path/.test(why)) throw new CodeBundleError(`The code bundle ${where} has an entry outside its folder (${why}).`);
+      throw new CodeBundleError(`The code bundle ${where} is not a valid zip file: ${why}`);
     }
     return await unpack(stateDir, zip, entries, entryPoint, dir, where, { bucket, prefix });
   } catch (e) {
@@ -203,10 +206,12 @@ async function dependencyHash(zip: ZipFile, deps: Entry[]): Promise<string> {
 }
 
 async function writeEntry(zip: ZipFile, entry: Entry, to: FolderWriter): Promise<void> {
-  const rel = safeRelativePath(entry.fileName);
   const mode = unixMode(entry);
   const type = mode === undefined ? undefined : mode & S_IFMT;
-  if (entry.fileName.endsWith("/") || type === S_IFDIR) {
+  const isDir = entry.fileName.endsWith("/") || type === S_IFDIR;
+  if (isDir && /^(\.\/)*\.?\/?$/.test(entry.fileName)) return; // "./": the folder itself
+  const rel = safeRelativePath(entry.fileName);
+  if (isDir) {
     to.dir(rel);
     return;
   }
