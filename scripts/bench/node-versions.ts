@@ -169,6 +169,7 @@ async function measure(node: NodeUnderTest, runs: number, log: (line: string) =>
   try {
     const notebook = await runNotebook(local, 600_000);
     const rss = peakRssMiB(local.pid);
+    log(`${node.label}: PutObject ${put.map((ms) => ms.toFixed(0)).join(", ")} ms; first start ${firstStart.map((ms) => ms.toFixed(0)).join(", ")} ms; notebook 01 ${(notebook / 1000).toFixed(1)} s; peak RSS ${rss.toFixed(0)} MiB`);
     return { put, firstStart, rss, notebook };
   } finally {
     await local.stop();
