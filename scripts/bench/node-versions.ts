@@ -3,7 +3,7 @@
  * BENCH_NODE22 names its binary), a Local AgentCore of its own started under that binary, then
  *   - PutObject of the tutorial's code bundle (~25 MB, built as notebook 01 builds it),
  *   - the first invoke of that bundle from a fresh dependency cache (unpack + instance start + answer),
- *   - notebook 01 run by the headless runner against it: wall time, and the server's peak RSS
+ *   - notebook 01 run by the headless runner (under that Node too) against it: wall time, and the server's peak RSS
  *     (the kernel's high-water mark VmHWM, so no sample is missed).
  * Native modules are per Node ABI, so the Node 22 server runs from BENCH_NODE22_PROJECT (a copy of
  * this project installed under Node 22) when given, else from this project. BENCH_SERVER_PROJECT
@@ -122,11 +122,14 @@ async function startUnder(node: NodeUnderTest): Promise<OwnLocal> {
   };
 }
 
-function runNotebook(local: OwnLocal, timeoutMs: number): Promise<number> {
+/** Notebook 01 run by the headless runner under the same Node, as a user on that Node runs it. */
+function runNotebook(node: NodeUnderTest, local: OwnLocal, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
+  const loader = pathToFileURL(path.join(node.projectDir, "node_modules", "tsx", "dist", "loader.mjs")).href;
+  const notebook = path.join(node.projectDir, path.relative(PROJECT_DIR, NOTEBOOK_01));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/nb.ts", NOTEBOOK_01, "--out", path.join(local.stateDir, "..", "nb-out")], {
-      cwd: PROJECT_DIR,
+    const child = spawn(node.bin, ["--import", loader, path.join(node.projectDir, "scripts", "nb.ts"), notebook, "--out", path.join(local.stateDir, "..", "nb-out")], {
+      cwd: node.projectDir,
       env: local.env,
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -167,7 +170,7 @@ async function measure(node: NodeUnderTest, runs: number, log: (line: string) =>
   }
   const local = await startUnder(node);
   try {
-    const notebook = await runNotebook(local, 600_000);
+    const notebook = await runNotebook(node, local, 900_000);
     const rss = peakRssMiB(local.pid);
     log(`${node.label}: PutObject ${put.map((ms) => ms.toFixed(0)).join(", ")} ms; first start ${firstStart.map((ms) => ms.toFixed(0)).join(", ")} ms; notebook 01 ${(notebook / 1000).toFixed(1)} s; peak RSS ${rss.toFixed(0)} MiB`);
     return { put, firstStart, rss, notebook };
