@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSync } from "esbuild";
+import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
 import { strToU8, zipSync, type Zippable } from "fflate";
 import { CreateAgentRuntimeCommand, GetAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -32,17 +32,13 @@ function zip(files: Record<string, string | Uint8Array>, symlinks: Record<string
 
 export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGENT), "package.json": JSON.stringify({ name: "bench-agent", type: "module", private: true }) });
 
-/** The tutorial agent compiled with esbuild; its node_modules links the project's installed packages. */
-export function tutorialAgentBundle(): Uint8Array {
-  const compiled = buildSync({ entryPoints: [TUTORIAL_AGENT], bundle: false, format: "esm", platform: "node", target: "node20", write: false });
-  return zip(
-    {
-      "agent.mjs": compiled.outputFiles[0]!.contents,
-      "package.json": JSON.stringify({ name: "tutorial-agent", type: "module", private: true }),
-      "package-lock.json": readFileSync(join(PROJECT_DIR, "package-lock.json")),
-    },
-    { node_modules: join(PROJECT_DIR, "node_modules") },
-  );
+/**
+ * The tutorial agent as notebook 01 bundles it: compiled, with package.json, a lockfile and its
+ * dependency closure copied from the project's installed packages (zip cached under out/bench/).
+ */
+export async function tutorialAgentBundle(): Promise<{ zip: Uint8Array; entryPoint: string }> {
+  const built = await buildCodeBundle({ entrypoint: TUTORIAL_AGENT, agentName: "tutorial_agent", projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
+  return { zip: built.zip, entryPoint: built.entryFile };
 }
 
 export const TUTORIAL_POLICY = {
@@ -78,7 +74,7 @@ const buckets = new WeakSet<OwnLocal>();
 
 export async function deploy(
   local: OwnLocal,
-  o: { name: string; roleArn: string; zip: Uint8Array; environmentVariables?: Record<string, string> },
+  o: { name: string; roleArn: string; zip: Uint8Array; entryPoint?: string; environmentVariables?: Record<string, string> },
 ): Promise<{ id: string; arn: string }> {
   const bucket = "bench-bundles";
   if (!buckets.has(local)) {
@@ -90,7 +86,7 @@ export async function deploy(
   const created = await local.clients.control.send(
     new CreateAgentRuntimeCommand({
       agentRuntimeName: o.name,
-      agentRuntimeArtifact: { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: ["agent.mjs"] } },
+      agentRuntimeArtifact: { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: [o.entryPoint ?? "agent.mjs"] } },
       roleArn: o.roleArn,
       networkConfiguration: { networkMode: "PUBLIC" },
       environmentVariables: o.environmentVariables,
@@ -106,7 +102,8 @@ export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agen
   const apiKey = local.issueModelKey("bench");
   await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai-key", apiKey }));
   const roleArn = await createRole(local, `${name}-role`, TUTORIAL_POLICY);
-  return deploy(local, { name, roleArn, zip: tutorialAgentBundle(), environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
+  const bundle = await tutorialAgentBundle();
+  return deploy(local, { name, roleArn, zip: bundle.zip, entryPoint: bundle.entryPoint, environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
 }
 
 export interface InvokeOptions {

@@ -17,8 +17,9 @@ import { streaming } from "./streaming.js";
 import { coldPaths } from "./cold-paths.js";
 import { identityThroughput } from "./identity-throughput.js";
 import { scale } from "./scale.js";
+import { nodeVersions } from "./node-versions.js";
 
-export const BENCHES: Bench[] = [runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale];
+export const BENCHES: Bench[] = [runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -32,6 +33,14 @@ Options:
   --only <ids>       run only these benchmarks (comma-separated): ${BENCHES.map((b) => b.id).join(", ")}
   --out <file>       where to write the JSON (default: out/bench/results.json)
   -h, --help         show this help
+
+Environment (benchmark "nodes"):
+  BENCH_NODE22=<node binary>            also measure Local AgentCore under Node 22
+                                        (e.g. npm install --prefix /tmp/n22 node@22, then
+                                        /tmp/n22/node_modules/.bin/node)
+  BENCH_NODE22_PROJECT=<checkout>       a copy of this project installed under Node 22 (its
+                                        native modules are built for that Node)
+  BENCH_SERVER_PROJECT=<checkout>       run this Node's server from another checkout (before/after)
 `;
 
 async function main(argv: string[]): Promise<number> {

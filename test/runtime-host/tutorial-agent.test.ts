@@ -1,7 +1,7 @@
 /**
  * The tutorial's TypeScript agent (BedrockAgentCoreApp, withApiKey, a
  * Strands agent on OpenAIModel({ api: 'chat' }) with a mathjs calculator tool) compiled with esbuild,
- * deployed as a code bundle and invoked through InvokeAgentRuntimeCommand. Without the tutorial's
+ * deployed as a code bundle with its dependencies and invoked through InvokeAgentRuntimeCommand. Without the tutorial's
  * extra policy the key fetch is denied and the invoke names the missing permission; after
  * PutRolePolicy the answer comes back computed by the tool, also streamed. Afterwards no plaintext
  * key is in Local AgentCore's log lines or anywhere in its state folder. The stand-in model is the
@@ -11,14 +11,14 @@ import assert from "node:assert/strict";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { buildSync } from "esbuild";
 import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { CreateApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
 import { issueModelKey } from "../../lib/local/standin-model/keys.js";
-import { createRole, deployBundle, FIXTURES, invokeJson, PROJECT_DIR, sessionId, zipBundle } from "./setup.js";
+import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
+import { createRole, deployBundle, FIXTURES, invokeJson, PROJECT_DIR, sessionId } from "./setup.js";
 
 let local: TestLocal;
 let runtime: { id: string; arn: string };
@@ -34,24 +34,18 @@ const TUTORIAL_POLICY = {
   ],
 };
 
-function tutorialBundle(): Uint8Array {
-  const compiled = buildSync({
-    entryPoints: [join(FIXTURES, "strands-agent.ts")],
-    bundle: false,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    write: false,
+/**
+ * Built as notebook 01 builds it: the compiled agent, package.json, a lockfile and the production
+ * dependency closure copied from the project's installed packages (the zip is cached under out/).
+ */
+async function tutorialBundle(): Promise<{ zip: Uint8Array; entryPoint: string[] }> {
+  const built = await buildCodeBundle({
+    entrypoint: join(FIXTURES, "strands-agent.ts"),
+    agentName: "tutorial_agent",
+    projectDir: PROJECT_DIR,
+    cacheDir: join(PROJECT_DIR, "out", "test-bundles"),
   });
-  return zipBundle({
-    files: {
-      "agent.mjs": compiled.outputFiles[0]!.contents,
-      "package.json": JSON.stringify({ name: "tutorial-agent", type: "module", private: true }),
-      "package-lock.json": readFileSync(join(PROJECT_DIR, "package-lock.json")),
-    },
-    // The project's installed packages stand in for the bundle's own copy (zip -y keeps the link).
-    symlinks: { node_modules: join(PROJECT_DIR, "node_modules") },
-  });
+  return { zip: built.zip, entryPoint: [built.entryFile] };
 }
 
 before(async () => {
@@ -65,7 +59,7 @@ before(async () => {
     name: "tutorial_agent",
     roleArn,
     key: "tutorial/agent.zip",
-    zip: tutorialBundle(),
+    ...(await tutorialBundle()),
     environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` },
   });
 });

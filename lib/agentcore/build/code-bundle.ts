@@ -201,7 +201,7 @@ export interface CodeBundle {
   zip: Uint8Array;
   /** SHA-256 of the zip (hex). */
   sha256: string;
-  /** SHA-256 of package-lock.json (hex): the runtime host's dependency cache key. */
+  /** SHA-256 of package-lock.json (hex): the key of the dependency zip cached by this builder. */
   lockSha256: string;
   entryFile: string;
   dependencies: Record<string, string>;

@@ -13,6 +13,7 @@
 import type { IncomingMessage } from "node:http";
 import type { CredentialIssuer, Principal } from "../service.js";
 import { decodeAwsChunked, isAwsChunked, MalformedChunkedBodyError } from "../protocols/body.js";
+import { signingKey, VerifiedPayload } from "./streaming-payload.js";
 import {
   MAX_SKEW_MS,
   parseAmzDate,
@@ -68,6 +69,21 @@ export interface VerifiedHead {
   service: string;
   /** Step two, once the body is read completely. */
   checkBody(body: Buffer): Promise<VerifiedBody | VerifyFailure>;
+  /**
+   * Step two for a body that is not read first (S3 object uploads): the signature is checked now,
+   * over the signed `x-amz-content-sha256`; the payload hash, chunk signatures and decoded length
+   * while the returned payload streams. Undefined when the request does not sign a payload hash
+   * (then only `checkBody` can verify it).
+   */
+  checkStream(source: NodeJS.ReadableStream, limit: number): Promise<VerifiedStream | VerifyFailure> | undefined;
+}
+
+export interface VerifiedStream {
+  ok: true;
+  /** The payload, unframed and verified while it is read (fails with PayloadRejected). */
+  body: VerifiedPayload;
+  /** The request's headers with aws-chunked framing headers corrected (trailers arrive with the body). */
+  headers: Headers;
 }
 
 export interface VerifiedBody {
@@ -145,6 +161,47 @@ export function createRequestVerifier(deps: RequestVerifierDeps): RequestVerifie
           if (!isAwsChunked(head.headers)) return { ok: true, body, headers: head.headers };
           return unchunk(body, head.headers, service);
         },
+        checkStream(source, limit) {
+          const declared = head.headers["x-amz-content-sha256"];
+          if (typeof declared !== "string" || !auth.signedHeaders.includes("x-amz-content-sha256")) return undefined;
+          return (async (): Promise<VerifiedStream | VerifyFailure> => {
+            const isHex = /^[0-9a-fA-F]{64}$/.test(declared);
+            const chunked = isAwsChunked(head.headers);
+            if (!isHex && declared !== "UNSIGNED-PAYLOAD" && !(chunked && declared.startsWith("STREAMING-")))
+              return fail("payload-hash", undefined, service);
+            const signed = await signatureMatches(
+              { method: head.method, rawPath: head.rawPath, rawQuery: head.rawQuery, headers: head.headersDistinct, body: Buffer.alloc(0) },
+              auth,
+              resolved.secretAccessKey,
+              signingDate,
+            );
+            if (!signed) return fail("bad-signature", undefined, service);
+            const signedChunks = declared.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+            const decoded = Number(head.headers["x-amz-decoded-content-length"]);
+            const body = new VerifiedPayload({
+              limit,
+              chunked,
+              ...(isHex ? { sha256: declared } : {}),
+              ...(chunked && Number.isInteger(decoded) && decoded >= 0 ? { decodedLength: decoded } : {}),
+              ...(signedChunks
+                ? {
+                    signing: {
+                      key: signingKey(resolved.secretAccessKey, auth.shortDate, auth.region, auth.service),
+                      amzDate: head.headers["x-amz-date"] as string,
+                      scope: `${auth.shortDate}/${auth.region}/${auth.service}/aws4_request`,
+                      seed: auth.signature,
+                    },
+                  }
+                : {}),
+            });
+            source.on("error", (e) => body.destroy(e));
+            // Its reader sees failures through its own listeners; one that stops reading (an
+            // early error answer) must not turn a late failure into an uncaught exception.
+            body.on("error", () => {});
+            source.pipe(body);
+            return { ok: true, body, headers: chunked ? unchunkedHeaders(head.headers, Number.isInteger(decoded) ? decoded : undefined) : head.headers };
+          })();
+        },
       };
     },
   };
@@ -164,13 +221,19 @@ function unchunk(framed: Buffer, headers: Headers, service: string): VerifiedBod
   if (typeof decodedLength === "string" && Number(decodedLength) !== payload.length)
     return fail("incomplete-body", "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header.", service);
   // Trailing headers (x-amz-checksum-*) reach the service as if they had been headers.
-  const out: Headers = { ...headers, ...trailers };
+  return { ok: true, body: payload, headers: unchunkedHeaders({ ...headers, ...trailers }, payload.length) };
+}
+
+/** Headers as if the body had been sent unframed: no aws-chunked coding, the decoded length. */
+function unchunkedHeaders(headers: Headers, length: number | undefined): Headers {
+  const out: Headers = { ...headers };
   const encodings = (typeof out["content-encoding"] === "string" ? out["content-encoding"] : "")
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s && s !== "aws-chunked");
   if (encodings.length) out["content-encoding"] = encodings.join(", ");
   else delete out["content-encoding"];
-  out["content-length"] = String(payload.length);
-  return { ok: true, body: payload, headers: out };
+  if (length === undefined) delete out["content-length"];
+  else out["content-length"] = String(length);
+  return out;
 }

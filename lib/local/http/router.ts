@@ -13,6 +13,7 @@ import { authError, type ErrorFamily } from "../auth/sigv4.js";
 import { createRequestVerifier, requestHead, type RequestHead, type VerifyFailure } from "../auth/verify-request.js";
 import { createRequestContext, type DeniedMessage } from "./context.js";
 import { createServiceTargets, type ServiceTarget } from "./service-targets.js";
+import { PayloadRejected, type VerifiedPayload } from "../auth/streaming-payload.js";
 import { BodyTooLargeError, JSON_BODY_LIMIT, readBody, S3_OBJECT_LIMIT } from "../protocols/body.js";
 import { loadAllModels, type ServiceModel } from "../protocols/model.js";
 import type { Protocol, RawRequest } from "../protocols/protocol.js";
@@ -114,31 +115,53 @@ export function createRouter(opts: RouterOptions): Router {
     const family = target.family;
     const fail = (err: AwsError, m: ServiceModel = target.models[0]!) => sendError(res, target, m, err, requestId);
 
-    // S3 finds its operation without the body, and only object uploads may be large.
+    // S3 finds its operation without the body, and only object uploads may be large. Those stream
+    // (verified while written to disk) so the server never holds an object in memory.
     let matched = target.matchNeedsBody ? undefined : target.match(raw);
-    const limit = family === "s3" && matched && OBJECT_UPLOADS.has(matched.operation) ? S3_OBJECT_LIMIT : JSON_BODY_LIMIT;
-    let body: Buffer;
-    try {
-      body = await readBody(req, limit);
-    } catch (e) {
-      if (e instanceof BodyTooLargeError) {
+    const isUpload = family === "s3" && !!matched && OBJECT_UPLOADS.has(matched.operation);
+    const limit = isUpload ? S3_OBJECT_LIMIT : JSON_BODY_LIMIT;
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      res.setHeader("connection", "close");
+      fail(tooLarge(family, limit));
+      drain(req);
+      return;
+    }
+    const streamed = isUpload ? head.checkStream(req, limit) : undefined;
+    let payload: VerifiedPayload | undefined;
+    if (streamed) {
+      const verified = await streamed;
+      if (!verified.ok) {
         res.setHeader("connection", "close");
-        fail(tooLarge(family, limit));
+        refuse(verified, target);
         drain(req);
         return;
       }
-      // The client went away mid-body: nobody is left to answer, and it is not a server fault.
-      if (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET") {
-        local.log(`${raw.method} ${head.service} client closed the connection before sending the whole body ${requestId}`);
-        return;
+      payload = raw.stream = verified.body;
+      raw.headers = verified.headers;
+    } else {
+      let body: Buffer;
+      try {
+        body = await readBody(req, limit);
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) {
+          res.setHeader("connection", "close");
+          fail(tooLarge(family, limit));
+          drain(req);
+          return;
+        }
+        // The client went away mid-body: nobody is left to answer, and it is not a server fault.
+        if (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET") {
+          local.log(`${raw.method} ${head.service} client closed the connection before sending the whole body ${requestId}`);
+          return;
+        }
+        throw e;
       }
-      throw e;
+      const verified = await head.checkBody(body);
+      if (!verified.ok) return refuse(verified, target);
+      raw.body = verified.body;
+      raw.headers = verified.headers;
     }
-
-    const verified = await head.checkBody(body);
-    if (!verified.ok) return refuse(verified, target);
-    raw.body = verified.body;
-    raw.headers = verified.headers;
 
     matched ??= target.match(raw);
     if (!matched) return fail(target.unknownOperation(raw));
@@ -170,9 +193,26 @@ export function createRouter(opts: RouterOptions): Router {
       await target.protocol.writeOutput(m, operation, output, requestId, res);
       local.log(`${raw.method} ${head.service} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
     } catch (e) {
+      // A streamed body the handler did not read to its end: answer, then discard the rest.
+      if (payload && !payload.readableEnded) {
+        req.unpipe(payload);
+        payload.destroy();
+        res.setHeader("connection", "close");
+        drain(req);
+      }
+      if (e instanceof PayloadRejected) {
+        local.log(`${raw.method} ${head.service} ${operation} ${e.kind} ${Date.now() - started}ms ${requestId}`);
+        return refuse({ ok: false, kind: e.kind, ...(e.detail !== undefined ? { detail: e.detail } : {}) }, target);
+      }
+      if (e instanceof BodyTooLargeError) return fail(tooLarge(family, limit));
       if (isAwsError(e)) {
         local.log(`${raw.method} ${head.service} ${operation} ${e.code} ${Date.now() - started}ms ${requestId}`);
         return fail(e, m);
+      }
+      if (payload && (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET")) {
+        local.log(`${raw.method} ${head.service} ${operation} client closed the connection before sending the whole body ${requestId}`);
+        res.destroy();
+        return;
       }
       if (abort.signal.aborted) {
         // The client went away (e.g. mid-stream): nothing to answer, nothing broken.

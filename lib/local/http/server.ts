@@ -1,7 +1,7 @@
 /**
  * Local AgentCore's HTTP server: one listener (127.0.0.1), the state folder's store and account,
  * the shared services (credentials, authorizer, vault), the runtime host (given what it needs from
- * the services: the bundle reader, execution-role credentials, vaulted secrets) and the router.
+ * the services: the bundle opener, execution-role credentials, vaulted secrets) and the router.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +15,7 @@ import { awsQuery } from "../protocols/awsquery.js";
 import { restXml } from "../protocols/restxml.js";
 import { validateInput } from "../protocols/validate.js";
 import { createServices } from "../services/index.js";
-import { readObject } from "../services/s3/index.js";
+import { openObject } from "../services/s3/index.js";
 import { assumeRoleAsService } from "../services/sts/index.js";
 import { vaultedSecretDigests, vaultedSecrets } from "../services/identity/index.js";
 import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
@@ -86,7 +86,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       endpoint: () => services.endpoint,
       log: (line) => services.log(line),
       now: () => services.now(),
-      readBundle: ({ bucket, key }) => readObject(services, bucket, key),
+      openBundle: ({ bucket, key }) => openObject(services, bucket, key),
       assumeExecutionRole: (request) => assumeRoleAsService(services, request),
       vaultedSecrets: () => vaultedSecrets(services),
     });

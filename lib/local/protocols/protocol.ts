@@ -5,11 +5,15 @@
  * per-operation code.
  */
 import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { AwsError } from "../errors.js";
 import type { Shape } from "../service.js";
 import type { ServiceModel } from "./model.js";
 
-/** A request after SigV4 verification; the body is complete (and de-chunked for S3 aws-chunked). */
+/**
+ * A request after SigV4 verification; the body is complete (and de-chunked for S3 aws-chunked),
+ * except for S3 object uploads, whose payload streams (`stream`, verified while read).
+ */
 export interface RawRequest {
   method: string;
   /** The raw path as received, without the query string (percent-encoding kept). */
@@ -18,6 +22,8 @@ export interface RawRequest {
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The payload still being read and verified (S3 object uploads); `body` is then empty. */
+  stream?: Readable;
 }
 
 export interface Protocol {

@@ -387,7 +387,7 @@ function readPrefixedHeaders(prefix: string, req: RawRequest): Record<string, st
 }
 
 function readPayload(model: ServiceModel, ref: ShapeRef, shape: ShapeDef, req: RawRequest): unknown {
-  if (shape.type === "blob") return req.body;
+  if (shape.type === "blob") return req.stream ?? req.body;
   if (shape.type === "string") return req.body.length ? req.body.toString("utf8") : undefined;
   if (shape.type === "structure") {
     if (!req.body.length) return undefined;

@@ -136,7 +136,7 @@ export class AgentInstance {
   }
 
   private async startCode(): Promise<void> {
-    const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.readBundle, this.version);
+    const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.openBundle, this.version);
     this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
     // Reachable from this machine only: the agent's servers (and those of node processes it starts,
     // through NODE_OPTIONS, a name runtimes may not set) listen on loopback (loopback-only.mjs).

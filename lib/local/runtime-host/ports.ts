@@ -5,10 +5,11 @@
  * none of the services behind these; it also describes the runtimes it runs with its own minimal
  * types, which the control plane's records satisfy as they are.
  */
+import type { FileHandle } from "node:fs/promises";
 import type { RoleSessionCredentials } from "../service.js";
 
-/** Reads an object's bytes from storage (Local S3); rejects with the reason when it cannot. */
-export type BundleReader = (location: { bucket: string; key: string }) => Promise<Buffer>;
+/** Opens an object's file in storage (Local S3) for reading (the caller closes it); rejects with the reason when it cannot. */
+export type BundleOpener = (location: { bucket: string; key: string }) => Promise<FileHandle>;
 
 /** Whom the service assumes the execution role for, and why (the trust policy sees these as condition keys). */
 export interface ExecutionRoleRequest {
@@ -35,7 +36,7 @@ export interface RuntimeHostDeps {
   /** One line to Local AgentCore's log (never a secret). */
   log(line: string): void;
   now(): Date;
-  readBundle: BundleReader;
+  openBundle: BundleOpener;
   assumeExecutionRole: RoleCredentialIssuer;
   /** The current values of every vaulted secret, hidden in agent logs even when they have no recognisable shape. */
   vaultedSecrets(): string[];

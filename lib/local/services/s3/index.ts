@@ -4,7 +4,7 @@ import { createBucket, deleteBucket, headBucket, listBuckets } from "./buckets.j
 import { listObjectsV2 } from "./list-objects.js";
 import { deleteObject, deleteObjects, getObjectOp, headObject, putObject } from "./objects.js";
 
-export { readObject, objectExists } from "./access.js";
+export { openObject, readObject, objectExists } from "./access.js";
 
 export const s3: ServiceImpl = {
   model: "s3",

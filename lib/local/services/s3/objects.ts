@@ -18,7 +18,8 @@ export const putObject: OperationHandler = async (input, ctx) => {
   const store = ctx.local.store;
   requireBucket(store, bucket);
   const files = objectFiles(ctx.local);
-  const written = await files.write(bucket, key, input.Body, (digests) => verifyUpload(input, digests)).catch((e: NodeJS.ErrnoException) => {
+  // Checksums sent as aws-chunked trailers are known only once the streamed body has ended.
+  const written = await files.write(bucket, key, input.Body, (digests) => verifyUpload({ ...input, ...trailingChecksums(input.Body) }, digests)).catch((e: NodeJS.ErrnoException) => {
     // DeleteBucket removed the bucket's folder while the bytes were being written.
     throw e.code === "ENOENT" ? noSuchBucket(bucket) : e;
   });
@@ -51,6 +52,22 @@ export const putObject: OperationHandler = async (input, ctx) => {
   if (previous && previous.file !== written.file) await files.remove(previous.file);
   return { ETag: record.ETag, ChecksumCRC32: record.ChecksumCRC32, ChecksumType: "FULL_OBJECT" };
 };
+
+const TRAILER_MEMBERS: Record<string, string> = {
+  "x-amz-checksum-crc32": "ChecksumCRC32",
+  "x-amz-checksum-crc32c": "ChecksumCRC32C",
+  "x-amz-checksum-crc64nvme": "ChecksumCRC64NVME",
+  "x-amz-checksum-sha1": "ChecksumSHA1",
+  "x-amz-checksum-sha256": "ChecksumSHA256",
+};
+
+/** The checksum members a streamed body's trailing headers carry (none for a body read whole). */
+function trailingChecksums(body: unknown): Shape {
+  const trailers = (body as { trailers?: Record<string, string> } | undefined)?.trailers;
+  const out: Shape = {};
+  for (const [name, value] of Object.entries(trailers ?? {})) if (TRAILER_MEMBERS[name]) out[TRAILER_MEMBERS[name]!] = value;
+  return out;
+}
 
 /** Content-* headers S3 stores with the object; `aws-chunked` is transfer framing, not the object's encoding. */
 function storedHeaders(input: Shape): Partial<StoredObject> {
