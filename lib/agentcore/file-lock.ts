@@ -4,7 +4,8 @@
  * (its pid is gone on this host) or that is older than `staleMs` is moved aside and taken over.
  * Synchronous on purpose: the ledger's API is synchronous and the sections last milliseconds.
  */
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 
@@ -52,7 +53,13 @@ function acquire(lock: string, timeoutMs: number, staleMs: number): void {
       }
       return;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        // The folder is not there yet (a ledger folder named by AGENTCORE_LEDGER_DIR): make it.
+        mkdirSync(dirname(lock), { recursive: true });
+        continue;
+      }
+      if (code !== "EEXIST") throw e;
     }
     const holder = readHolder(lock);
     if (holder === "gone") continue;

@@ -49,6 +49,8 @@ const log = (l: string) => lines.push(l);
 const world = {
   repository: false,
   role: false,
+  /** The tags CreateRole was given, answered back by GetRole as IAM does. */
+  roleTags: [] as { Key: string; Value: string }[],
   runtime: undefined as undefined | { version: number; reads: number; deleted: boolean },
   createAttempts: 0,
 };
@@ -57,8 +59,9 @@ const form = (c: RecordedCall) => new URLSearchParams(c.body);
 
 function installWorld(): void {
   const repository = { repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPO}`, registryId: ACCOUNT, repositoryName: REPO, repositoryUri: `${REGISTRY}/${REPO}`, createdAt: 1767225600 };
+  const tags = () => (world.roleTags.length ? `<Tags>${world.roleTags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join("")}</Tags>` : "");
   const role = () =>
-    `<Role><Path>/</Path><RoleName>${ROLE}</RoleName><RoleId>AROAEXAMPLEROLEID0001</RoleId><Arn>${ROLE_ARN}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate></Role>`;
+    `<Role><Path>/</Path><RoleName>${ROLE}</RoleName><RoleId>AROAEXAMPLEROLEID0001</RoleId><Arn>${ROLE_ARN}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>${tags()}</Role>`;
   fake
     .on("GetCallerIdentity", callerIdentity())
     .on("CreateApiKeyCredentialProvider", (c) => {
@@ -72,7 +75,12 @@ function installWorld(): void {
     .on("DescribeRepositories", () => (world.repository ? awsJson({ repositories: [repository] }) : awsJsonError("RepositoryNotFoundException", `The repository with name '${REPO}' does not exist in the registry with id '${ACCOUNT}'`)))
     .on("CreateRepository", () => ((world.repository = true), awsJson({ repository })))
     .on("GetRole", () => (world.role ? query("GetRole", role()) : queryError(404, "NoSuchEntity", `The role with name ${ROLE} cannot be found.`)))
-    .on("CreateRole", () => ((world.role = true), query("CreateRole", role())))
+    .on("CreateRole", (c) => {
+      world.role = true;
+      const f = form(c);
+      for (let i = 1; f.has(`Tags.member.${i}.Key`); i++) world.roleTags.push({ Key: f.get(`Tags.member.${i}.Key`)!, Value: f.get(`Tags.member.${i}.Value`)! });
+      return query("CreateRole", role());
+    })
     .on("PutRolePolicy", () => query("PutRolePolicy"))
     .on("GetAuthorizationToken", () =>
       awsJson({ authorizationData: [{ authorizationToken: Buffer.from(`AWS:${ECR_PASSWORD}`).toString("base64"), expiresAt: 1767268800, proxyEndpoint: `https://${REGISTRY}` }] }),
@@ -168,7 +176,8 @@ test("provider and configure: recorded in the ledger of the aws target, a contai
   assert.equal(provider.action, "created");
   const create = fake.one("CreateApiKeyCredentialProvider");
   assert.equal(`${create.method} ${create.host}${create.path}`, `POST bedrock-agentcore-control.${REGION}.amazonaws.com/identities/CreateApiKeyCredentialProvider`);
-  assert.deepEqual(JSON.parse(create.body), { name: "openai-apikey-provider", apiKey: API_KEY });
+  const providerEntry = ledger().entries().find((e) => e.kind === "credential-provider")!;
+  assert.deepEqual(JSON.parse(create.body), { name: "openai-apikey-provider", apiKey: API_KEY, tags: { "agentcore-kit:ledger-entry": providerEntry.id } }, "tagged as this ledger's");
 
   runtime = new Runtime({ session: s, ledger: ledger(), log, progress: "silent" });
   const configured = await runtime.configure({ entrypoint: entry, agentName: AGENT, autoCreateExecutionRole: true, autoCreateEcr: true, region: REGION, projectDir: PROJECT });
@@ -198,6 +207,7 @@ test("launch: repository, role and policy, arm64 build, ECR login and push, then
     "ecr:CreateRepository",
     "iam:GetRole",
     "iam:CreateRole",
+    "iam:GetRole", // putRolePolicy: the role is ours (its tag names the ledger entry)
     "iam:PutRolePolicy",
     "ecr:GetAuthorizationToken",
     "control:ListAgentRuntimes",
@@ -213,6 +223,10 @@ test("launch: repository, role and policy, arm64 build, ECR login and push, then
   const createRole = form(fake.one("CreateRole"));
   assert.equal(createRole.get("Action"), "CreateRole");
   assert.equal(createRole.get("RoleName"), ROLE);
+  assert.equal(ROLE.startsWith("AgentCoreKitRuntime-"), true, "a name of its own, not the Python toolkit's");
+  const roleEntry = ledger().entries().find((e) => e.kind === "iam-role")!;
+  assert.equal(createRole.get("Tags.member.1.Key"), "agentcore-kit:ledger-entry");
+  assert.equal(createRole.get("Tags.member.1.Value"), roleEntry.id);
   const trust = JSON.parse(createRole.get("AssumeRolePolicyDocument")!);
   assert.deepEqual(trust.Statement[0].Principal, { Service: "bedrock-agentcore.amazonaws.com" });
   assert.deepEqual(trust.Statement[0].Condition, {
@@ -246,6 +260,8 @@ test("launch: repository, role and policy, arm64 build, ECR login and push, then
   assert.deepEqual(sent.networkConfiguration, { networkMode: "PUBLIC" });
   assert.deepEqual(sent.environmentVariables, { API_KEY_PROVIDER_NAME: "openai-apikey-provider", OPENAI_PROVIDER: "openai" });
   assert.match(sent.clientToken, /^[0-9a-f-]{36}$/, "the SDK fills the idempotency token");
+  const runtimeEntry = ledger().entries().find((e) => e.kind === "agent-runtime")!;
+  assert.deepEqual(sent.tags, { "agentcore-kit:ledger-entry": runtimeEntry.id });
 
   // Everything created is in the ledger, for the aws target of this account and region.
   const kinds = ledger().entries().map((e) => [e.kind, e.target, e.accountId, e.state]);
@@ -319,7 +335,7 @@ test("cleanup: runtime, images, repository, role policies, role, provider, in th
   const before = fake.calls.length;
   const report = await cleanup({ session: s, ledger: ledger(), log });
   assert.equal(report.ok, true, JSON.stringify(report.steps));
-  const deletes = fake.sequence().slice(before).filter((c) => !/:(GetAgentRuntime|ListRolePolicies|ListAttachedRolePolicies)$/.test(c));
+  const deletes = fake.sequence().slice(before).filter((c) => !/:(GetAgentRuntime|GetRole|ListRolePolicies|ListAttachedRolePolicies)$/.test(c));
   assert.deepEqual(deletes, [
     "control:DeleteAgentRuntime",
     "ecr:BatchDeleteImage",

@@ -54,6 +54,14 @@ describe("two writers", () => {
     assert.deepEqual(readdirSync(dir).sort(), [LEDGER_FILE, "go"].sort(), "no lock or temp file left");
   });
 
+  test("a ledger folder that does not exist yet is made on the first write", () => {
+    const dir = join(tempDir(), "not", "yet");
+    const ledger = new Ledger(dir);
+    assert.deepEqual(ledger.entries(), []);
+    ledger.intend({ target: "local", region: "r", accountId: "1" }, { kind: "iam-role", roleName: "first" });
+    assert.equal(new Ledger(dir).entries().length, 1);
+  });
+
   test("a lock left by a process that died is taken over; a live one makes the writer wait", () => {
     const dir = tempDir();
     const file = join(dir, LEDGER_FILE);

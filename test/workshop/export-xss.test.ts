@@ -52,6 +52,8 @@ function hostileNotebook(): Notebook {
             `<div style="background:url(/pwned-css)">styled</div>`,
             ``,
             `<img src="https://example.com/pwned-remote.png" alt="remote">`,
+            ``,
+            `![a diagram](../images/evil.svg)`,
           ].join("\n"),
         ),
       },
@@ -89,6 +91,10 @@ const pwned: string[] = [];
 before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "workshop-xss-"));
   mkdirSync(path.join(tmp, "out"));
+  mkdirSync(path.join(tmp, "images"));
+  mkdirSync(path.join(tmp, "notebooks"));
+  // A local image file is inlined as markup: its handlers, even unquoted ones, must not come along.
+  writeFileSync(path.join(tmp, "images", "evil.svg"), `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" onload=${ran("svg-file").replace(/[ ']/g, "")}><a href="javascript:${ran("svg-file-link")}"><circle r="4"/></a></svg>`);
   writeFileSync(path.join(tmp, "out", "66-hostile.ipynb"), JSON.stringify(hostileNotebook()));
   await exportSite({ fromDir: path.join(tmp, "out"), outDir: path.join(tmp, "site"), notebooksDir: path.join(tmp, "notebooks"), env: {} });
   const site = path.join(tmp, "site");

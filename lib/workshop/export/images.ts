@@ -16,13 +16,15 @@ function attribute(tag: string, name: string): string | undefined {
   return raw?.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
-/** An inline-safe copy of an SVG document: no prolog or scripts, ids made unique to this copy, sized by CSS. */
+/** An inline-safe copy of an SVG document: no prolog, scripts, handlers or outside links, ids made unique to this copy, sized by CSS. */
 export function inlineSvg(svg: string, idPrefix: string, alt: string | undefined, width: string | undefined): string {
   let body = svg
     .replace(/<\?xml[\s\S]*?\?>/g, "")
     .replace(/<!DOCTYPE[\s\S]*?>/gi, "")
     .replace(/<script[\s\S]*?<\/script>/gi, "")
-    .replace(/\son\w+\s*=\s*("[^"]*"|'[^']*')/gi, "")
+    .replace(/\son\w+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "")
+    // Links inside a diagram may only point within it (markers, symbols): no javascript: or other URL.
+    .replace(/\s(?:xlink:)?href\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, (attr, value: string) => (/^["']?#/.test(value) ? attr : ""))
     .trim();
   // Several diagrams on one page each define `#arrow`: give every copy its own ids.
   const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
