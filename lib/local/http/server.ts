@@ -18,6 +18,7 @@ import { createServices } from "../services/index.js";
 import { readObject } from "../services/s3/index.js";
 import { assumeRoleAsService } from "../services/sts/index.js";
 import { vaultedSecretDigests, vaultedSecrets } from "../services/identity/index.js";
+import { moveIdentityRowsToRegionalKeys } from "../services/identity/regional-keys.js";
 import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
@@ -63,6 +64,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   let startedHost: RuntimeHost | undefined; // stopped again if the server cannot start
   try {
     const account = loadOrCreateAccount(store);
+    moveIdentityRowsToRegionalKeys(store, log);
     // Credentials read the clock through `services.now` so tests can move time (expiry).
     const credentials = createCredentialIssuer(store, account.accountId, () => services.now());
 

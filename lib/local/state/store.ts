@@ -61,6 +61,12 @@ export class Store {
     return rows.map((r) => JSON.parse(r.body) as T);
   }
 
+  /** Every document of a kind with its id (for migrations that re-key rows). */
+  entries<T>(kind: string): { id: string; value: T }[] {
+    const rows = this.stmt("SELECT id, body FROM resources WHERE kind = ? ORDER BY id").all(kind) as { id: string; body: string }[];
+    return rows.map((r) => ({ id: r.id, value: JSON.parse(r.body) as T }));
+  }
+
   /** Runs fn in one transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();

@@ -8,10 +8,12 @@ import type { WorkloadIdentityRecord } from "../../state/records.js";
 import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
+import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
 
+/** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
-  const record = ctx.local.store.get<WorkloadIdentityRecord>("identity-workload-identity", name);
+  const record = ctx.local.store.get<WorkloadIdentityRecord>(KIND_WORKLOAD_IDENTITY, workloadIdentityArn(ctx, name));
   if (!record) throw new AwsError("ResourceNotFoundException", `Workload identity ${name} not found.`, 404);
   return record;
 }
@@ -44,17 +46,28 @@ const GetWorkloadAccessTokenForJWT: OperationHandler = async (input, ctx) => {
   return issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", subject);
 };
 
-/** Checks the token the agent presents, then IAM for the agent's role session, then decrypts. */
+/**
+ * Checks the token the agent presents, then IAM for the agent's role session, then decrypts. Every
+ * resource is the request's region's: the provider is looked up under the very ARN IAM was asked
+ * about, so a Deny on one region's provider cannot be sidestepped by signing for another region.
+ */
 const GetResourceApiKey: OperationHandler = async (input, ctx) => {
   const claims = await verifyWorkloadAccessToken(ctx.local, String(input.workloadIdentityToken));
   if (claims.accountId !== ctx.accountId) {
     throw new AwsError("AccessDeniedException", "The workload access token was issued for another account.", 403);
   }
-  if (!ctx.local.store.get("identity-workload-identity", claims.workloadName)) {
+  if (claims.region !== ctx.region) {
+    throw new AwsError(
+      "AccessDeniedException",
+      `The workload access token was issued in ${claims.region}, not ${ctx.region}. Call GetResourceApiKey in ${claims.region}, or get a token in ${ctx.region}.`,
+      403,
+    );
+  }
+  if (!ctx.local.store.get(KIND_WORKLOAD_IDENTITY, claims.workloadIdentityArn)) {
     throw new AwsError("UnauthorizedException", `The workload identity ${claims.workloadName} of this token no longer exists.`, 401);
   }
   const name = String(input.resourceCredentialProviderName);
-  const scope = { region: claims.region, accountId: ctx.accountId };
+  const scope = { region: ctx.region, accountId: ctx.accountId };
   const denied = (e: unknown) => {
     // The request path log's "denied" hop (the error itself says which permission is missing).
     if (e instanceof AwsError && e.status === 403) ctx.local.log(`[${ctx.requestId}] GetResourceApiKey denied: provider ${name} for workload ${claims.workloadName}: ${e.message}`);
@@ -68,7 +81,7 @@ const GetResourceApiKey: OperationHandler = async (input, ctx) => {
       workloadIdentityDirectoryArn(scope),
       claims.workloadIdentityArn,
     ]);
-    resolved = getApiKeyForProvider(ctx.local, name);
+    resolved = getApiKeyForProvider(ctx.local, scope, name);
     ctx.authorize("secretsmanager:GetSecretValue", resolved.secretArn);
   } catch (e) {
     throw denied(e);
