@@ -18,11 +18,22 @@ function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
   return record;
 }
 
-async function issue(ctx: RequestContext, input: Shape, action: string, grant: WorkloadTokenClaims["grant"], userId?: string) {
+/**
+ * IAM first, then the workload identity, then the user (`userOf`, which may verify a JWT and fetch
+ * its issuer's keys: only for a caller IAM allowed), then the token.
+ */
+async function issue(
+  ctx: RequestContext,
+  input: Shape,
+  action: string,
+  grant: WorkloadTokenClaims["grant"],
+  userOf: (record: WorkloadIdentityRecord) => string | undefined | Promise<string | undefined> = () => undefined,
+) {
   const name = String(input.workloadName);
   const scope = { region: ctx.region, accountId: ctx.accountId };
   ctx.authorize(`bedrock-agentcore:${action}`, [workloadIdentityDirectoryArn(scope), workloadIdentityArn(scope, name)]);
   const record = workload(ctx, name);
+  const userId = await userOf(record);
   const token = await mintWorkloadAccessToken(ctx.local, {
     accountId: ctx.accountId,
     region: ctx.region,
@@ -38,13 +49,10 @@ async function issue(ctx: RequestContext, input: Shape, action: string, grant: W
 const GetWorkloadAccessToken: OperationHandler = (input, ctx) => issue(ctx, input, "GetWorkloadAccessToken", "workload");
 
 const GetWorkloadAccessTokenForUserId: OperationHandler = (input, ctx) =>
-  issue(ctx, input, "GetWorkloadAccessTokenForUserId", "user-id", String(input.userId));
+  issue(ctx, input, "GetWorkloadAccessTokenForUserId", "user-id", () => String(input.userId));
 
-const GetWorkloadAccessTokenForJWT: OperationHandler = async (input, ctx) => {
-  const record = workload(ctx, String(input.workloadName));
-  const subject = await verifyUserJwt(ctx, record, String(input.userToken));
-  return issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", subject);
-};
+const GetWorkloadAccessTokenForJWT: OperationHandler = (input, ctx) =>
+  issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", (record) => verifyUserJwt(ctx, record, String(input.userToken)));
 
 /**
  * Checks the token the agent presents, then IAM for the agent's role session, then decrypts. Every
