@@ -63,6 +63,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const store = new Store(opts.stateDir);
   let startedHost: RuntimeHost | undefined; // stopped again if the server cannot start
   try {
+    for (const change of store.tightened) log(`state folder made private: ${change}`);
     const account = loadOrCreateAccount(store);
     moveIdentityRowsToRegionalKeys(store, log);
     // Credentials read the clock through `services.now` so tests can move time (expiry).
