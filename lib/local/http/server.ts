@@ -25,7 +25,7 @@ import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
 import { vaultDigestsRoute } from "./admin-routes.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
-import type { LocalServices, ServiceImpl } from "../service.js";
+import type { LocalServices, ServiceImpl, Vault } from "../service.js";
 import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
 import { PortInUseError } from "../port-in-use.js";
 
@@ -41,6 +41,8 @@ export interface LocalServerOptions {
    * add their own. A function is given this server's runtime host, to build the data plane with.
    */
   services?: ServiceImpl[] | ((host: RuntimeHost) => ServiceImpl[]);
+  /** Wraps the token vault (tests inject a failing write to prove each write shares its request's transaction). */
+  vault?: (vault: Vault) => Vault;
 }
 
 export interface LocalServer {
@@ -77,7 +79,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       endpoint: "", // set once the port is known
       credentials,
       authorizer: createAuthorizer(store),
-      vault: createVault(store, opts.stateDir),
+      vault: (opts.vault ?? ((v: Vault) => v))(createVault(store, opts.stateDir)),
       log,
       now: () => new Date(),
     };
