@@ -3,8 +3,8 @@
  * identity created in us-east-1 does not exist in us-west-2, the same name may exist in both, List
  * shows the signing region's only, and IAM is asked about the stored resource's ARN. The exploit
  * this guards against: an explicit Deny on the us-east-1 provider bypassed by signing the data-plane
- * call for us-west-2. Rows written before resources were regional are moved to the region of their
- * stored ARN when Local AgentCore starts.
+ * call for us-west-2. The token vault's configuration is per region too. Rows written before
+ * resources were regional are moved to the region of their stored ARN when Local AgentCore starts.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,18 +20,21 @@ import {
   DeleteApiKeyCredentialProviderCommand,
   GetApiKeyCredentialProviderCommand,
   GetOauth2CredentialProviderCommand,
+  GetTokenVaultCommand,
   GetWorkloadIdentityCommand,
   ListApiKeyCredentialProvidersCommand,
   ListOauth2CredentialProvidersCommand,
   ListWorkloadIdentitiesCommand,
+  SetTokenVaultCMKCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { makeClients, startTestLocal, type TestClients, type TestCredentials, type TestLocal } from "../helpers/local.js";
-import { apiKeyProviderArn, oauth2ProviderArn, workloadIdentityArn } from "../../lib/local/services/identity/arns.js";
-import { KIND_APIKEY_PROVIDER, KIND_OAUTH2_PROVIDER, KIND_WORKLOAD_IDENTITY } from "../../lib/local/services/identity/records.js";
+import { apiKeyProviderArn, oauth2ProviderArn, tokenVaultArn, workloadIdentityArn } from "../../lib/local/services/identity/arns.js";
+import { KIND_APIKEY_PROVIDER, KIND_OAUTH2_PROVIDER, KIND_TOKEN_VAULT, KIND_WORKLOAD_IDENTITY } from "../../lib/local/services/identity/records.js";
 import { rejects } from "./expect.js";
 
 const EAST = "us-east-1";
+const LEGACY_KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const WEST = "us-west-2";
 
 const github = (clientSecret: string) => ({ githubOauth2ProviderConfig: { clientId: "client-id", clientSecret } });
@@ -135,6 +138,25 @@ describe("Identity resources are scoped by region", () => {
     assert.deepEqual(await identities(west), [workloadIdentityArn({ region: WEST, accountId: t.accountId }, "agent")]);
   });
 
+  it("the token vault is per region: a key configured in us-west-2 leaves us-east-1's as it was", async () => {
+    const kmsKeyArn = `arn:aws:kms:${WEST}:${t.accountId}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+    // The attacker may not touch us-east-1's vault; signing for us-west-2 must not change it either.
+    await east.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "denied-east-key",
+        PolicyName: "not-the-east-vault",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Action: "bedrock-agentcore:SetTokenVaultCMK", Resource: tokenVaultArn({ region: EAST, accountId: t.accountId }) }],
+        }),
+      }),
+    );
+    await rejects(() => attacker.east.control.send(new SetTokenVaultCMKCommand({ kmsConfiguration: { keyType: "CustomerManagedKey", kmsKeyArn } })), "AccessDeniedException", 403);
+    await attacker.west.control.send(new SetTokenVaultCMKCommand({ kmsConfiguration: { keyType: "CustomerManagedKey", kmsKeyArn } }));
+    assert.deepEqual((await west.control.send(new GetTokenVaultCommand({}))).kmsConfiguration, { keyType: "CustomerManagedKey", kmsKeyArn });
+    assert.deepEqual((await east.control.send(new GetTokenVaultCommand({}))).kmsConfiguration, { keyType: "ServiceManagedKey" });
+  });
+
   it("OAuth2 providers: one per region under the same name, each with its own secret", async () => {
     await east.control.send(new CreateOauth2CredentialProviderCommand({ name: "gh", credentialProviderVendor: "GithubOauth2", oauth2ProviderConfigInput: github("east-client-secret") }));
     await rejects(() => west.control.send(new GetOauth2CredentialProviderCommand({ name: "gh" })), "ResourceNotFoundException", 404);
@@ -170,6 +192,7 @@ describe("state written before Identity resources were regional", () => {
     store.tx(() => {
       store.put(KIND_APIKEY_PROVIDER, "legacy", { name: "legacy", credentialProviderArn: apiKeyProviderArn(scope, "legacy"), secretArn, createdTime: now, lastUpdatedTime: now, tags: {} });
       vault.put(secretArn, "sk-legacy");
+      store.put(KIND_TOKEN_VAULT, "default", { tokenVaultId: "default", kmsConfiguration: { keyType: "CustomerManagedKey", kmsKeyArn: LEGACY_KMS_KEY }, lastModifiedDate: now });
       store.put(KIND_WORKLOAD_IDENTITY, "legacy-agent", { name: "legacy-agent", workloadIdentityArn: workloadIdentityArn(scope, "legacy-agent"), allowedResourceOauth2ReturnUrls: [], createdTime: now, lastUpdatedTime: now });
     });
     await t.stop();
@@ -184,6 +207,9 @@ describe("state written before Identity resources were regional", () => {
       const wi = await eu.control.send(new GetWorkloadIdentityCommand({ name: "legacy-agent" }));
       assert.equal(wi.workloadIdentityArn, workloadIdentityArn(scope, "legacy-agent"));
       await rejects(() => t!.clients.control.send(new GetWorkloadIdentityCommand({ name: "legacy-agent" })), "ResourceNotFoundException", 404);
+      // The old token vault record holds no ARN: it is the region the server runs for.
+      assert.deepEqual((await t!.clients.control.send(new GetTokenVaultCommand({}))).kmsConfiguration, { keyType: "CustomerManagedKey", kmsKeyArn: LEGACY_KMS_KEY });
+      assert.deepEqual((await eu.control.send(new GetTokenVaultCommand({}))).kmsConfiguration, { keyType: "ServiceManagedKey" });
       // And it still works end to end: a token in eu-west-1 reads the legacy key.
       const token = (await eu.data.send(new GetWorkloadAccessTokenCommand({ workloadName: "legacy-agent" }))).workloadAccessToken!;
       const key = await eu.data.send(new GetResourceApiKeyCommand({ workloadIdentityToken: token, resourceCredentialProviderName: "legacy" }));

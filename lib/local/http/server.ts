@@ -67,7 +67,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   try {
     for (const change of store.tightened) log(`state folder made private: ${change}`);
     const account = loadOrCreateAccount(store);
-    moveIdentityRowsToRegionalKeys(store, log);
+    moveIdentityRowsToRegionalKeys(store, { region, accountId: account.accountId }, log);
     // Credentials read the clock through `services.now` so tests can move time (expiry).
     const credentials = createCredentialIssuer(store, account.accountId, () => services.now());
 

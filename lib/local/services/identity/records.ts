@@ -46,7 +46,7 @@ export interface Oauth2ProviderRecord {
 /** The shared record plus the tags given on create. */
 export type StoredWorkloadIdentity = WorkloadIdentityRecord & { tags?: Tags };
 
-/** kind "identity-token-vault", id = tokenVaultId */
+/** kind "identity-token-vault", id = the vault's ARN (one vault per region) */
 export interface TokenVaultRecord {
   tokenVaultId: string;
   kmsConfiguration: { keyType: "ServiceManagedKey" | "CustomerManagedKey"; kmsKeyArn?: string };
