@@ -36,7 +36,7 @@ describe("API-key credential providers", () => {
       out.apiKeySecretArn?.secretArn ?? "",
       new RegExp(`^arn:aws:secretsmanager:${t.region}:${t.accountId}:secret:bedrock-agentcore-identity!default/apikey/openai-key-[A-Za-z0-9]{6}$`),
     );
-    assert.equal(getApiKeyForProvider(t.server.services, "openai-key").apiKey, "sk-create-1");
+    assert.equal(getApiKeyForProvider(t.server.services, t.server.services, "openai-key").apiKey, "sk-create-1");
   });
 
   it("gets it back with epoch timestamps parsed as Dates and no key in the answer", async () => {
@@ -57,7 +57,7 @@ describe("API-key credential providers", () => {
       409,
     );
     assert.match(err.message, /openai-key already exists/);
-    assert.equal(getApiKeyForProvider(t.server.services, "openai-key").apiKey, "sk-create-1");
+    assert.equal(getApiKeyForProvider(t.server.services, t.server.services, "openai-key").apiKey, "sk-create-1");
   });
 
   it("updates the key under the same secret ARN and moves lastUpdatedTime", async () => {
@@ -76,7 +76,7 @@ describe("API-key credential providers", () => {
     }
     const got = await control.send(new GetApiKeyCredentialProviderCommand({ name: "openai-key" }));
     assert.equal(got.lastUpdatedTime?.getTime(), later.getTime());
-    assert.equal(getApiKeyForProvider(t.server.services, "openai-key").apiKey, "sk-rotated-2");
+    assert.equal(getApiKeyForProvider(t.server.services, t.server.services, "openai-key").apiKey, "sk-rotated-2");
   });
 
   it("deletes (204) the provider and its vaulted secret together", async () => {
@@ -87,7 +87,7 @@ describe("API-key credential providers", () => {
     assert.equal(out.$metadata.httpStatusCode, 204);
     assert.equal(secretCount(arn), 0);
     await rejects(() => control.send(new GetApiKeyCredentialProviderCommand({ name: "to-delete" })), "ResourceNotFoundException", 404);
-    assert.throws(() => getApiKeyForProvider(t.server.services, "to-delete"), { name: "ResourceNotFoundException" });
+    assert.throws(() => getApiKeyForProvider(t.server.services, t.server.services, "to-delete"), { name: "ResourceNotFoundException" });
   });
 
   it("re-creating a deleted name gets a fresh secret ARN", async () => {
@@ -97,7 +97,7 @@ describe("API-key credential providers", () => {
     assert.match(second.apiKeySecretArn!.secretArn!, /apikey\/phoenix-[A-Za-z0-9]{6}$/);
     assert.notEqual(second.apiKeySecretArn!.secretArn, first.apiKeySecretArn!.secretArn);
     assert.equal(secretCount(first.apiKeySecretArn!.secretArn!), 0);
-    assert.equal(getApiKeyForProvider(t.server.services, "phoenix").apiKey, "sk-2");
+    assert.equal(getApiKeyForProvider(t.server.services, t.server.services, "phoenix").apiKey, "sk-2");
     await control.send(new DeleteApiKeyCredentialProviderCommand({ name: "phoenix" }));
   });
 

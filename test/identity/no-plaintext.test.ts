@@ -104,7 +104,7 @@ describe("no plaintext secret in the state folder or the log", () => {
     server = await startLocalServer({ stateDir: dir, port: 0, log: (line) => log.push(line) });
     clients.control.destroy();
     clients = makeClients(server.endpoint, server.region, server.admin);
-    assert.equal(getApiKeyForProvider(server.services, "canary").apiKey, ROTATED_KEY);
+    assert.equal(getApiKeyForProvider(server.services, server.services, "canary").apiKey, ROTATED_KEY);
     const again = await clients.control.send(new GetApiKeyCredentialProviderCommand({ name: "canary" }));
     assert.equal(again.name, "canary");
     assertNoCanaryIn(dir, log);

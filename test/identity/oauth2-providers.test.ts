@@ -47,7 +47,7 @@ describe("OAuth2 credential providers", () => {
       },
     });
     assert.ok(!JSON.stringify(out).includes("gh-secret-value-1"));
-    const resolved = getOauth2ProviderSecret(t.server.services, "github");
+    const resolved = getOauth2ProviderSecret(t.server.services, t.server.services, "github");
     assert.equal(resolved.clientSecret, "gh-secret-value-1");
     assert.equal(resolved.clientId, "gh-client");
   });
@@ -75,7 +75,7 @@ describe("OAuth2 credential providers", () => {
       "ConflictException",
       409,
     );
-    assert.equal(getOauth2ProviderSecret(t.server.services, "github").clientSecret, "gh-secret-value-1");
+    assert.equal(getOauth2ProviderSecret(t.server.services, t.server.services, "github").clientSecret, "gh-secret-value-1");
   });
 
   it("custom provider: reports the discovery URL or server metadata as given, never the secret", async () => {
@@ -176,7 +176,7 @@ describe("OAuth2 credential providers", () => {
     } finally {
       t.server.services.now = realNow;
     }
-    assert.equal(getOauth2ProviderSecret(t.server.services, "github").clientSecret, "gh-secret-value-1");
+    assert.equal(getOauth2ProviderSecret(t.server.services, t.server.services, "github").clientSecret, "gh-secret-value-1");
     await control.send(
       new UpdateOauth2CredentialProviderCommand({
         name: "github",
@@ -184,7 +184,7 @@ describe("OAuth2 credential providers", () => {
         oauth2ProviderConfigInput: { githubOauth2ProviderConfig: { clientId: "gh-client-3", clientSecret: "gh-secret-value-2" } },
       }),
     );
-    const resolved = getOauth2ProviderSecret(t.server.services, "github");
+    const resolved = getOauth2ProviderSecret(t.server.services, t.server.services, "github");
     assert.equal(resolved.clientSecret, "gh-secret-value-2");
     assert.equal(resolved.clientId, "gh-client-3");
   });
@@ -252,7 +252,7 @@ describe("OAuth2 credential providers", () => {
   });
 
   it("deletes (204) the provider and its secret; unknown names are 404", async () => {
-    const { secretArn } = getOauth2ProviderSecret(t.server.services, "okta");
+    const { secretArn } = getOauth2ProviderSecret(t.server.services, t.server.services, "okta");
     const out = await control.send(new DeleteOauth2CredentialProviderCommand({ name: "okta" }));
     assert.equal(out.$metadata.httpStatusCode, 204);
     assert.equal(t.server.services.vault.get(secretArn), undefined);
@@ -270,6 +270,6 @@ describe("OAuth2 credential providers", () => {
       "ResourceNotFoundException",
       404,
     );
-    assert.throws(() => getOauth2ProviderSecret(t.server.services, "okta"), { name: "ResourceNotFoundException" });
+    assert.throws(() => getOauth2ProviderSecret(t.server.services, t.server.services, "okta"), { name: "ResourceNotFoundException" });
   });
 });

@@ -93,7 +93,7 @@ describe("workload identities", () => {
       managedByRuntimeArn: runtimeArn,
     };
     // The runtime control plane writes this record when it creates a runtime.
-    t.server.services.store.put("identity-workload-identity", record.name, record);
+    t.server.services.store.put("identity-workload-identity", record.workloadIdentityArn, record);
     const err = await rejects(() => control.send(new DeleteWorkloadIdentityCommand({ name: record.name })), "ValidationException", 400);
     assert.match(err.message, /managed by agent runtime/);
     assert.ok(err.message.includes(runtimeArn));

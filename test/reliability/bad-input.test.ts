@@ -24,7 +24,7 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { startLocalServer, type LocalServer } from "../../lib/local/http/server.js";
 import { JSON_BODY_LIMIT } from "../../lib/local/protocols/body.js";
-import type { ApiKeyProviderRecord } from "../../lib/local/services/identity/records.js";
+import type { ApiKeyProviderRecord, Oauth2ProviderRecord } from "../../lib/local/services/identity/records.js";
 import { makeClients, type TestClients } from "../helpers/local.js";
 import { buildCall, hasBodyMembers, inputArb, servedOperations, unservedOperations, type OpTarget } from "./model-requests.js";
 import { errorCodeOf, signAndSend, signCall, type RawCall, type RawResponse } from "./signed-request.js";
@@ -186,7 +186,19 @@ function insertIntoFirstString(body: Buffer, bytes: Buffer): Buffer {
   return Buffer.concat([body.subarray(0, at), bytes, body.subarray(at)]);
 }
 
-describe("bad input: every operation answers a modeled 4xx and the server stays consistent", { timeout: 60_000 }, () => {
+/**
+ * `BAD_INPUT_SEED` (an integer) makes every property of this file start from that seed, so a run
+ * can be repeated exactly (`npm run fuzz:repeat` passes a fresh one per run and prints it).
+ */
+const SEED = process.env.BAD_INPUT_SEED;
+if (SEED !== undefined) {
+  if (!/^-?\d+$/.test(SEED)) throw new Error(`BAD_INPUT_SEED must be an integer, got "${SEED}"`);
+  fc.configureGlobal({ seed: Number(SEED) });
+}
+
+// Per-property limits in count and time bound the work; the overall limit only catches a hang, so
+// it is generous enough for a machine busy with other work.
+describe("bad input: every operation answers a modeled 4xx and the server stays consistent", { timeout: 300_000 }, () => {
   let server: LocalServer;
   let stateDir: string;
   let clients: TestClients;
@@ -375,15 +387,17 @@ describe("bad input: every operation answers a modeled 4xx and the server stays 
       listed.push(...(page.credentialProviders ?? []).map((p) => p.name!));
       if (!(nextToken = page.nextToken)) break;
     }
-    // No provider without its secret, and no secret without its provider.
+    // No provider without its secret, and no secret without its provider (API-key and OAuth2).
     const records = server.services.store.list<ApiKeyProviderRecord>("identity-apikey-provider");
     assert.deepEqual(listed.sort(), records.map((r) => r.name).sort());
     for (const r of records) {
       await clients.control.send(new GetApiKeyCredentialProviderCommand({ name: r.name }));
       assert.ok(server.services.vault.get(r.secretArn) !== undefined, `provider ${r.name} has no secret`);
     }
+    const oauth2 = server.services.store.list<Oauth2ProviderRecord>("identity-oauth2-provider").filter((r) => r.hasClientSecret);
+    for (const r of oauth2) assert.ok(server.services.vault.get(r.secretArn) !== undefined, `OAuth2 provider ${r.name} has no client secret`);
     const secrets = server.services.store.db.prepare("SELECT arn FROM vault_secrets").all() as { arn: string }[];
-    const known = new Set(records.map((r) => r.secretArn));
+    const known = new Set([...records, ...oauth2].map((r) => r.secretArn));
     for (const { arn } of secrets) assert.ok(known.has(arn) || !arn.startsWith("arn:"), `orphan secret ${arn}`);
   });
 });

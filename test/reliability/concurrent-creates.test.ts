@@ -40,7 +40,7 @@ describe("50 parallel creates of the same provider name", () => {
     const described = await local.clients.control.send(new GetApiKeyCredentialProviderCommand({ name: "shared-name" }));
 
     const { store, vault } = local.server.services;
-    const record = store.get<ApiKeyProviderRecord>("identity-apikey-provider", "shared-name")!;
+    const record = store.get<ApiKeyProviderRecord>("identity-apikey-provider", described.credentialProviderArn!)!;
     assert.equal(record.secretArn, described.apiKeySecretArn?.secretArn);
     const rows = store.db.prepare("SELECT arn FROM vault_secrets WHERE arn LIKE 'arn:aws:secretsmanager:%'").all() as { arn: string }[];
     assert.deepEqual(rows.map((r) => r.arn), [record.secretArn], "one secret in the vault");

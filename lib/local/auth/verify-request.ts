@@ -6,8 +6,9 @@
  *   1. `checkHead(head)`: the Authorization header, X-Amz-Date (present, same day as the credential
  *      scope, within 15 minutes of now) and the access key (the admin key, or a role session with
  *      its session token) → the principal, region and signing name;
- *   2. `checkBody(body)`: the payload hash, the recomputed signature, then the aws-chunked framing
- *      (decoded length, trailing headers) → the body and headers the service sees.
+ *   2. `checkBody(body)`: an unsigned body outside S3 (refused), the payload hash, the recomputed
+ *      signature, then the aws-chunked framing (decoded length, trailing headers) → the body and
+ *      headers the service sees.
  * A failure is a kind from `authError`'s vocabulary, which the caller turns into its own answer.
  */
 import type { IncomingMessage } from "node:http";
@@ -150,6 +151,8 @@ export function createRequestVerifier(deps: RequestVerifierDeps): RequestVerifie
         region: auth.region,
         service,
         async checkBody(body) {
+          // What AWS answers: the service hashed the body itself, so the signature cannot match.
+          if (unsignedBodyRefused(service, head.headers)) return fail("bad-signature", undefined, service);
           if (!payloadHashMatches(head.headers, body)) return fail("payload-hash", undefined, service);
           const signed = await signatureMatches(
             { method: head.method, rawPath: head.rawPath, rawQuery: head.rawQuery, headers: head.headersDistinct, body },
@@ -205,6 +208,17 @@ export function createRequestVerifier(deps: RequestVerifierDeps): RequestVerifie
       };
     },
   };
+}
+
+/**
+ * Only S3 lets a body go unsigned (`UNSIGNED-PAYLOAD`, the `STREAMING-…` aws-chunked forms); every
+ * other AWS service signs over the hash of the body it received. Accepting the declared value
+ * elsewhere would let anyone holding one signed request send any body under its signature.
+ */
+function unsignedBodyRefused(service: string, headers: Headers): boolean {
+  if (service === "s3") return false;
+  const declared = headers["x-amz-content-sha256"];
+  return typeof declared === "string" && (declared === "UNSIGNED-PAYLOAD" || declared.startsWith("STREAMING-"));
 }
 
 /** Removes aws-chunked framing (after the signature, which covers the framed body). */

@@ -3,7 +3,7 @@
  * background process (its own process, so the caller never loads the server) and wait for health.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,6 +14,7 @@ import { checkHealth, localStatus } from "./health.js";
 import { logTail, rotateLog } from "./log-file.js";
 import { localPaths, type LocalPaths } from "./paths.js";
 import { readPidFile } from "./pid-file.js";
+import { createPrivateFile, makeStateFolderPrivate } from "../state/private-folder.js";
 
 /** The background server exited while starting; `message` is its own one-line explanation. */
 export class StartFailedError extends Error {}
@@ -45,8 +46,9 @@ export async function startDetached(paths: LocalPaths, timeoutMs = 30_000): Prom
   if (status.running) return { alreadyRunning: true, endpoint: status.endpoint, pid: status.pid!, accountId: status.health!.accountId };
   if (await portInUse(paths.port)) throw new PortInUseError(paths.port);
 
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  makeStateFolderPrivate(paths.stateDir);
   rotateLog(paths.logFile);
+  createPrivateFile(paths.logFile); // the log records every request: never world-readable
   const logFd = openSync(paths.logFile, "a");
   const script = join(paths.projectDir, "scripts", "local.ts");
   const child = spawn(process.execPath, ["--import", tsxLoader(paths.projectDir), script, "start", "--foreground"], {

@@ -18,13 +18,14 @@ import { createServices } from "../services/index.js";
 import { openObject } from "../services/s3/index.js";
 import { assumeRoleAsService } from "../services/sts/index.js";
 import { vaultedSecretDigests, vaultedSecrets } from "../services/identity/index.js";
+import { moveIdentityRowsToRegionalKeys } from "../services/identity/regional-keys.js";
 import { createRuntimeHost, type RuntimeHost } from "../runtime-host/host.js";
 import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
 import { vaultDigestsRoute } from "./admin-routes.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
-import type { LocalServices, ServiceImpl } from "../service.js";
+import type { LocalServices, ServiceImpl, Vault } from "../service.js";
 import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
 import { PortInUseError } from "../port-in-use.js";
 
@@ -40,6 +41,8 @@ export interface LocalServerOptions {
    * add their own. A function is given this server's runtime host, to build the data plane with.
    */
   services?: ServiceImpl[] | ((host: RuntimeHost) => ServiceImpl[]);
+  /** Wraps the token vault (tests inject a failing write to prove each write shares its request's transaction). */
+  vault?: (vault: Vault) => Vault;
 }
 
 export interface LocalServer {
@@ -62,7 +65,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const store = new Store(opts.stateDir);
   let startedHost: RuntimeHost | undefined; // stopped again if the server cannot start
   try {
+    for (const change of store.tightened) log(`state folder made private: ${change}`);
     const account = loadOrCreateAccount(store);
+    moveIdentityRowsToRegionalKeys(store, { region, accountId: account.accountId }, log);
     // Credentials read the clock through `services.now` so tests can move time (expiry).
     const credentials = createCredentialIssuer(store, account.accountId, () => services.now());
 
@@ -74,7 +79,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       endpoint: "", // set once the port is known
       credentials,
       authorizer: createAuthorizer(store),
-      vault: createVault(store, opts.stateDir),
+      vault: (opts.vault ?? ((v: Vault) => v))(createVault(store, opts.stateDir)),
       log,
       now: () => new Date(),
     };

@@ -49,7 +49,7 @@ export interface IamAttachmentRecord {
   PolicyName: string;
 }
 
-/** kind "identity-workload-identity", id = name */
+/** kind "identity-workload-identity", id = workloadIdentityArn (regional: the ARN carries the region) */
 export interface WorkloadIdentityRecord {
   name: string;
   workloadIdentityArn: string; // arn:aws:bedrock-agentcore:<region>:<account>:workload-identity-directory/default/workload-identity/<name>

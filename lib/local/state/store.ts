@@ -1,9 +1,10 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { createPrivateFile, makeStateFolderPrivate } from "./private-folder.js";
 
 /**
- * Local AgentCore's state: one SQLite database (WAL) in the state folder.
+ * Local AgentCore's state: one SQLite database (WAL) in the state folder, which is made private
+ * (0700, files 0600) every time a store opens it.
  *
  * Resources are JSON documents addressed by (kind, id): `put`, `get`, `list`, `delete`. Every
  * mutation of one request should run inside `tx()` so a crash (even `kill -9`) leaves either all of
@@ -16,11 +17,18 @@ export class Store {
   readonly db: Database.Database;
   readonly dir: string;
 
+  /** What was made private at open (mode changes of the folder and its files), for the server log. */
+  readonly tightened: string[];
+
   constructor(dir: string) {
     this.dir = dir;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dir, "state.db"));
+    const tightened = makeStateFolderPrivate(dir);
+    const file = join(dir, "state.db");
+    createPrivateFile(file); // before SQLite creates it with the umask's mode
+    this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
+    // The WAL files now exist; they take the database's mode, but an old copy may not have.
+    this.tightened = [...tightened, ...makeStateFolderPrivate(dir)];
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(`
@@ -59,6 +67,12 @@ export class Store {
       "SELECT body FROM resources WHERE kind = ? AND substr(id, 1, length(?)) = ? ORDER BY id",
     ).all(kind, idPrefix, idPrefix) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as T);
+  }
+
+  /** Every document of a kind with its id (for migrations that re-key rows). */
+  entries<T>(kind: string): { id: string; value: T }[] {
+    const rows = this.stmt("SELECT id, body FROM resources WHERE kind = ? ORDER BY id").all(kind) as { id: string; body: string }[];
+    return rows.map((r) => ({ id: r.id, value: JSON.parse(r.body) as T }));
   }
 
   /** Runs fn in one transaction (nested calls become savepoints). */

@@ -8,19 +8,32 @@ import type { WorkloadIdentityRecord } from "../../state/records.js";
 import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
+import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
 
+/** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
-  const record = ctx.local.store.get<WorkloadIdentityRecord>("identity-workload-identity", name);
+  const record = ctx.local.store.get<WorkloadIdentityRecord>(KIND_WORKLOAD_IDENTITY, workloadIdentityArn(ctx, name));
   if (!record) throw new AwsError("ResourceNotFoundException", `Workload identity ${name} not found.`, 404);
   return record;
 }
 
-async function issue(ctx: RequestContext, input: Shape, action: string, grant: WorkloadTokenClaims["grant"], userId?: string) {
+/**
+ * IAM first, then the workload identity, then the user (`userOf`, which may verify a JWT and fetch
+ * its issuer's keys: only for a caller IAM allowed), then the token.
+ */
+async function issue(
+  ctx: RequestContext,
+  input: Shape,
+  action: string,
+  grant: WorkloadTokenClaims["grant"],
+  userOf: (record: WorkloadIdentityRecord) => string | undefined | Promise<string | undefined> = () => undefined,
+) {
   const name = String(input.workloadName);
   const scope = { region: ctx.region, accountId: ctx.accountId };
   ctx.authorize(`bedrock-agentcore:${action}`, [workloadIdentityDirectoryArn(scope), workloadIdentityArn(scope, name)]);
   const record = workload(ctx, name);
+  const userId = await userOf(record);
   const token = await mintWorkloadAccessToken(ctx.local, {
     accountId: ctx.accountId,
     region: ctx.region,
@@ -36,25 +49,33 @@ async function issue(ctx: RequestContext, input: Shape, action: string, grant: W
 const GetWorkloadAccessToken: OperationHandler = (input, ctx) => issue(ctx, input, "GetWorkloadAccessToken", "workload");
 
 const GetWorkloadAccessTokenForUserId: OperationHandler = (input, ctx) =>
-  issue(ctx, input, "GetWorkloadAccessTokenForUserId", "user-id", String(input.userId));
+  issue(ctx, input, "GetWorkloadAccessTokenForUserId", "user-id", () => String(input.userId));
 
-const GetWorkloadAccessTokenForJWT: OperationHandler = async (input, ctx) => {
-  const record = workload(ctx, String(input.workloadName));
-  const subject = await verifyUserJwt(ctx, record, String(input.userToken));
-  return issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", subject);
-};
+const GetWorkloadAccessTokenForJWT: OperationHandler = (input, ctx) =>
+  issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", (record) => verifyUserJwt(ctx, record, String(input.userToken)));
 
-/** Checks the token the agent presents, then IAM for the agent's role session, then decrypts. */
+/**
+ * Checks the token the agent presents, then IAM for the agent's role session, then decrypts. Every
+ * resource is the request's region's: the provider is looked up under the very ARN IAM was asked
+ * about, so a Deny on one region's provider cannot be sidestepped by signing for another region.
+ */
 const GetResourceApiKey: OperationHandler = async (input, ctx) => {
   const claims = await verifyWorkloadAccessToken(ctx.local, String(input.workloadIdentityToken));
   if (claims.accountId !== ctx.accountId) {
     throw new AwsError("AccessDeniedException", "The workload access token was issued for another account.", 403);
   }
-  if (!ctx.local.store.get("identity-workload-identity", claims.workloadName)) {
+  if (claims.region !== ctx.region) {
+    throw new AwsError(
+      "AccessDeniedException",
+      `The workload access token was issued in ${claims.region}, not ${ctx.region}. Call GetResourceApiKey in ${claims.region}, or get a token in ${ctx.region}.`,
+      403,
+    );
+  }
+  if (!ctx.local.store.get(KIND_WORKLOAD_IDENTITY, claims.workloadIdentityArn)) {
     throw new AwsError("UnauthorizedException", `The workload identity ${claims.workloadName} of this token no longer exists.`, 401);
   }
   const name = String(input.resourceCredentialProviderName);
-  const scope = { region: claims.region, accountId: ctx.accountId };
+  const scope = { region: ctx.region, accountId: ctx.accountId };
   const denied = (e: unknown) => {
     // The request path log's "denied" hop (the error itself says which permission is missing).
     if (e instanceof AwsError && e.status === 403) ctx.local.log(`[${ctx.requestId}] GetResourceApiKey denied: provider ${name} for workload ${claims.workloadName}: ${e.message}`);
@@ -68,7 +89,7 @@ const GetResourceApiKey: OperationHandler = async (input, ctx) => {
       workloadIdentityDirectoryArn(scope),
       claims.workloadIdentityArn,
     ]);
-    resolved = getApiKeyForProvider(ctx.local, name);
+    resolved = getApiKeyForProvider(ctx.local, scope, name);
     ctx.authorize("secretsmanager:GetSecretValue", resolved.secretArn);
   } catch (e) {
     throw denied(e);

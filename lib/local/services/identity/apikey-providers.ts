@@ -1,11 +1,12 @@
 /**
- * API-key credential providers: a name (account-wide) bound to an API key kept in the token vault.
+ * API-key credential providers: a name (unique per region) bound to an API key kept in the token
+ * vault. Stored under the provider's ARN, so the ARN IAM is asked about is the one looked up.
  * This is what the tutorial creates for its OpenAI key, and what `GetResourceApiKey` (data plane)
  * reads back through `getApiKeyForProvider`.
  */
 import { AwsError } from "../../errors.js";
 import type { LocalServices, OperationHandler, RequestContext, Shape } from "../../service.js";
-import { apiKeyProviderArn, secretArn, tokenVaultArn } from "./arns.js";
+import { apiKeyProviderArn, secretArn, tokenVaultArn, type ArnScope } from "./arns.js";
 import { conflict, DEFAULT_PAGE_SIZE, externalSecretsUnsupported, invalid, invalidNextToken, notFound } from "./errors.js";
 import { paginate } from "../pagination.js";
 import { KIND_APIKEY_PROVIDER, type ApiKeyProviderRecord } from "./records.js";
@@ -26,8 +27,8 @@ function requireManagedKey(input: Shape): string {
   return apiKey;
 }
 
-function load(ctx: { local: LocalServices }, name: string): ApiKeyProviderRecord {
-  const record = ctx.local.store.get<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER, name);
+function load(local: LocalServices, scope: ArnScope, name: string): ApiKeyProviderRecord {
+  const record = local.store.get<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER, apiKeyProviderArn(scope, name));
   if (!record) throw providerNotFound(name);
   return record;
 }
@@ -57,7 +58,7 @@ const create: OperationHandler = (input, ctx) => {
       lastUpdatedTime: now,
       tags: (input.tags as Record<string, string> | undefined) ?? {},
     };
-    if (!store.insert(KIND_APIKEY_PROVIDER, name, record)) {
+    if (!store.insert(KIND_APIKEY_PROVIDER, record.credentialProviderArn, record)) {
       throw conflict(`API key credential provider with name ${name} already exists.`);
     }
     vault.put(record.secretArn, apiKey);
@@ -72,7 +73,7 @@ const create: OperationHandler = (input, ctx) => {
 const get: OperationHandler = (input, ctx) => {
   const name = input.name as string;
   authorize(ctx, "GetApiKeyCredentialProvider", name);
-  return describe(load(ctx, name));
+  return describe(load(ctx.local, ctx, name));
 };
 
 /** Re-vaults the new key under the same secret ARN (a new secret version, as Secrets Manager would). */
@@ -82,9 +83,9 @@ const update: OperationHandler = (input, ctx) => {
   const apiKey = requireManagedKey(input);
   const { store, vault } = ctx.local;
   return store.tx(() => {
-    const record = { ...load(ctx, name), lastUpdatedTime: ctx.local.now().toISOString() };
+    const record = { ...load(ctx.local, ctx, name), lastUpdatedTime: ctx.local.now().toISOString() };
     vault.put(record.secretArn, apiKey);
-    store.put(KIND_APIKEY_PROVIDER, name, record);
+    store.put(KIND_APIKEY_PROVIDER, record.credentialProviderArn, record);
     return describe(record);
   });
 };
@@ -94,8 +95,8 @@ const remove: OperationHandler = (input, ctx) => {
   authorize(ctx, "DeleteApiKeyCredentialProvider", name);
   const { store, vault } = ctx.local;
   store.tx(() => {
-    const record = load(ctx, name);
-    store.delete(KIND_APIKEY_PROVIDER, name);
+    const record = load(ctx.local, ctx, name);
+    store.delete(KIND_APIKEY_PROVIDER, record.credentialProviderArn);
     vault.delete(record.secretArn);
   });
   return {};
@@ -103,7 +104,8 @@ const remove: OperationHandler = (input, ctx) => {
 
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListApiKeyCredentialProviders", [apiKeyProviderArn(ctx, "*"), tokenVaultArn(ctx)]);
-  const all = ctx.local.store.list<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER);
+  // The signing region's providers only: their keys all start with this prefix.
+  const all = ctx.local.store.list<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER, apiKeyProviderArn(ctx, ""));
   const page = paginate(all, (r) => r.name, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE, invalidToken: invalidNextToken });
   return {
     credentialProviders: page.items.map((r) => ({
@@ -131,11 +133,12 @@ export interface ResolvedApiKey {
 }
 
 /**
- * The API key behind a provider, for the data plane's `GetResourceApiKey` (which checks the workload
- * access token and IAM itself). Throws `ResourceNotFoundException` for an unknown provider.
+ * The API key behind a provider in a region, for the data plane's `GetResourceApiKey` (which checks
+ * the workload access token and IAM itself, on `apiKeyProviderArn(scope, name)`: the key this
+ * looks up). Throws `ResourceNotFoundException` for a provider unknown in that region.
  */
-export function getApiKeyForProvider(local: LocalServices, name: string): ResolvedApiKey {
-  const record = load({ local }, name);
+export function getApiKeyForProvider(local: LocalServices, scope: ArnScope, name: string): ResolvedApiKey {
+  const record = load(local, scope, name);
   const apiKey = local.vault.get(record.secretArn);
   if (apiKey === undefined) {
     // Provider and secret are written and deleted in one transaction, so this means damaged state.

@@ -9,7 +9,10 @@ import { randomInt } from "node:crypto";
 export const DEFAULT_TOKEN_VAULT = "default";
 export const DEFAULT_DIRECTORY = "default";
 
-/** Where an ARN lives: the request's region and the account. */
+/**
+ * Where an ARN lives: the request's region and the account. Identity resources are regional, as on
+ * AWS: the same name in two regions is two resources, and the store keys each by its ARN.
+ */
 export interface ArnScope {
   region: string;
   accountId: string;
@@ -30,6 +33,12 @@ export const workloadIdentityDirectoryArn = (s: ArnScope) =>
 
 export const workloadIdentityArn = (s: ArnScope, name: string) =>
   `${workloadIdentityDirectoryArn(s)}/workload-identity/${name}`;
+
+/** The region field of an ARN (`arn:aws:<service>:<region>:…`), or undefined for a malformed one. */
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(":");
+  return parts.length >= 6 && parts[0] === "arn" && parts[3] ? parts[3] : undefined;
+}
 
 export type SecretKind = "apikey" | "oauth2";
 

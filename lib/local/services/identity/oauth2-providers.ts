@@ -5,7 +5,7 @@
  */
 import { AwsError } from "../../errors.js";
 import type { LocalServices, OperationHandler, RequestContext, Shape } from "../../service.js";
-import { oauth2ProviderArn, secretArn, tokenVaultArn } from "./arns.js";
+import { oauth2ProviderArn, secretArn, tokenVaultArn, type ArnScope } from "./arns.js";
 import { conflict, DEFAULT_PAGE_SIZE, externalSecretsUnsupported, invalid, invalidNextToken, notFound } from "./errors.js";
 import { builtInServer, CONFIG_KEYS, configKeysFor, type ConfigKey } from "./oauth2-vendors.js";
 import { paginate } from "../pagination.js";
@@ -39,8 +39,9 @@ function authorize(ctx: RequestContext, operation: string, name: string): void {
   ctx.authorize(`bedrock-agentcore:${operation}`, [oauth2ProviderArn(ctx, name), tokenVaultArn(ctx)]);
 }
 
-function load(local: LocalServices, name: string): Oauth2ProviderRecord {
-  const record = local.store.get<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER, name);
+/** Providers are regional and keyed by their ARN (see records.ts). */
+function load(local: LocalServices, scope: ArnScope, name: string): Oauth2ProviderRecord {
+  const record = local.store.get<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER, oauth2ProviderArn(scope, name));
   if (!record) throw providerNotFound(name);
   return record;
 }
@@ -145,7 +146,7 @@ const create: OperationHandler = (input, ctx) => {
       lastUpdatedTime: now,
       tags: (input.tags as Record<string, string> | undefined) ?? {},
     };
-    if (!store.insert(KIND_OAUTH2_PROVIDER, name, record)) {
+    if (!store.insert(KIND_OAUTH2_PROVIDER, record.credentialProviderArn, record)) {
       throw conflict(`OAuth2 credential provider with name ${name} already exists.`);
     }
     if (parsed.clientSecret !== undefined) vault.put(record.secretArn, parsed.clientSecret);
@@ -163,7 +164,7 @@ const create: OperationHandler = (input, ctx) => {
 const get: OperationHandler = (input, ctx) => {
   const name = input.name as string;
   authorize(ctx, "GetOauth2CredentialProvider", name);
-  return describe(load(ctx.local, name), ctx.local);
+  return describe(load(ctx.local, ctx, name), ctx.local);
 };
 
 /** Replaces the configuration; a client secret left out keeps the one already in the vault. */
@@ -174,7 +175,7 @@ const update: OperationHandler = (input, ctx) => {
   const parsed = parseConfig(vendor, input.oauth2ProviderConfigInput);
   const { store, vault } = ctx.local;
   return store.tx(() => {
-    const existing = load(ctx.local, name);
+    const existing = load(ctx.local, ctx, name);
     requireSecret(parsed, existing.hasClientSecret);
     const record: Oauth2ProviderRecord = {
       ...existing,
@@ -185,7 +186,7 @@ const update: OperationHandler = (input, ctx) => {
       lastUpdatedTime: ctx.local.now().toISOString(),
     };
     if (parsed.clientSecret !== undefined) vault.put(record.secretArn, parsed.clientSecret);
-    store.put(KIND_OAUTH2_PROVIDER, name, record);
+    store.put(KIND_OAUTH2_PROVIDER, record.credentialProviderArn, record);
     return describe(record, ctx.local);
   });
 };
@@ -195,8 +196,8 @@ const remove: OperationHandler = (input, ctx) => {
   authorize(ctx, "DeleteOauth2CredentialProvider", name);
   const { store, vault } = ctx.local;
   store.tx(() => {
-    const record = load(ctx.local, name);
-    store.delete(KIND_OAUTH2_PROVIDER, name);
+    const record = load(ctx.local, ctx, name);
+    store.delete(KIND_OAUTH2_PROVIDER, record.credentialProviderArn);
     vault.delete(record.secretArn);
   });
   return {};
@@ -204,7 +205,8 @@ const remove: OperationHandler = (input, ctx) => {
 
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListOauth2CredentialProviders", [oauth2ProviderArn(ctx, "*"), tokenVaultArn(ctx)]);
-  const page = paginate(ctx.local.store.list<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER), (r) => r.name, {
+  const regional = ctx.local.store.list<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER, oauth2ProviderArn(ctx, ""));
+  const page = paginate(regional, (r) => r.name, {
     token: input.nextToken,
     pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE,
     invalidToken: invalidNextToken,
@@ -244,10 +246,11 @@ export interface ResolvedOauth2Provider {
 
 /**
  * A provider's client registration including its client secret, for the data plane's OAuth2 token
- * operations. Throws `ResourceNotFoundException` for an unknown provider.
+ * operations (which authorize `oauth2ProviderArn(scope, name)`, the key this looks up). Throws
+ * `ResourceNotFoundException` for a provider unknown in that region.
  */
-export function getOauth2ProviderSecret(local: LocalServices, name: string): ResolvedOauth2Provider {
-  const record = load(local, name);
+export function getOauth2ProviderSecret(local: LocalServices, scope: ArnScope, name: string): ResolvedOauth2Provider {
+  const record = load(local, scope, name);
   const clientSecret = record.hasClientSecret ? local.vault.get(record.secretArn) : undefined;
   if (record.hasClientSecret && clientSecret === undefined) {
     throw new AwsError("InternalServerException", `The token vault holds no client secret for OAuth2 credential provider ${name}.`, 500);

@@ -1,5 +1,7 @@
 /**
- * How the Identity control plane keeps its own resources in the store. Workload identities use the
+ * How the Identity control plane keeps its own resources in the store. Providers and workload
+ * identities are keyed by their ARN, which carries the region: a name is unique per region, and a
+ * lookup built from the request's region can only find that region's resource. Workload identities use the
  * shared `WorkloadIdentityRecord` (`lib/local/state/records.ts`) because the runtime control plane creates
  * them too. Timestamps are ISO-8601 strings; secrets are only ever referenced by their vault ARN.
  */
@@ -12,7 +14,7 @@ export const KIND_TOKEN_VAULT = "identity-token-vault";
 
 export type Tags = Record<string, string>;
 
-/** kind "identity-apikey-provider", id = name */
+/** kind "identity-apikey-provider", id = credentialProviderArn */
 export interface ApiKeyProviderRecord {
   name: string;
   credentialProviderArn: string;
@@ -23,7 +25,7 @@ export interface ApiKeyProviderRecord {
   tags: Tags;
 }
 
-/** kind "identity-oauth2-provider", id = name */
+/** kind "identity-oauth2-provider", id = credentialProviderArn */
 export interface Oauth2ProviderRecord {
   name: string;
   credentialProviderVendor: string;
@@ -44,7 +46,7 @@ export interface Oauth2ProviderRecord {
 /** The shared record plus the tags given on create. */
 export type StoredWorkloadIdentity = WorkloadIdentityRecord & { tags?: Tags };
 
-/** kind "identity-token-vault", id = tokenVaultId */
+/** kind "identity-token-vault", id = the vault's ARN (one vault per region) */
 export interface TokenVaultRecord {
   tokenVaultId: string;
   kmsConfiguration: { keyType: "ServiceManagedKey" | "CustomerManagedKey"; kmsKeyArn?: string };

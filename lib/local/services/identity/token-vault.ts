@@ -1,5 +1,6 @@
 /**
- * The token vault resource: AgentCore Identity's per-account store of credentials, `default`.
+ * The token vault resource: AgentCore Identity's per-account, per-region store of credentials,
+ * `default`, kept under its ARN (so each region's configuration is its own).
  *
  * `SetTokenVaultCMK` records the KMS configuration and `GetTokenVault` reports it, so code that
  * configures a customer managed key round-trips. Local AgentCore has no KMS: whatever is
@@ -20,7 +21,7 @@ function vaultId(input: Shape): string {
 function current(ctx: RequestContext, id: string): TokenVaultRecord {
   const { store } = ctx.local;
   return store.tx(() => {
-    const existing = store.get<TokenVaultRecord>(KIND_TOKEN_VAULT, id);
+    const existing = store.get<TokenVaultRecord>(KIND_TOKEN_VAULT, tokenVaultArn(ctx, id));
     if (existing) return existing;
     const initial: TokenVaultRecord = {
       tokenVaultId: id,
@@ -28,7 +29,7 @@ function current(ctx: RequestContext, id: string): TokenVaultRecord {
       lastModifiedDate: ctx.local.now().toISOString(),
     };
     // Persisted on first sight so lastModifiedDate stays put from one call to the next.
-    store.insert(KIND_TOKEN_VAULT, id, initial);
+    store.insert(KIND_TOKEN_VAULT, tokenVaultArn(ctx, id), initial);
     return initial;
   });
 }
@@ -62,7 +63,7 @@ const setTokenVaultCmk: OperationHandler = (input, ctx) => {
     kmsConfiguration: keyType === "CustomerManagedKey" ? { keyType, kmsKeyArn } : { keyType },
     lastModifiedDate: ctx.local.now().toISOString(),
   };
-  ctx.local.store.tx(() => ctx.local.store.put(KIND_TOKEN_VAULT, id, record));
+  ctx.local.store.tx(() => ctx.local.store.put(KIND_TOKEN_VAULT, tokenVaultArn(ctx, id), record));
   return describe(record);
 };
 

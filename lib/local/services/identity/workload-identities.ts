@@ -13,8 +13,9 @@ function authorize(ctx: RequestContext, operation: string, name: string): void {
   ctx.authorize(`bedrock-agentcore:${operation}`, [workloadIdentityArn(ctx, name), workloadIdentityDirectoryArn(ctx)]);
 }
 
+/** Regional and keyed by ARN (see records.ts): the request's region finds only its own. */
 function load(ctx: RequestContext, name: string): StoredWorkloadIdentity {
-  const record = ctx.local.store.get<StoredWorkloadIdentity>(KIND_WORKLOAD_IDENTITY, name);
+  const record = ctx.local.store.get<StoredWorkloadIdentity>(KIND_WORKLOAD_IDENTITY, workloadIdentityArn(ctx, name));
   if (!record) throw notFound(`Workload identity with name ${name} not found.`);
   return record;
 }
@@ -41,7 +42,7 @@ const create: OperationHandler = (input, ctx) => {
     lastUpdatedTime: now,
     ...(input.tags ? { tags: input.tags as Record<string, string> } : {}),
   };
-  const inserted = ctx.local.store.tx(() => ctx.local.store.insert(KIND_WORKLOAD_IDENTITY, name, record));
+  const inserted = ctx.local.store.tx(() => ctx.local.store.insert(KIND_WORKLOAD_IDENTITY, record.workloadIdentityArn, record));
   if (!inserted) {
     // CreateWorkloadIdentity models no ConflictException; ValidationException (reason
     // ResourceConflict) is the modeled error that fits a taken name.
@@ -75,7 +76,7 @@ const update: OperationHandler = (input, ctx) => {
       allowedResourceOauth2ReturnUrls: (input.allowedResourceOauth2ReturnUrls as string[] | undefined) ?? [],
       lastUpdatedTime: ctx.local.now().toISOString(),
     };
-    store.put(KIND_WORKLOAD_IDENTITY, name, record);
+    store.put(KIND_WORKLOAD_IDENTITY, record.workloadIdentityArn, record);
     return describe(record);
   });
 };
@@ -95,14 +96,14 @@ const remove: OperationHandler = (input, ctx) => {
         "ResourceConflict",
       );
     }
-    store.delete(KIND_WORKLOAD_IDENTITY, name);
+    store.delete(KIND_WORKLOAD_IDENTITY, record.workloadIdentityArn);
   });
   return {};
 };
 
 const list: OperationHandler = (input, ctx) => {
   ctx.authorize("bedrock-agentcore:ListWorkloadIdentities", [workloadIdentityArn(ctx, "*"), workloadIdentityDirectoryArn(ctx)]);
-  const all = ctx.local.store.list<StoredWorkloadIdentity>(KIND_WORKLOAD_IDENTITY);
+  const all = ctx.local.store.list<StoredWorkloadIdentity>(KIND_WORKLOAD_IDENTITY, workloadIdentityArn(ctx, ""));
   const page = paginate(all, (r) => r.name, { token: input.nextToken, pageSize: input.maxResults ?? DEFAULT_PAGE_SIZE, invalidToken: invalidNextToken });
   return {
     workloadIdentities: page.items.map((r) => ({ name: r.name, workloadIdentityArn: r.workloadIdentityArn })),

@@ -99,7 +99,8 @@ function newRuntimeRecord(ctx: RequestContext, name: string, tags: Record<string
       lastUpdatedTime: now,
       managedByRuntimeArn: arn,
     };
-    if (!local.store.insert(WORKLOAD_IDENTITY_KIND, id, identity)) continue;
+    // Keyed by ARN: workload identities are regional (see identity/records.ts).
+    if (!local.store.insert(WORKLOAD_IDENTITY_KIND, identity.workloadIdentityArn, identity)) continue;
     return {
       agentRuntimeId: id,
       agentRuntimeName: name,

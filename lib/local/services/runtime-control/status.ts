@@ -123,9 +123,9 @@ function purgeRuntime(local: LocalServices, runtime: RuntimeRecord): void {
   for (const e of store.list<RuntimeEndpointRecord>(KIND.endpoint, prefix)) {
     store.delete(KIND.endpoint, endpointKey(runtime.agentRuntimeId, e.name));
   }
-  const identity = store.get<WorkloadIdentityRecord>("identity-workload-identity", runtime.workloadIdentityName);
+  const identity = store.get<WorkloadIdentityRecord>("identity-workload-identity", runtime.workloadIdentityArn);
   if (identity?.managedByRuntimeArn === runtime.agentRuntimeArn) {
-    store.delete("identity-workload-identity", runtime.workloadIdentityName);
+    store.delete("identity-workload-identity", runtime.workloadIdentityArn);
   }
   store.delete(KIND.runtime, runtime.agentRuntimeId);
   local.log(`runtime ${runtime.agentRuntimeId}: deleted with its versions, endpoints and workload identity`);
