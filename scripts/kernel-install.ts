@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cliVersion } from "../lib/cli-version.js";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 const tslabBinary = path.join(projectRoot, "scripts", "tslab-kernel.cjs");
@@ -23,10 +24,15 @@ const USAGE = `usage: npm run kernel:install [-- --prefix <dir> | --sys-prefix |
 
 Registers the tslab ("TypeScript") kernel for Jupyter, starting this project's
 tslab (scripts/tslab-kernel.cjs). Default --user; --prefix/--sys-prefix install into a venv or conda env;
---python picks the Python that has Jupyter (else $JUPYTER_PYTHON, python3, /usr/bin/python3).`;
+--python picks the Python that has Jupyter (else $JUPYTER_PYTHON, python3, /usr/bin/python3).
+-h, --help; -V, --version.`;
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(USAGE);
+  process.exit(0);
+}
+if (process.argv.includes("--version") || process.argv.includes("-V")) {
+  process.stdout.write(cliVersion("npm run kernel:install"));
   process.exit(0);
 }
 

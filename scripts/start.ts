@@ -12,10 +12,15 @@ import { localPaths, startDetached } from "../lib/local/client/index.js";
 import { PROJECT_DIR } from "../lib/project-dir.js";
 import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";
+import { cliVersion } from "../lib/cli-version.js";
 
 export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-api-key.ipynb");
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(cliVersion("npm start"));
+    return 0;
+  }
   const args = [NOTEBOOK, "--out", path.join(PROJECT_DIR, "out"), ...argv];
   // The runner's own parser: usage errors and --help are its to report.
   let outDir: string;

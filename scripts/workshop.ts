@@ -6,6 +6,7 @@ import "../lib/doctor/quiet-warnings.js"; // first: before the AWS SDK loads
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { cliVersion } from "../lib/cli-version.js";
 import { formatChecks } from "../lib/doctor/checks.js";
 import { PROJECT_DIR } from "../lib/project-dir.js";
 import { exportSite, NothingToExportError } from "../lib/workshop/export/site.js";
@@ -31,6 +32,8 @@ Commands:
   reset [--yes] [--out <dir>]       stop Local AgentCore and delete its state, the ledgers, the files
                                     the notebooks wrote and the executed notebooks (--out, default
                                     out/). Asks first unless --yes.
+
+Options: -h, --help; -V, --version.
 
 Environment:
   AGENTCORE_LOCAL_DIR    Local AgentCore's state folder (default .agentcore-local)
@@ -113,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: "string" }, from: { type: "string" }, yes: { type: "boolean", short: "y" }, help: { type: "boolean", short: "h" } },
+      options: { out: { type: "string" }, from: { type: "string" }, yes: { type: "boolean", short: "y" }, help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" } },
     });
   } catch (e) {
     process.stderr.write(`workshop: ${(e as Error).message}\n\n${HELP}`);
@@ -123,6 +126,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...extra] = positionals;
   if (values.help || command === "help") {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(cliVersion("npm run workshop"));
     return 0;
   }
   const usage = (message: string) => (process.stderr.write(`workshop: ${message}\n\n${HELP}`), 2);

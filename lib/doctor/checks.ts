@@ -59,14 +59,43 @@ function firstLine(text: string): string {
   return text.trim().split("\n")[0]?.trim() ?? "";
 }
 
+/** The Node AgentCore Runtime runs code deploys on, and the AWS SDK needs from its 2027 releases on. */
+export const SUPPORTED_NODE_MAJOR = 22;
+
 export function checkNode(version = process.versions.node): Check {
   const ok = versionAtLeast(version, MIN_NODE);
+  const v = `v${version.replace(/^v/, "")}`;
+  // Said once, here: the AWS SDK's own warning about the same thing is kept out of the output.
+  const older = ok && Number(version.replace(/^v/, "").split(".")[0]) < SUPPORTED_NODE_MAJOR;
   return {
     name: "Node.js",
     ok,
     required: true,
-    detail: `v${version.replace(/^v/, "")}${ok ? "" : ` (need >= ${MIN_NODE})`}`,
-    fix: ok ? undefined : `Install Node ${MIN_NODE} or newer (e.g. nvm install 20 && nvm use 20), then npm ci.`,
+    detail: ok
+      ? older
+        ? `${v} works, but Node 20 is past its end of life (April 2026) and AWS SDK for JavaScript releases published after the first week of January 2027 need Node ${SUPPORTED_NODE_MAJOR}: move to Node ${SUPPORTED_NODE_MAJOR} (nvm install ${SUPPORTED_NODE_MAJOR}, then npm ci) before then`
+        : v
+      : `${v} (need >= ${MIN_NODE})`,
+    fix: ok ? undefined : `Install Node ${SUPPORTED_NODE_MAJOR} (e.g. nvm install ${SUPPORTED_NODE_MAJOR} && nvm use ${SUPPORTED_NODE_MAJOR}; ${MIN_NODE} is the oldest that works), then npm ci.`,
+  };
+}
+
+/** Which Node runs code deploys in Local AgentCore: Node 22 as in AWS, else the host's (a warning). */
+export async function checkCodeDeployNode(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {
+  const { chooseNode } = await import("../local/runtime-host/node-runtime.js");
+  let stateDir: string;
+  try {
+    stateDir = localPaths(projectDir, env).stateDir;
+  } catch (e) {
+    return { name: "Code-deploy Node", ok: false, required: false, detail: (e as Error).message };
+  }
+  const choice = await chooseNode({ stateDir, env });
+  return {
+    name: "Code-deploy Node",
+    ok: !choice.warning,
+    required: false,
+    detail: choice.warning ? `agents would run on the host's Node ${choice.version}, not Node ${SUPPORTED_NODE_MAJOR} as in AWS` : `Node ${choice.version} (${choice.source})`,
+    fix: choice.warning ? `npm run local -- node install (fetches Node ${SUPPORTED_NODE_MAJOR} from the npm registry), or set AGENTCORE_LOCAL_NODE${SUPPORTED_NODE_MAJOR} to a node ${SUPPORTED_NODE_MAJOR} binary.` : undefined,
   };
 }
 
@@ -306,7 +335,7 @@ export async function runChecks(target: Target, options: CheckOptions = {}): Pro
   const checks: Check[] = [checkNode(options.nodeVersion), checkDependencies(projectDir)];
   checks.push(...(await checkJupyter(options.python)));
   checks.push(await checkContainerEngine());
-  if (target === "local") checks.push(await checkLocalAgentCore(env, projectDir));
+  if (target === "local") checks.push(await checkCodeDeployNode(env, projectDir), await checkLocalAgentCore(env, projectDir));
   else checks.push(...(await checkAws(env)));
   return checks;
 }

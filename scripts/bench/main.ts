@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { cliVersion } from "../../lib/cli-version.js";
 import { PROJECT_DIR } from "./own-local.js";
 import type { Bench, BenchResult } from "./result.js";
 import { resultsTable } from "./table.js";
@@ -33,6 +34,7 @@ Options:
   --only <ids>       run only these benchmarks (comma-separated): ${BENCHES.map((b) => b.id).join(", ")}
   --out <file>       where to write the JSON (default: out/bench/results.json)
   -h, --help         show this help
+  -V, --version      print the version
 
 Environment (benchmark "nodes"):
   BENCH_NODE22=<node binary>            also measure Local AgentCore under Node 22
@@ -48,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { quick: { type: "boolean" }, only: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { quick: { type: "boolean" }, only: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" } },
     }));
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n\n${USAGE}`);
@@ -56,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(cliVersion("npm run bench"));
     return 0;
   }
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
-import { checkAws, checkDependencies, checkLocalAgentCore, checkNode, formatChecks, passed, targetFrom, type Check } from "../../lib/doctor/checks.js";
+import { checkAws, checkCodeDeployNode, checkDependencies, checkLocalAgentCore, checkNode, formatChecks, passed, targetFrom, type Check } from "../../lib/doctor/checks.js";
 
 const PROJECT = join(import.meta.dirname, "..", "..");
 const require = createRequire(import.meta.url);
@@ -40,10 +40,43 @@ function awsEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 test("Node: 20.19 or newer", () => {
   assert.equal(checkNode("20.18.3").ok, false);
-  assert.match(checkNode("v20.18.3").fix ?? "", /Install Node 20\.19\.0 or newer/);
+  assert.match(checkNode("v20.18.3").fix ?? "", /Install Node 22 .*20\.19\.0 is the oldest that works/);
   assert.equal(checkNode("20.19.0").ok, true);
   assert.equal(checkNode("22.1.0").ok, true);
   assert.equal(checkNode("21.0.0").ok, true);
+});
+
+test("Node 20: the doctor says once what changes and when; Node 22 has nothing to add", () => {
+  assert.match(checkNode("20.19.0").detail, /past its end of life \(April 2026\).*published after the first week of January 2027 need Node 22/);
+  assert.equal(checkNode("22.1.0").detail, "v22.1.0");
+});
+
+test("code-deploy Node: without Node 22 at hand the doctor says the agents run on the host's Node and how to fetch 22", async () => {
+  const check = await checkCodeDeployNode({ AGENTCORE_LOCAL_DIR: emptyDir, AGENTCORE_LOCAL_NODE22: join(emptyDir, "no-node") }, PROJECT);
+  if (process.version.startsWith("v22.")) {
+    assert.equal(check.ok, true, "the host's Node is Node 22");
+    assert.match(check.detail, /^Node v22\.\S+ \(host\)$/);
+  } else {
+    assert.equal(check.ok, false);
+    assert.equal(check.required, false);
+    assert.match(check.detail, /host's Node v\d+.*not Node 22/);
+    assert.match(check.fix ?? "", /npm run local -- node install/);
+  }
+});
+
+test("CLI: --json is the checks as JSON, --version, and an unknown flag is a usage error", async () => {
+  const json = await doctor(["--json"], { AGENTCORE_LOCAL_DIR: emptyDir, HOME: emptyDir, PATH: process.env.PATH! });
+  const report = JSON.parse(json.stdout) as { target: string; ready: boolean; checks: Check[] };
+  assert.equal(report.target, "local");
+  assert.equal(json.status, report.ready ? 0 : 1);
+  assert.ok(report.checks.some((c) => c.name === "Node.js" && c.ok));
+  assert.ok(report.checks.some((c) => c.name === "Code-deploy Node"));
+  const version = await doctor(["--version"]);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /agentcore-kit \d+\.\d+\.\d+/);
+  const bad = await doctor(["--jsn"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /Unknown option '--jsn'/);
 });
 
 test("dependencies: this project's load; a folder without node_modules gets npm ci", () => {

@@ -92,6 +92,42 @@ test("start, start again, status, env, SDK calls with the env, stop", async () =
   assert.ok(existsSync(join(stateDir, "server.log")));
 });
 
+test("like its neighbours: -d, status --json listing each service and the runtime host, logs of the server, --version, unknown flags are errors", async (t) => {
+  t.after(() => local(["stop"]));
+  for (const args of [["status", "--jsn"], ["stop", "--force"], ["start", "--bogus"], ["logs", "--sesion", "x"], ["env", "extra"], ["start", "-d", "--foreground"]]) {
+    const r = await local(args);
+    assert.equal(r.code, 2, `${args.join(" ")} is a usage error: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /npm run local -- --help|not both/, args.join(" "));
+  }
+  assert.equal((await local(["status", "--json"])).code, 3, "not running yet (start --bogus started nothing)");
+
+  const version = await local(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /agentcore-kit \d+\.\d+\.\d+/);
+
+  const started = await local(["start", "-d"]);
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /started at/);
+
+  const json = await local(["status", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const status = JSON.parse(json.stdout);
+  assert.equal(status.running, true);
+  assert.equal(status.endpoint, `http://127.0.0.1:${port}`);
+  const models = status.services.map((s: { model: string }) => s.model);
+  for (const model of ["iam", "sts", "s3", "ecr", "bedrock-agentcore", "bedrock-agentcore-control"]) assert.ok(models.includes(model), `${model} in ${models}`);
+  assert.equal(status.runtimeHost.instances, 0);
+  assert.match(status.runtimeHost.codeDeploys.node, /^v\d+\./);
+
+  const text = await local(["status"]);
+  assert.match(text.stdout, /^ {2}✓ bedrock-agentcore-control\s+\d+ operations$/m);
+  assert.match(text.stdout, /^ {2}✓ runtime host\s+0 agent instances; code deploys run on Node v\d+/m);
+
+  const log = await local(["logs"]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.match(log.stdout, /Local AgentCore \S+ listening on http:\/\/127\.0\.0\.1:/, "the server's own log");
+});
+
 test("state survives kill -9 and a restart", async (t) => {
   t.after(() => local(["stop"]));
   assert.equal((await local(["start"])).code, 0);

@@ -8,6 +8,10 @@ export interface Health {
   accountId: string;
   version: string;
   region?: string;
+  /** The services it serves, by AWS model name, with how many operations each implements. */
+  services?: { model: string; operations: number }[];
+  /** The runtime host: how many agent instances run now. */
+  runtimeHost?: { instances: number };
 }
 
 export interface LocalStatus {

@@ -98,15 +98,24 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     startedHost = runtimeHost;
     const handlers = opts.services ?? ((host: RuntimeHost) => createServices({ host }));
 
+    const served = typeof handlers === "function" ? handlers(runtimeHost) : handlers;
     const router = createRouter({
       local: services,
-      services: typeof handlers === "function" ? handlers(runtimeHost) : handlers,
+      services: served,
       protocols: { query: awsQuery, restXml },
       validate: validateInput,
       deniedMessage: accessDeniedMessage,
     });
     router.addLocalRoute("GET", HEALTH_PATH, (_req, res) => {
-      const body = JSON.stringify({ status: "ok", accountId: account.accountId, version: LOCAL_VERSION, region });
+      // What `npm run local -- status` lists: each service (by model) and the runtime host.
+      const body = JSON.stringify({
+        status: "ok",
+        accountId: account.accountId,
+        version: LOCAL_VERSION,
+        region,
+        services: servedModels(served),
+        runtimeHost: { instances: runtimeHost.instances().length },
+      });
       res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
       res.end(body);
     });
@@ -178,4 +187,11 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** One entry per AWS service model (several implementations may share one, e.g. identity and runtime control). */
+function servedModels(served: ServiceImpl[]): { model: string; operations: number }[] {
+  const counts = new Map<string, number>();
+  for (const s of served) counts.set(s.model, (counts.get(s.model) ?? 0) + Object.keys(s.operations).length);
+  return [...counts].map(([model, operations]) => ({ model, operations }));
 }

@@ -19,12 +19,15 @@ import { agentStartTimeoutMs, agentStopGraceMs } from "./limits.js";
 import type { HostedRuntime, HostedVersion, RuntimeHostDeps } from "./ports.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
+import { chooseNode } from "./node-runtime.js";
 import { freePort } from "../free-port.js";
 
 const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;
 const LOOPBACK_ONLY = pathToFileURL(fileURLToPath(new URL("./loopback-only.mjs", import.meta.url))).href;
 
 export const DEFAULT_MAX_INSTANCES = 64;
+
+const nodeWarnings = new Set<string>();
 
 export function maxInstances(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.AGENTCORE_LOCAL_MAX_INSTANCES);
@@ -137,11 +140,20 @@ export class AgentInstance {
 
   private async startCode(): Promise<void> {
     const bundle = await prepareCodeBundle(this.deps.stateDir, this.deps.openBundle, this.version);
-    this.log.note(`starting node ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
+    const node = await chooseNode({ stateDir: this.deps.stateDir, runtime: this.version.artifact.codeConfiguration?.runtime });
+    if (node.warning) {
+      this.log.note(`warning: ${node.warning}`);
+      // The server log says it once; each session's agent log says it for the agent it concerns.
+      if (!nodeWarnings.has(node.warning)) {
+        nodeWarnings.add(node.warning);
+        this.deps.log(`runtime host: ${node.warning}`);
+      }
+    }
+    this.log.note(`starting node ${node.version} (${node.source}) ${bundle.entryPoint.join(" ")} in ${bundle.dir} on port ${this.port} (dependencies: ${bundle.dependencies})`);
     // Reachable from this machine only: the agent's servers (and those of node processes it starts,
     // through NODE_OPTIONS, a name runtimes may not set) listen on loopback (loopback-only.mjs).
     const env = { ...this.env(bundle.dir, true), NODE_OPTIONS: `--import=${LOOPBACK_ONLY}` };
-    const child = spawn(process.execPath, ["--import", PARENT_WATCH, "--import", LOOPBACK_ONLY, ...bundle.entryPoint], {
+    const child = spawn(node.path, ["--import", PARENT_WATCH, "--import", LOOPBACK_ONLY, ...bundle.entryPoint], {
       cwd: bundle.dir,
       env,
       // stdin stays an open pipe: when Local AgentCore dies, it closes and parent-watch ends the agent.

@@ -56,7 +56,8 @@ export interface HostedVersion {
   agentRuntimeVersion: string;
   artifact: {
     containerConfiguration?: { containerUri: string };
-    codeConfiguration?: { code: { s3?: { bucket: string; prefix: string } }; entryPoint: string[] };
+    /** `runtime` names the Node the agent runs on (`NODE_22`). */
+    codeConfiguration?: { code: { s3?: { bucket: string; prefix: string } }; entryPoint: string[]; runtime?: string };
   };
   roleArn: string;
   environmentVariables?: Record<string, string>;
