@@ -23,6 +23,7 @@ import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
 import { vaultDigestsRoute } from "./admin-routes.js";
+import { registerIdpRoutes } from "../idp/routes.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
 import type { LocalServices, ServiceImpl } from "../service.js";
 import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
@@ -124,6 +125,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     // For the notebook runner's secret-leak guard (admin only; digests, never values).
     const verify = createRequestVerifier({ credentials, now: () => services.now() });
     router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => vaultedSecretDigests(services) }));
+    // The built-in identity provider, its admin routes and the calendar stand-in it issues tokens for.
+    registerIdpRoutes(router.addLocalRoute, { local: services, verify });
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {
