@@ -8,6 +8,7 @@ import { explainStartupError } from "../lib/local/startup-errors.js";
 import { Store } from "../lib/local/state/store.js";
 import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { parseLogsArgs, printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
+import { runIdpCommand } from "./local-idp.js";
 
 const HELP = `Local AgentCore: IAM, STS, ECR, S3 and Bedrock AgentCore on your machine, for offline notebooks.
 
@@ -26,6 +27,7 @@ Commands:
                       it accepts only keys issued here
   logs <runtime> [--session id] [--follow]
                       print an agent runtime's output (by id, name or ARN), per session, secrets redacted
+  idp <command>       the built-in identity provider's users and clients (npm run local -- idp --help)
 
 Environment:
   AGENTCORE_LOCAL_DIR   state folder (default .agentcore-local in the project)
@@ -35,6 +37,7 @@ Environment:
 async function main(argv: string[]): Promise<number> {
   const args = new Set(argv.slice(1));
   const command = argv[0];
+  if (command === "idp") return runIdpCommand(argv.slice(1));
   if (!command || command === "--help" || command === "-h" || command === "help" || args.has("--help")) {
     process.stdout.write(HELP);
     return command && !["--help", "-h", "help"].includes(command) && !args.has("--help") ? 2 : 0;

@@ -7,7 +7,7 @@ export interface Browser {
 export function createBrowser(): Browser {
   const jar = new Map<string, string>();
   const remember = (headers: Headers) => {
-    for (const c of headers.getSetCookie()) {
+    for (const c of (headers as Headers & { getSetCookie(): string[] }).getSetCookie()) {
       const [pair] = c.split(";");
       const i = pair!.indexOf("=");
       const name = pair!.slice(0, i).trim();

@@ -1,7 +1,9 @@
 /**
  * Mounts the built-in identity provider (`/_local/idp/*`, oidc-provider's own Node handler with the
  * mount path stripped as Express would), its admin routes and the calendar stand-in on the router.
- * The provider is built on first use because its issuer contains the port, known only after listen.
+ * The provider is built on first use because its issuer contains the port, known only after listen;
+ * oidc-provider is imported then too (it prints a warning on Node 20 when loaded, which commands
+ * that never serve the identity provider should not show).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type Provider from "oidc-provider";
@@ -9,7 +11,6 @@ import type { LocalServices } from "../service.js";
 import type { RequestVerifier } from "../auth/verify-request.js";
 import type { LocalRouteHandler } from "../http/router.js";
 import { createDirectory, type Directory } from "./directory.js";
-import { createIdpProvider } from "./provider.js";
 import { handleInteraction } from "./interactions.js";
 import { createAccessTokenVerifier } from "./bearer.js";
 import { createCalendarApi } from "./calendar-api.js";
@@ -24,8 +25,9 @@ export function registerIdpRoutes(addRoute: AddRoute, deps: { local: LocalServic
   let directory: Directory | undefined;
   let built: { endpoint: string; provider: Provider; callback: (req: IncomingMessage, res: ServerResponse) => void } | undefined;
   const dir = () => (directory ??= createDirectory(local));
-  const provider = () => {
+  const provider = async () => {
     if (!built || built.endpoint !== local.endpoint) {
+      const { createIdpProvider } = await import("./provider.js");
       const p = createIdpProvider({ endpoint: local.endpoint, directory: dir(), now: () => local.now().getTime() });
       // Its own event log would print client ids and errors to the console; ours names no secret.
       p.on("server_error", (_ctx, err) => local.log(`identity provider error: ${err.message}`));
@@ -35,7 +37,7 @@ export function registerIdpRoutes(addRoute: AddRoute, deps: { local: LocalServic
   };
 
   const idp: LocalRouteHandler = async (req, res, url) => {
-    const { provider: p, callback } = provider();
+    const { provider: p, callback } = await provider();
     if (url.subpath.startsWith("/interaction/")) return handleInteraction(p, dir(), req, res, url.subpath);
     const query = req.url?.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
     Object.assign(req, { originalUrl: req.url, url: (url.subpath || "/") + query });
