@@ -9,6 +9,7 @@ import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenC
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { verifyUserJwt } from "./user-jwt.js";
+import { getResourceOauth2Token } from "./oauth2-token.js";
 
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
   const record = ctx.local.store.get<WorkloadIdentityRecord>("identity-workload-identity", name);
@@ -84,5 +85,6 @@ export const identityData: ServiceImpl = {
     GetWorkloadAccessTokenForUserId,
     GetWorkloadAccessTokenForJWT,
     GetResourceApiKey,
+    GetResourceOauth2Token: getResourceOauth2Token(),
   },
 };
