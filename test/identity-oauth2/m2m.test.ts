@@ -75,6 +75,26 @@ describe("GetResourceOauth2Token M2M", () => {
     assert.equal(res.status, 200);
   });
 
+  it("has Local AgentCore's identity provider play a built-in vendor (GoogleOauth2) offline, and says so in the log", async () => {
+    const idp = localIdp({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
+    const { clientSecret } = await idp.createClient({ clientId: "google-agent", scope: "calendar.read" });
+    secrets.push(clientSecret!);
+    const created = await t.clients.control.send(
+      new CreateOauth2CredentialProviderCommand({
+        name: "google",
+        credentialProviderVendor: "GoogleOauth2",
+        oauth2ProviderConfigInput: { googleOauth2ProviderConfig: { clientId: "google-agent", clientSecret: clientSecret! } },
+      }),
+    );
+    // Reported as AWS reports it: Google's own endpoints.
+    assert.equal(created.oauth2ProviderConfigOutput?.googleOauth2ProviderConfig?.oauthDiscovery?.authorizationServerMetadata?.tokenEndpoint, "https://oauth2.googleapis.com/token");
+    const out = await m2m(t.clients.data, "google", { scopes: ["calendar.read"] });
+    secrets.push(out.accessToken!);
+    const res = await fetch(`${t.endpoint}/_local/calendar/v3/calendars/primary/events`, { headers: { authorization: `Bearer ${out.accessToken}` } });
+    assert.equal(res.status, 200);
+    assert.ok(logLines.some((l) => l.includes("GoogleOauth2 is played offline by Local AgentCore's identity provider")));
+  });
+
   it("works against an authorization server that is not ours, sending scopes, resources, audiences and custom parameters", async () => {
     const before = as.requests.length;
     const out = await m2m(t.clients.data, "foreign", {

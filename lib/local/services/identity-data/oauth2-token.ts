@@ -13,6 +13,7 @@ import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "../identity/rec
 import { createTokenEndpointResolver } from "./token-endpoint.js";
 import { exchangeClientCredentials } from "./client-credentials.js";
 import { cacheKey, createTokenCache } from "./token-cache.js";
+import { offlineVendorTokenEndpoint } from "./vendor-offline.js";
 
 const resolvers = new WeakMap<LocalServices, ReturnType<typeof createTokenEndpointResolver>>();
 const resolverFor = (local: LocalServices) => {
@@ -79,7 +80,9 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
     ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from the token vault)`);
     return { accessToken: cached };
   }
-  const endpoint = await resolverFor(ctx.local)(provider.config);
+  const standIn = offlineVendorTokenEndpoint(ctx.local, provider.configKey);
+  if (standIn) ctx.local.log(`[${ctx.requestId}] ${provider.credentialProviderVendor} is played offline by Local AgentCore's identity provider (${standIn.url})`);
+  const endpoint = standIn ?? (await resolverFor(ctx.local)(provider.config));
   try {
     const issued = await exchangeClientCredentials({
       endpoint,
