@@ -141,6 +141,9 @@ describe("built-in identity provider", () => {
     assert.equal(wrong.status, 401);
     assert.match(wrong.body, /Wrong username or password/);
 
+    const huge = await browser.go(loginAction, { method: "POST", form: { username: "alice", password: "x".repeat(20_000) } });
+    assert.equal(huge.status, 413);
+
     // A form posted from a browser without the interaction cookie finds no sign-in.
     const stranger = await createBrowser().go(loginAction, { method: "POST", form: { username: "alice", password: "correct horse battery" } });
     assert.equal(stranger.status, 400);

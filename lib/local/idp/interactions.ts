@@ -11,16 +11,18 @@ import { IDP_PATH } from "./paths.js";
 
 const FORM_LIMIT = 16 * 1024;
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/** The posted form, or undefined when it is larger than any form of ours (the rest is drained). */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > FORM_LIMIT) throw Object.assign(new Error("form too large"), { status: 413 });
-    chunks.push(c);
+    if (size <= FORM_LIMIT) chunks.push(c);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  return size > FORM_LIMIT ? undefined : new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
+
+const tooLarge = () => page("Form too large", "<p>That form is larger than this page sends. Start again from the application.</p>");
 
 function send(res: ServerResponse, status: number, html: string) {
   res.writeHead(status, { ...PAGE_HEADERS, "content-length": String(Buffer.byteLength(html)) });
@@ -73,13 +75,14 @@ export async function handleInteraction(provider: Provider, directory: Directory
   if (action === "login") {
     if (details.prompt.name !== "login") return send(res, 400, page("Already signed in", "<p>Start again from the application.</p>"));
     const form = await readForm(req);
+    if (!form) return send(res, 413, tooLarge());
     const user = directory.checkPassword(form.get("username") ?? "", form.get("password") ?? "");
     if (!user) return send(res, 401, loginPage(uid, clientId, "Wrong username or password."));
     return provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
   }
   if (action === "confirm") {
     if (details.prompt.name !== "consent") return send(res, 400, page("Nothing to confirm", "<p>Start again from the application.</p>"));
-    await readForm(req);
+    if (!(await readForm(req))) return send(res, 413, tooLarge());
     const accountId = details.session?.accountId;
     if (!accountId) return send(res, 400, page("Not signed in", "<p>Start again from the application.</p>"));
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
