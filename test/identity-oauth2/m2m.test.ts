@@ -18,6 +18,8 @@ import {
 import { GetResourceOauth2TokenCommand, GetWorkloadAccessTokenCommand, type BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localIdp } from "../../lib/local/client/idp.js";
+import { fetchVaultDigests } from "../../lib/local/client/vault-digests.js";
+import { createHash } from "node:crypto";
 import { rejects } from "../identity/expect.js";
 import { startTestAuthorizationServer, type TestAuthorizationServer } from "./rfc6749-server.js";
 
@@ -26,6 +28,7 @@ const FOREIGN_CLIENT = { id: "foreign-agent", secret: "foreign-secret-3f9a8b7c6d
 let t: TestLocal;
 let as: TestAuthorizationServer;
 let wat: string;
+let idpClientSecret = "";
 const logLines: string[] = [];
 const secrets: string[] = [FOREIGN_CLIENT.secret];
 
@@ -61,6 +64,7 @@ describe("GetResourceOauth2Token M2M", () => {
     const idp = localIdp({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
     const { clientSecret, discoveryUrl } = await idp.createClient({ clientId: "calendar-agent", scope: "calendar.read" });
     secrets.push(clientSecret!);
+    idpClientSecret = clientSecret!;
     await t.clients.control.send(
       new CreateOauth2CredentialProviderCommand({
         name: "local-idp",
@@ -237,6 +241,15 @@ describe("GetResourceOauth2Token M2M", () => {
 
   it("rejects a forged workload access token", async () => {
     await rejects(() => m2m(t.clients.data, "foreign", { workloadIdentityToken: `${wat.slice(0, -4)}AAAA` }), "UnauthorizedException", 401);
+  });
+
+  it("lists cached tokens and the identity provider's client secrets for the leak guard (digests)", async () => {
+    const token = (await m2m(t.clients.data, "foreign", { scopes: ["digest-me"] })).accessToken!;
+    secrets.push(token);
+    const digests = await fetchVaultDigests({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
+    const has = (v: string) => digests.some((d) => d.sha256 === createHash("sha256").update(v).digest("hex"));
+    assert.ok(has(token), "a cached M2M token");
+    assert.ok(has(idpClientSecret), "the identity provider's client secret");
   });
 
   it("writes no token or client secret to the log or the state folder", () => {

@@ -106,9 +106,15 @@ export function createDirectory(local: LocalServices): Directory {
     });
   }
 
-  // A fixed dummy hash so a wrong username costs as much as a wrong password.
-  const dummySalt = randomBytes(16).toString("hex");
-  const dummyHash = hashPassword(randomUUID(), dummySalt);
+  // A dummy hash so a wrong username costs as much as a wrong password (made when first needed).
+  let dummy: { salt: string; hash: string } | undefined;
+  const dummyHash = () => {
+    if (!dummy) {
+      const salt = randomBytes(16).toString("hex");
+      dummy = { salt, hash: hashPassword(randomUUID(), salt) };
+    }
+    return dummy;
+  };
 
   return {
     createUser(input) {
@@ -132,8 +138,8 @@ export function createDirectory(local: LocalServices): Directory {
 
     checkPassword(username, password) {
       const record = store.get<IdpUserRecord>(KIND_IDP_USER, username);
-      const expected = Buffer.from(record?.passwordHash ?? dummyHash, "hex");
-      const actual = Buffer.from(hashPassword(String(password), record?.salt ?? dummySalt), "hex");
+      const expected = Buffer.from(record?.passwordHash ?? dummyHash().hash, "hex");
+      const actual = Buffer.from(hashPassword(String(password), record?.salt ?? dummyHash().salt), "hex");
       return record && timingSafeEqual(expected, actual) ? publicUser(record) : undefined;
     },
 

@@ -64,7 +64,7 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
   const resources = input.resources as string[] | undefined;
   const audiences = input.audiences as string[] | undefined;
   const customParameters = input.customParameters as Record<string, string> | undefined;
-  const cache = createTokenCache({ vault: ctx.local.vault, now: () => ctx.local.now().getTime() });
+  const cache = createTokenCache({ vault: ctx.local.vault, store: ctx.local.store, now: () => ctx.local.now().getTime() });
   const key = cacheKey({
     workloadIdentityArn: claims.workloadIdentityArn,
     providerArn: provider.credentialProviderArn,

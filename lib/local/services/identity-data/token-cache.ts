@@ -6,7 +6,11 @@
  * A token whose lifetime the server did not say is not cached.
  */
 import { createHash } from "node:crypto";
-import type { Vault } from "../../service.js";
+import type { LocalServices, Vault } from "../../service.js";
+import type { Store } from "../../state/store.js";
+
+/** One record per cached token (its vault key and expiry, never the token), so they can be listed. */
+export const KIND_TOKEN_CACHE = "identity-oauth2-token-cache";
 
 /** Refreshed this long before the server's expiry, so a token handed out is still good when used. */
 export const EXPIRY_SKEW_SECONDS = 60;
@@ -40,20 +44,39 @@ interface Cached {
   useUntil: number;
 }
 
-export function createTokenCache(deps: { vault: Vault; now: () => number }) {
+export function createTokenCache(deps: { vault: Vault; store: Store; now: () => number }) {
   return {
     get(key: string): string | undefined {
       const raw = deps.vault.get(key);
       if (raw === undefined) return undefined;
       const cached = JSON.parse(raw) as Cached;
       if (cached.useUntil > deps.now()) return cached.accessToken;
-      deps.vault.delete(key);
+      deps.store.tx(() => {
+        deps.vault.delete(key);
+        deps.store.delete(KIND_TOKEN_CACHE, key);
+      });
       return undefined;
     },
     put(key: string, accessToken: string, expiresIn: number | undefined): void {
       if (expiresIn === undefined || expiresIn <= EXPIRY_SKEW_SECONDS) return;
       const entry: Cached = { accessToken, useUntil: deps.now() + (expiresIn - EXPIRY_SKEW_SECONDS) * 1000 };
       deps.vault.put(key, JSON.stringify(entry));
+      deps.store.put(KIND_TOKEN_CACHE, key, { useUntil: entry.useUntil });
     },
   };
+}
+
+/** The tokens in the cache that may still be handed out (for log redaction and the leak guard). */
+export function cachedTokens(local: LocalServices): string[] {
+  const cache = createTokenCache({ vault: local.vault, store: local.store, now: () => local.now().getTime() });
+  const out: string[] = [];
+  for (const id of local.store.db.prepare("SELECT id FROM resources WHERE kind = ?").pluck().all(KIND_TOKEN_CACHE) as string[]) {
+    try {
+      const token = cache.get(id);
+      if (token !== undefined) out.push(token);
+    } catch {
+      // An unreadable entry cannot leak through us either.
+    }
+  }
+  return out;
 }
