@@ -1,7 +1,7 @@
 /** `npm run local -- idp …` (scripts/local-idp.ts through scripts/local.ts) against a running Local AgentCore. */
 import { after, before, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localPaths } from "../../lib/local/client/paths.js";
 import { writeEnvFile } from "../../lib/local/client/env-file.js";
@@ -15,8 +15,7 @@ before(async () => {
 after(() => t.stop());
 
 // Asynchronous: the server runs in this process and must answer while the CLI waits.
-async function cli(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const { spawn } = await import("node:child_process");
+function cli(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/local.ts", "idp", ...args], { cwd: PROJECT_DIR, env: { ...process.env, AGENTCORE_LOCAL_DIR: t.stateDir } });
     let stdout = "";
