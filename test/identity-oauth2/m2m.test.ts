@@ -20,6 +20,7 @@ import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { fetchVaultDigests } from "../../lib/local/client/vault-digests.js";
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { rejects } from "../identity/expect.js";
 import { startTestAuthorizationServer, type TestAuthorizationServer } from "./rfc6749-server.js";
 
@@ -237,6 +238,29 @@ describe("GetResourceOauth2Token M2M", () => {
     const ok = await m2m(session, "foreign", { scopes: ["iam"] });
     assert.ok(ok.accessToken);
     secrets.push(ok.accessToken!);
+  });
+
+  it("answers random requests with a token or a modeled 4xx, never a server error", async () => {
+    const arb = fc.record({
+      provider: fc.constantFrom("foreign", "local-idp", "google", "nowhere", "no-such-provider"),
+      scopes: fc.array(fc.string({ minLength: 1, maxLength: 128 }), { maxLength: 4 }),
+      resources: fc.option(fc.array(fc.webUrl(), { maxLength: 2 }), { nil: undefined }),
+      audiences: fc.option(fc.array(fc.string({ minLength: 1, maxLength: 40 }), { maxLength: 2 }), { nil: undefined }),
+      customParameters: fc.option(fc.dictionary(fc.stringMatching(/^[a-zA-Z0-9\-_.]{1,20}$/), fc.string({ maxLength: 60 }), { maxKeys: 3 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ provider, ...extra }) => {
+        try {
+          const out = await m2m(t.clients.data, provider, extra);
+          assert.ok(out.accessToken);
+        } catch (e) {
+          const err = e as { name: string; $metadata?: { httpStatusCode?: number } };
+          assert.ok(["ValidationException", "ResourceNotFoundException"].includes(err.name), `${err.name}: ${(e as Error).message}`);
+          assert.ok((err.$metadata?.httpStatusCode ?? 500) < 500);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("rejects a forged workload access token", async () => {
