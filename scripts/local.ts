@@ -12,6 +12,7 @@ import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
 import { chooseNode, installNode, nodePathEnv, DEFAULT_CODE_RUNTIME, NODE_RUNTIME_MAJOR } from "../lib/local/runtime-host/node-runtime.js";
 import { cliVersion } from "../lib/cli-version.js";
+import { runIdpCommand } from "./local-idp.js";
 
 const HELP = `Local AgentCore: IAM, STS, ECR, S3 and Bedrock AgentCore on your machine, for offline notebooks.
 
@@ -36,6 +37,7 @@ Commands:
                        print an agent runtime's output (by id, name or ARN), per session, secrets redacted
   node                 say which Node runs code deploys (runtime ${DEFAULT_CODE_RUNTIME} runs on Node ${NODE_RUNTIME_MAJOR[DEFAULT_CODE_RUNTIME]}, as in AWS)
   node install         fetch Node ${NODE_RUNTIME_MAJOR[DEFAULT_CODE_RUNTIME]} from the npm registry into <state>/cache/ for code deploys
+  idp <command>        the built-in identity provider's users and clients (npm run local -- idp --help)
 
 Options: -h, --help; -V, --version.
 
@@ -77,6 +79,7 @@ function parseCommand(argv: string[]) {
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
+  if (first === "idp") return runIdpCommand(argv.slice(1));
   if (!first || first === "--help" || first === "-h" || first === "help") {
     process.stdout.write(HELP);
     return 0;

@@ -12,3 +12,4 @@ export { startDetached, ensureLocalRunning, StartFailedError, type StartResult }
 export { stopLocal, resetLocal } from "./stop.js";
 export { PortInUseError } from "../port-in-use.js";
 export { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
+export { localIdp, LocalIdpError, type LocalIdp, type IdpUser, type IdpClient, type IdpEndpoints } from "./idp.js";

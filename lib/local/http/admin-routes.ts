@@ -26,7 +26,7 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Why a request failed verification, in the words of the admin routes' 403 answer. */
-const WHY: Record<AuthFailure, string> = {
+export const WHY: Record<AuthFailure, string> = {
   missing: "sign the request with SigV4 (Local AgentCore's admin key)",
   incomplete: "sign the request with SigV4 (Local AgentCore's admin key)",
   "wrong-service": "sign the request with SigV4 (Local AgentCore's admin key)",

@@ -24,6 +24,8 @@ import { handleStandinModel } from "../standin-model/openai-route.js";
 import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
 import { vaultDigestsRoute } from "./admin-routes.js";
+import { registerIdpRoutes } from "../idp/routes.js";
+import { digestsOf, issuedSecrets } from "../services/identity-data/issued-secrets.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
 import type { LocalServices, ServiceImpl, Vault } from "../service.js";
 import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
@@ -93,7 +95,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       now: () => services.now(),
       openBundle: ({ bucket, key }) => openObject(services, bucket, key),
       assumeExecutionRole: (request) => assumeRoleAsService(services, request),
-      vaultedSecrets: () => vaultedSecrets(services),
+      vaultedSecrets: () => [...vaultedSecrets(services), ...issuedSecrets(services)],
     });
     startedHost = runtimeHost;
     const handlers = opts.services ?? ((host: RuntimeHost) => createServices({ host }));
@@ -137,7 +139,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     runtimeHost.registerRoutes(router.addLocalRoute);
     // For the notebook runner's secret-leak guard (admin only; digests, never values).
     const verify = createRequestVerifier({ credentials, now: () => services.now() });
-    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => vaultedSecretDigests(services) }));
+    router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => [...vaultedSecretDigests(services), ...digestsOf(issuedSecrets(services))] }));
+    // The built-in identity provider, its admin routes and the calendar stand-in it issues tokens for.
+    registerIdpRoutes(router.addLocalRoute, { local: services, verify });
 
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {

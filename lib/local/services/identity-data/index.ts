@@ -10,6 +10,7 @@ import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
+import { getResourceOauth2Token } from "./oauth2-token.js";
 
 /** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
@@ -105,5 +106,6 @@ export const identityData: ServiceImpl = {
     GetWorkloadAccessTokenForUserId,
     GetWorkloadAccessTokenForJWT,
     GetResourceApiKey,
+    GetResourceOauth2Token: getResourceOauth2Token(),
   },
 };
