@@ -27,7 +27,15 @@ async function workloadClaims(ctx: RequestContext, token: string): Promise<Workl
   if (claims.accountId !== ctx.accountId) {
     throw new AwsError("AccessDeniedException", "The workload access token was issued for another account.", 403);
   }
-  if (!ctx.local.store.get("identity-workload-identity", claims.workloadName)) {
+  if (claims.region !== ctx.region) {
+    throw new AwsError(
+      "AccessDeniedException",
+      `The workload access token was issued in ${claims.region}, not ${ctx.region}. Call GetResourceOauth2Token in ${claims.region}, or get a token in ${ctx.region}.`,
+      403,
+    );
+  }
+  // Workload identities are regional: stored under their ARN.
+  if (!ctx.local.store.get("identity-workload-identity", claims.workloadIdentityArn)) {
     throw new AwsError("UnauthorizedException", `The workload identity ${claims.workloadName} of this token no longer exists.`, 401);
   }
   return claims;
@@ -35,7 +43,8 @@ async function workloadClaims(ctx: RequestContext, token: string): Promise<Workl
 
 /** IAM as for API keys; returns the provider with its secret. Logs the denied hop. */
 function authorizeProvider(ctx: RequestContext, claims: WorkloadTokenClaims, name: string): ResolvedOauth2Provider {
-  const scope = { region: claims.region, accountId: ctx.accountId };
+  // The provider is looked up under the very ARN IAM is asked about (identity resources are regional).
+  const scope = { region: ctx.region, accountId: ctx.accountId };
   try {
     ctx.authorize("bedrock-agentcore:GetResourceOauth2Token", [
       tokenVaultArn(scope),
@@ -43,7 +52,7 @@ function authorizeProvider(ctx: RequestContext, claims: WorkloadTokenClaims, nam
       workloadIdentityDirectoryArn(scope),
       claims.workloadIdentityArn,
     ]);
-    const provider = getOauth2ProviderSecret(ctx.local, name);
+    const provider = getOauth2ProviderSecret(ctx.local, scope, name);
     ctx.authorize("secretsmanager:GetSecretValue", provider.secretArn);
     return provider;
   } catch (e) {
