@@ -143,7 +143,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     // The built-in identity provider, its admin routes and the calendar stand-in it issues tokens for.
     registerIdpRoutes(router.addLocalRoute, { local: services, verify });
 
-    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => router.handle(req, res));
+    // Idle connections are kept about as long as AWS endpoints keep them: the SDK reuses sockets
+    // whenever its next call comes, and a socket closed under a request is an ECONNRESET.
+    const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000 }, (req, res) => router.handle(req, res));
     server.on("clientError", (err, socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
       services.log(`client error: ${(err as Error).message}`);
