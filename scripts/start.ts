@@ -10,7 +10,7 @@ import path from "node:path";
 import { localVaultDigests } from "../lib/local/client/vault-digests.js";
 import { localPaths, startDetached } from "../lib/local/client/index.js";
 import { PROJECT_DIR } from "../lib/project-dir.js";
-import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
+import { outputPathFor, parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";
 
 export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-api-key.ipynb");
@@ -18,14 +18,15 @@ export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", "01-outbound-auth-ap
 async function main(argv: string[]): Promise<number> {
   const args = [NOTEBOOK, "--out", path.join(PROJECT_DIR, "out"), ...argv];
   // The runner's own parser: usage errors and --help are its to report.
-  let outDir: string;
+  let written: string;
   try {
     const parsed = parseCliArgs(args, process.env.INIT_CWD ?? process.cwd());
-    if (parsed.help) {
+    if (parsed.kind === "help") {
       process.stdout.write(`npm start [-- <runner options>]: runs ${path.relative(PROJECT_DIR, NOTEBOOK)}.\n\n${USAGE}`);
       return 0;
     }
-    outDir = parsed.outDir;
+    if (parsed.kind !== "run") return runCli(args, process.env.INIT_CWD ?? process.cwd()); // --version, --list-parameters
+    written = outputPathFor(parsed.options.output, NOTEBOOK);
   } catch {
     return runCli(args, process.env.INIT_CWD ?? process.cwd());
   }
@@ -45,7 +46,6 @@ async function main(argv: string[]): Promise<number> {
 
   // The secret-leak guard learns what Local AgentCore vaults during the run.
   const code = await runCli(args, process.env.INIT_CWD ?? process.cwd(), { vaultDigests: local ? localVaultDigests : undefined });
-  const written = path.join(outDir, path.basename(NOTEBOOK));
   console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (up to the failing cell): ${written}`);
   return code;
 }

@@ -8,13 +8,19 @@ import { writeJunitReport } from "./junit-report.js";
 import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
-import { TerminalView } from "./terminal-view.js";
+import { TerminalView, type ViewOptions } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
 
 export interface RunOptions {
   notebookPath: string;
   /** Folder the executed notebook is written to (same file name as the input). */
   outDir: string;
+  /** The executed notebook's file, instead of `outDir` and the input's name. */
+  outputPath?: string;
+  /** What the terminal shows (default: everything, no [k/N] counter). */
+  view?: ViewOptions;
+  /** Tags of cells not to run (default: skip-headless). */
+  skipTags?: string[];
   parameters?: Parameters;
   junitPath?: string;
   /** Per-cell timeout in seconds; 0 or undefined for none. */
@@ -76,7 +82,7 @@ function labelCells(nb: Notebook): Map<Cell, string> {
 
 export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const notebookPath = path.resolve(options.notebookPath);
-  const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
+  const outputPath = options.outputPath ? path.resolve(options.outputPath) : path.join(path.resolve(options.outDir), path.basename(notebookPath));
   const nb = await readNotebook(notebookPath);
   const labels = labelCells(nb);
   const parameters = options.parameters ?? new Map();
@@ -93,14 +99,14 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     cellTimeoutMs: Math.round((options.cellTimeoutSeconds ?? 0) * 1000),
     echoFilter: (text) => guard.maskText(text),
   });
-  const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath);
+  const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath, options.view);
   const registry = new DisplayRegistry();
   const reports: CellReport[] = [];
   let failed: CellReport | undefined;
   const leaks: (Leak & { cell: string })[] = [];
 
   try {
-    view.runStart(nb.cells.filter((c) => c.cell_type === "code").length);
+    view.runStart(nb.cells.filter((c) => c.cell_type === "code" && sourceText(c).trim() !== "").length);
     if (allowSecrets) {
       view.warn(
         "--allow-secrets: secrets that cells print are NOT masked and do NOT fail the run. The executed notebook may hold live keys: do not share or commit it.",
@@ -125,10 +131,11 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       const report: CellReport = { label, source, status: "not-run", elapsedMs: 0 };
       reports.push(report);
       if (failed) continue;
-      if (tags.includes("skip-headless")) {
+      const skipTag = (options.skipTags ?? ["skip-headless"]).find((t) => tags.includes(t));
+      if (skipTag) {
         report.status = "skipped";
         cell.metadata.headless = { status: "skipped" };
-        view.skipped(label, source, "skip-headless");
+        view.skipped(label, source, skipTag);
         continue;
       }
       if (session.interruptRequested) {
@@ -194,7 +201,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.metadata.headless = { status: report.status, duration_ms: Math.round(report.elapsedMs * 10) / 10 };
 
       const ok = !FAILING.includes(report.status);
-      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
+      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "", source);
       if (!ok) {
         failed = report;
         view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);
