@@ -57,7 +57,7 @@ describe("nb CLI exit codes", () => {
     const run = await runNb([fixture("basics.ipynb"), "--cell-timeout", "soon"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /error: --cell-timeout expects a positive number/);
-    assert.match(run.stderr, /Usage: npm run nb -- <notebook.ipynb>/);
+    assert.match(run.stderr, /Usage: npm run nb -- <notebook.ipynb/);
   });
 
   test("a file that is not a notebook exits 2", async () => {
