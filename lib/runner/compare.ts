@@ -74,12 +74,15 @@ function comparedCells(nb: Notebook): { cell: CodeCell; label: string }[] {
   return inputCells.flatMap((c, i) => (c.cell_type === "code" ? [{ cell: c, label: `cell ${i + 1}` }] : []));
 }
 
-/** Pairs cells by id when the run's ids are all in the reference, else by position. */
+/**
+ * Pairs cells by id (an added or removed cell then shows as such); by position only when no id is
+ * shared, as with a notebook saved without ids (the reader gives such cells new ones on each read).
+ */
 function pairCells(actual: Notebook, reference: Notebook) {
   const run = comparedCells(actual);
   const ref = comparedCells(reference);
   const refById = new Map(ref.map((r) => [r.cell.id, r]));
-  const byId = run.every((r) => refById.has(r.cell.id));
+  const byId = run.some((r) => refById.has(r.cell.id));
   const pairs: { run?: (typeof run)[number]; ref?: (typeof ref)[number] }[] = [];
   if (byId) {
     const used = new Set<string>();
