@@ -10,7 +10,8 @@ import os from "node:os";
 export interface Sanitizer {
   name: string;
   regex: RegExp;
-  replace: string;
+  /** A replacement string ($1, $<name>), or a function deciding per match. */
+  replace: string | ((match: string, ...groups: string[]) => string);
 }
 
 export class SanitizerFileError extends Error {
@@ -35,12 +36,28 @@ export const BUILT_IN_SANITIZERS: Sanitizer[] = [
   { name: "UUIDs", regex: /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, replace: "<UUID>" },
   { name: "AWS access key ids", regex: /\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,20}\b/g, replace: "<ACCESS_KEY_ID>" },
   {
-    // The random part AgentCore (and Local AgentCore) appends to a runtime or provider name: name-Ab3xYz9QwE.
-    name: "ARNs' random name suffixes",
-    regex: /(arn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[\w-]+\/[\w.-]*?[A-Za-z0-9_])-[A-Za-z0-9]{10}\b/g,
+    // AWS appends six random characters to a Secrets Manager secret's name in its ARN.
+    name: "Secrets Manager ARNs' random suffixes",
+    regex: /(arn:aws[\w-]*:secretsmanager:[\w-]*:\d{12}:secret:[^\s'"`]+)-[A-Za-z0-9]{6}(?=$|[\s'"`,;)\]}])/gm,
     replace: "$1-<ID>",
   },
-  { name: "AWS account ids in ARNs", regex: /(arn:aws[\w-]*:[\w-]+:[\w-]*:)\d{12}:/g, replace: "$1<ACCOUNT>:" },
+  {
+    // A generated id: a name and ten random letters and digits (AgentCore runtimes: name-Ab3xYz9QwE).
+    // Ten characters of one kind (a word, a number) are kept.
+    name: "random name suffixes",
+    regex: /\b([A-Za-z]\w*)-([A-Za-z0-9]{10})(?![A-Za-z0-9])/g,
+    replace: (match: string, name: string, suffix: string) =>
+      [/[a-z]/, /[A-Z]/, /\d/].filter((kind) => kind.test(suffix)).length >= 2 && !/^[0-9a-f]+$/.test(suffix) ? `${name}-<ID>` : match,
+  },
+  { name: "AWS account ids", regex: /(?<![\w.-])\d{12}(?![\w.])/g, replace: "<ACCOUNT>" },
+  { name: "AWS account ids in names", regex: /(?<=-)\d{12}(?=-)/g, replace: "<ACCOUNT>" },
+  { name: "Node.js process ids in warnings", regex: /\((node|npm):\d+\)/g, replace: "($1:<PID>)" },
+  {
+    // The runner and the tutorial show a secret as its first and last characters: sk-…JNAP.
+    name: "masked secrets",
+    regex: /(?<![\w…])([\w-]{0,4})…[\w+/=-]{2,4}(?![\w+/=-])/g,
+    replace: "$1…<MASKED>",
+  },
   { name: "hex ids", regex: /\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}\b/g, replace: "<HEX_ID>" },
   {
     name: "durations",
@@ -124,5 +141,5 @@ export function readSanitizerFile(file: string, shownAs = file): Sanitizer[] {
 }
 
 export function sanitize(text: string, sanitizers: readonly Sanitizer[]): string {
-  return sanitizers.reduce((t, s) => t.replace(s.regex, s.replace), text);
+  return sanitizers.reduce((t, s) => t.replace(s.regex, s.replace as (m: string, ...g: string[]) => string), text);
 }

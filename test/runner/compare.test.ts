@@ -21,6 +21,15 @@ describe("built-in sanitizers", () => {
       "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/strands_agents_openai-Ab3xYz9QwE",
       "arn:aws:bedrock-agentcore:us-east-1:<ACCOUNT>:runtime/strands_agents_openai-<ID>",
     ],
+    [
+      "Secrets Manager ARNs' random suffixes",
+      "'arn:aws:secretsmanager:us-east-1:930651854656:secret:bedrock-agentcore-identity!default/apikey/openai-apikey-provider-uZ9Wpq',",
+      "'arn:aws:secretsmanager:us-east-1:<ACCOUNT>:secret:bedrock-agentcore-identity!default/apikey/openai-apikey-provider-<ID>',",
+    ],
+    ["runtime ids outside ARNs", "agentId: 'strands_agents_openai-kSQLYPMLSY'", "agentId: 'strands_agents_openai-<ID>'"],
+    ["account ids in names", "bucket bedrock-agentcore-code-930651854656-us-east-1.", "bucket bedrock-agentcore-code-<ACCOUNT>-us-east-1."],
+    ["Node's process ids in warnings", "(node:17511) Warning: NodeVersionSupportWarning", "(node:<PID>) Warning: NodeVersionSupportWarning"],
+    ["masked secrets", "provider p (key sk-…OIjE); token tok…8899.", "provider p (key sk-…<MASKED>); token tok…<MASKED>."],
     ["hex ids", "request 9f86d081884c7d659a2feaa0c55ad015", "request <HEX_ID>"],
     ["durations", "took 470.2 ms, then 3 s and 2 minutes", "took <DURATION>, then <DURATION> and <DURATION>"],
     ["temporary paths", `wrote ${os.tmpdir()}/nb-test-x1/a.txt and /tmp/y`, "wrote <TMP> and <TMP>"],
@@ -28,12 +37,13 @@ describe("built-in sanitizers", () => {
   for (const [name, input, expected] of cases) test(name, () => assert.equal(clean(input), expected));
 
   test("stable text stays as it is: words, small numbers, names without random parts", () => {
-    const text = "stable 42; agent strands_agents_openai; 2x2 = 4; deadbeef; arn:aws:iam::123456789012:role/MyRole";
-    assert.equal(clean(text), "stable 42; agent strands_agents_openai; 2x2 = 4; deadbeef; arn:aws:iam::<ACCOUNT>:role/MyRole");
+    const text = "stable 42; agent strands_agents_openai; 2x2 = 4; deadbeef; something-everything; Role-us-east-1-5d0a5e0561; phone 0123-4567890123";
+    assert.equal(clean(text), text);
+    assert.equal(clean("arn:aws:iam::123456789012:role/MyRole"), "arn:aws:iam::<ACCOUNT>:role/MyRole");
   });
 
   test("sanitizing twice changes nothing more", () => {
-    const once = clean("2026-12-06T20:59:50Z took 3 ms arn:aws:s3:::b arn:aws:x:r:123456789012:a/n-Ab3xYz9QwE");
+    const once = clean("2026-12-06T20:59:50Z took 3 ms arn:aws:s3:::b arn:aws:x:r:123456789012:a/n-Ab3xYz9QwE sk-…OIjE (node:12)");
     assert.equal(clean(once), once);
   });
 
