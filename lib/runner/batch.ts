@@ -117,8 +117,9 @@ async function checkReference(options: CliOptions, context: BatchContext, outcom
     return;
   }
   const executed = await readNotebook(outcome.outputPath!);
+  const pathSanitizers = contextSanitizers({ cwd: options.cwd ?? path.dirname(outcome.notebook) });
   if (options.updateReference) {
-    await writeNotebook(refPath, asReference(executed));
+    await writeNotebook(refPath, asReference(executed, pathSanitizers));
     context.write(`✓ reference written: ${rel(refPath)}\n`);
     return;
   }
@@ -138,8 +139,7 @@ async function checkReference(options: CliOptions, context: BatchContext, outcom
     context.writeError(`error: --compare: ${e.message}\n`);
     return;
   }
-  const cwd = options.cwd ?? path.dirname(outcome.notebook);
-  const sanitizers = [...contextSanitizers({ cwd }), ...context.builtInSanitizers, ...context.userSanitizers];
+  const sanitizers = [...pathSanitizers, ...context.builtInSanitizers, ...context.userSanitizers];
   const comparison = compareNotebooks(executed, reference, sanitizers);
   outcome.comparison = comparison;
   const report = formatComparison(rel(outcome.notebook), rel(refPath), comparison);

@@ -146,11 +146,17 @@ export function formatComparison(notebookLabel: string, referenceLabel: string, 
   );
 }
 
-/** The executed notebook as a reference: its outputs as they are; run-specific timings dropped so regenerating changes only what changed. */
-export function asReference(executed: Notebook): Notebook {
+/**
+ * The executed notebook as a reference: its outputs as they are, except machine paths (`pathSanitizers`:
+ * the cells' folder, the home folder) so a reference names no one's machine; run-specific timings
+ * dropped so regenerating it changes only what changed.
+ */
+export function asReference(executed: Notebook, pathSanitizers: readonly Sanitizer[] = []): Notebook {
+  const clean = (v: unknown): unknown =>
+    typeof v === "string" ? sanitize(v, pathSanitizers) : Array.isArray(v) ? v.map(clean) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)])) : v;
   const cells = executed.cells.map((c) => {
     const { execution: _e, headless: _h, ...metadata } = c.metadata as Record<string, unknown>;
-    return { ...c, metadata };
+    return c.cell_type === "code" ? { ...c, metadata, outputs: c.outputs.map((o) => clean(o) as Output) } : { ...c, metadata };
   }) as Notebook["cells"];
   const { headless: _headless, ...metadata } = executed.metadata;
   return { ...executed, metadata, cells };

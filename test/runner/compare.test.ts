@@ -168,4 +168,10 @@ describe("compareNotebooks", () => {
     assert.deepEqual(ref.metadata, { kernelspec: { name: "tslab" } });
     assert.deepEqual(ref.cells[0], { ...cell, metadata: { tags: ["t"] } });
   });
+
+  test("a reference names no machine path: the cells' folder and home become placeholders", () => {
+    const cell = code("a", [out("wrote /work/p/notebooks/x.ts\n"), { output_type: "display_data", data: { "text/plain": ["in /home/me/y"] }, metadata: {} }]);
+    const ref = asReference(notebook(cell), contextSanitizers({ cwd: "/work/p/notebooks", home: "/home/me" }));
+    assert.deepEqual((ref.cells[0] as CodeCell).outputs, [out("wrote <CWD>/x.ts\n"), { output_type: "display_data", data: { "text/plain": ["in <HOME>/y"] }, metadata: {} }]);
+  });
 });
