@@ -57,6 +57,7 @@ function restoreEnv(saved: NodeJS.ProcessEnv): void {
 export async function runBatch(options: CliOptions, context: BatchContext): Promise<BatchResult> {
   const rel = (p: string) => path.relative(context.baseDir, p) || p;
   const outcomes: NotebookOutcome[] = options.notebooks.map((notebook) => ({ notebook, status: "not-run", cells: [], elapsedMs: 0 }));
+  let interrupted = false;
   for (const outcome of outcomes) {
     const { notebook } = outcome;
     const outputPath = outputPathFor(options.output, notebook);
@@ -91,6 +92,11 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
     }
     if (options.compare && outcome.outputPath) await checkReference(options, context, outcome, rel);
     if (options.failFast && outcome.status !== "ok") break;
+    // Ctrl+C stops the whole run, not just the notebook it interrupted.
+    if (outcome.cells.some((c) => c.status === "interrupted")) {
+      interrupted = true;
+      break;
+    }
   }
 
   if (options.junitPath) {
@@ -104,7 +110,7 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
       }));
     writeJunitSuites(options.junitPath, suites);
   }
-  if (outcomes.length > 1) context.write(summaryTable(outcomes, rel, options.failFast));
+  if (outcomes.length > 1) context.write(summaryTable(outcomes, rel, interrupted ? "interrupted (SIGINT)" : options.failFast ? "--fail-fast: an earlier notebook failed" : ""));
   const code = outcomes.some((o) => o.status === "input-error") ? 2 : outcomes.every((o) => o.status === "ok") ? 0 : 1;
   return { code, outcomes };
 }
@@ -152,7 +158,7 @@ async function checkReference(options: CliOptions, context: BatchContext, outcom
   }
 }
 
-function summaryTable(outcomes: NotebookOutcome[], rel: (p: string) => string, failFast: boolean): string {
+function summaryTable(outcomes: NotebookOutcome[], rel: (p: string) => string, whyNotRun: string): string {
   const statusText: Record<NotebookStatus, string> = { ok: "✓ ok", failed: "✗ failed", mismatch: "✗ differs", "input-error": "✗ input error", "not-run": "- not run" };
   const rows = outcomes.map((o) => {
     const ran = o.cells.filter((c) => c.status === "ok" || c.status === "expected-error").length;
@@ -161,7 +167,7 @@ function summaryTable(outcomes: NotebookOutcome[], rel: (p: string) => string, f
       statusText[o.status],
       o.cells.length ? `${ran}/${o.cells.length}` : "",
       o.status === "not-run" ? "" : formatElapsed(o.elapsedMs),
-      o.status === "not-run" && failFast ? "--fail-fast: an earlier notebook failed" : (o.detail ?? ""),
+      o.status === "not-run" ? whyNotRun : (o.detail ?? ""),
     ];
   });
   const header = ["notebook", "status", "cells", "time", ""];
