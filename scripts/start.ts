@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
 
   // The secret-leak guard learns what Local AgentCore vaults during the run.
   const code = await runCli(args, process.env.INIT_CWD ?? process.cwd(), { vaultDigests: local ? localVaultDigests : undefined });
-  console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (up to the failing cell): ${written}`);
+  console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (see above for what failed or differed): ${written}`);
   return code;
 }
 

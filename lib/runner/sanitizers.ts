@@ -52,6 +52,8 @@ export const BUILT_IN_SANITIZERS: Sanitizer[] = [
   { name: "AWS account ids", regex: /(?<![\w.-])\d{12}(?![\w.])/g, replace: "<ACCOUNT>" },
   { name: "AWS account ids in names", regex: /(?<=-)\d{12}(?=-)/g, replace: "<ACCOUNT>" },
   { name: "Node.js process ids in warnings", regex: /\((node|npm):\d+\)/g, replace: "($1:<PID>)" },
+  { name: "process ids", regex: /\b(pid)([ =:]\s?)\d+\b/gi, replace: "$1$2<PID>" },
+  { name: "local ports (a server on a free port)", regex: /\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1?\]):\d{2,5}\b/g, replace: "$1:<PORT>" },
   {
     // The runner and the tutorial show a secret as its first and last characters: sk-…JNAP.
     name: "masked secrets",

@@ -29,6 +29,11 @@ describe("built-in sanitizers", () => {
     ["runtime ids outside ARNs", "agentId: 'strands_agents_openai-kSQLYPMLSY'", "agentId: 'strands_agents_openai-<ID>'"],
     ["account ids in names", "bucket bedrock-agentcore-code-930651854656-us-east-1.", "bucket bedrock-agentcore-code-<ACCOUNT>-us-east-1."],
     ["Node's process ids in warnings", "(node:17511) Warning: NodeVersionSupportWarning", "(node:<PID>) Warning: NodeVersionSupportWarning"],
+    [
+      "local ports and process ids",
+      "Local AgentCore at http://127.0.0.1:38003 (pid 1725), also localhost:8080 and pid=42",
+      "Local AgentCore at http://127.0.0.1:<PORT> (pid <PID>), also localhost:<PORT> and pid=<PID>",
+    ],
     ["masked secrets", "provider p (key sk-…OIjE); token tok…8899.", "provider p (key sk-…<MASKED>); token tok…<MASKED>."],
     ["hex ids", "request 9f86d081884c7d659a2feaa0c55ad015", "request <HEX_ID>"],
     ["durations", "took 470.2 ms, then 3 s and 2 minutes", "took <DURATION>, then <DURATION> and <DURATION>"],
