@@ -140,7 +140,7 @@ export function formatComparison(notebookLabel: string, referenceLabel: string, 
   if (bad.length === 0) return `✓ outputs match ${referenceLabel} (${counts})\n`;
   const parts = bad.map((c) => `--- ${c.label}: ${c.firstLine}\n${describeCell(c)}\n`);
   return (
-    `✗ ${notebookLabel}: ${bad.length} cell${bad.length === 1 ? "" : "s"} differ from ${referenceLabel} (${counts}; - reference, + this run):\n` +
+    `✗ ${notebookLabel}: ${bad.length} ${bad.length === 1 ? "cell differs" : "cells differ"} from ${referenceLabel} (${counts}; - reference, + this run):\n` +
     parts.join("") +
     `If the new outputs are right: add --update-reference; if a value changes on every run: --sanitize-with <file> or tag the cell nbval-ignore-output.\n`
   );

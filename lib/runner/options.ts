@@ -19,8 +19,9 @@ Output:
   --junit <file>                write a JUnit XML report: one test suite per notebook, one test case per code cell
 
 Parameters (the cell tagged "parameters" holds the defaults; later sources win: -f, then -y, then -p):
-  -p, --param <name> <value>    set a parameter; also -p name=value. The value is JSON if it parses
-                                as JSON, otherwise a string (repeatable)
+  -p, --param <name> <value>    set a parameter; also -p name=value (papermill's --parameters works
+                                too). The value is JSON if it parses as JSON, otherwise a string
+                                (repeatable)
   -f, --parameters-file <file>  YAML (or JSON) file of name: value pairs (repeatable)
   -y, --parameters-yaml <yaml>  YAML text of name: value pairs (repeatable)
   --list-parameters             print each notebook's parameters (names, types, defaults) and exit
