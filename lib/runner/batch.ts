@@ -12,7 +12,7 @@ import { asReference, compareNotebooks, type Comparison, describeCell, formatCom
 import { writeJunitSuites, type JunitSuite } from "./junit-report.js";
 import { NotebookFormatError, readNotebook, writeNotebook } from "./notebook-file.js";
 import { type CliOptions, outputPathFor, referencePathFor } from "./options.js";
-import { type CellReport, runNotebook } from "./run-notebook.js";
+import { type CellReport, type RunOptions, type RunResult, runNotebook } from "./run-notebook.js";
 import { contextSanitizers, type Sanitizer } from "./sanitizers.js";
 import type { VaultDigestSource } from "./secret-guard.js";
 import { formatElapsed } from "./terminal-view.js";
@@ -30,8 +30,13 @@ export interface NotebookOutcome {
   comparison?: Comparison;
 }
 
+/** Runs one notebook; throws NotebookFormatError when it cannot run at all. */
+export type NotebookRunner = (options: RunOptions) => Promise<RunResult>;
+
 export interface BatchContext {
   vaultDigests?: VaultDigestSource;
+  /** How each notebook runs (the CLI: in a supervised child process; default: in this process). */
+  runOne?: NotebookRunner;
   /** Sanitizers from --sanitize-with (the built-ins are added here). */
   userSanitizers: Sanitizer[];
   builtInSanitizers: Sanitizer[];
@@ -64,7 +69,7 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
     const savedEnv = { ...process.env };
     const t0 = performance.now();
     try {
-      const result = await runNotebook({
+      const result = await (context.runOne ?? runNotebook)({
         notebookPath: notebook,
         outDir: path.dirname(outputPath),
         outputPath,
@@ -75,6 +80,8 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
         view: { log: options.logOutput, progress: options.progress, live: context.live },
         skipTags: options.compare ? ["skip-headless", "nbval-skip"] : ["skip-headless"],
         allowSecrets: options.allowSecrets,
+        allowBackgroundErrors: options.allowBackgroundErrors,
+        killChildren: options.killChildren,
         vaultDigests: context.vaultDigests,
       });
       outcome.outputPath = result.outputPath;

@@ -7,6 +7,17 @@ import { formatParameterListing, listParameters } from "./parameter-list.js";
 import { BUILT_IN_SANITIZERS, readSanitizerFile, type Sanitizer, SanitizerFileError } from "./sanitizers.js";
 import type { VaultDigestSource } from "./secret-guard.js";
 import { runnerVersion } from "./version.js";
+import { runNotebookSupervised } from "./supervised-run.js";
+
+import type { RunOptions, RunResult } from "./run-notebook.js";
+
+/** Each notebook's cells run in a supervised child process, so a cell that ends its process fails the run (see supervised-run.ts). */
+async function runInChild(options: RunOptions): Promise<RunResult> {
+  const { code, result } = await runNotebookSupervised(options);
+  if (result) return result;
+  if (code === 2) throw new NotebookFormatError(`${path.basename(options.notebookPath)}: the notebook could not be run (see the error above)`);
+  return { ok: false, outputPath: options.outputPath ?? path.join(options.outDir, path.basename(options.notebookPath)), cells: [] };
+}
 
 export { parseCliArgs, USAGE, UsageError, outputPathFor, type CliCommand, type CliOptions } from "./options.js";
 
@@ -62,6 +73,7 @@ export async function runCli(argv: string[], baseDir = process.cwd(), services: 
   }
   const result = await runBatch(options, {
     vaultDigests: services.vaultDigests,
+    runOne: runInChild,
     userSanitizers,
     builtInSanitizers: BUILT_IN_SANITIZERS,
     live: tty,

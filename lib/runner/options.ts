@@ -33,6 +33,11 @@ Running:
   --allow-secrets               do not fail a cell whose output holds a secret (vaulted by Local
                                 AgentCore, an env var named *KEY*/*SECRET*/*TOKEN*/*PASSWORD*, or an
                                 AWS secret key) and do not mask it; by default it fails and is masked
+  --allow-background-errors     record errors thrown in timers or callbacks and unhandled promise
+                                rejections on the cell, but do not fail the run (tslab's behaviour)
+  --kill-children               stop the processes cells leave running when a notebook ends, detached
+                                ones (a Local AgentCore a cell started) included; by default they are
+                                listed in the summary and left alone
 
 Output regression (nbval's conventions):
   --compare <ref.ipynb | dir>   compare each code cell's outputs with a reference notebook (a folder:
@@ -54,9 +59,10 @@ Cell tags: "parameters", "injected-parameters" (written by -p), "raises-exceptio
 expected), "skip-headless" (not run); with --compare also "nbval-skip" (not run, not compared)
 and "nbval-ignore-output" (run, not compared).
 
-Exit status: 0 every notebook ran (and matched its reference); 1 a cell failed, printed a secret or
-did not match the reference (executed notebooks so far are saved); 2 usage or input error (bad
-option, missing or malformed notebook, parameter or reference file).
+Exit status: 0 every notebook ran (and matched its reference); 1 a cell failed, printed a secret,
+threw in the background, ended the process or did not match the reference (executed notebooks so
+far are saved); 2 usage or input error (bad option, missing or malformed notebook, not a TypeScript
+(tslab) notebook, parameter or reference file).
 
 Examples:
   npm run nb -- notebooks/01-outbound-auth-api-key.ipynb
@@ -85,6 +91,8 @@ export interface CliOptions {
   cellTimeoutSeconds?: number;
   cwd?: string;
   allowSecrets: boolean;
+  allowBackgroundErrors: boolean;
+  killChildren: boolean;
   failFast: boolean;
   /** Echo cell outputs and markdown live. */
   logOutput: boolean;
@@ -118,6 +126,8 @@ const OPTIONS = {
   cwd: { type: "string" },
   "fail-fast": { type: "boolean" },
   "allow-secrets": { type: "boolean" },
+  "allow-background-errors": { type: "boolean" },
+  "kill-children": { type: "boolean" },
   compare: { type: "string" },
   "sanitize-with": { type: "string" },
   "update-reference": { type: "boolean" },
@@ -250,6 +260,8 @@ export function parseCliArgs(argv: string[], baseDir: string, context: ParseCont
       cellTimeoutSeconds: positiveSeconds(v["cell-timeout"]),
       cwd,
       allowSecrets: v["allow-secrets"] ?? false,
+      allowBackgroundErrors: v["allow-background-errors"] ?? false,
+      killChildren: v["kill-children"] ?? false,
       failFast: v["fail-fast"] ?? false,
       logOutput: !v.quiet,
       progress: v["progress-bar"] ? true : v["no-progress-bar"] ? false : (context.stdoutIsTTY ?? false),

@@ -10,6 +10,8 @@ import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
 import { TerminalView, type ViewOptions } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
+import { checkKernelspec } from "./kernelspec.js";
+import { describeLeftover, descendants, killProcesses, type Leftover } from "./leftover-processes.js";
 
 export interface RunOptions {
   notebookPath: string;
@@ -36,6 +38,13 @@ export interface RunOptions {
    * AgentCore's); without one it knows secret-named environment values and secret shapes only.
    */
   vaultDigests?: VaultDigestSource;
+  /**
+   * Record errors no cell awaited (thrown in timers, unhandled rejections) without failing the run
+   * (`--allow-background-errors`, tslab's own behaviour); by default they fail it.
+   */
+  allowBackgroundErrors?: boolean;
+  /** Stop the processes cells leave running, detached ones included (`--kill-children`); by default they are only listed. */
+  killChildren?: boolean;
 }
 
 export type CellRunStatus =
@@ -46,6 +55,8 @@ export type CellRunStatus =
   | "expected-error"
   | "missing-error"
   | "secret-leak"
+  | "background-error"
+  | "process-ended"
   | "skipped"
   | "not-run";
 
@@ -67,7 +78,7 @@ export interface RunResult {
   failed?: CellReport;
 }
 
-const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error", "secret-leak"];
+export const FAILING: CellRunStatus[] = ["error", "timeout", "interrupted", "missing-error", "secret-leak", "background-error", "process-ended"];
 
 function streamText(cell: CodeCell, name: "stdout" | "stderr"): string {
   return cell.outputs
@@ -84,14 +95,24 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const notebookPath = path.resolve(options.notebookPath);
   const outputPath = options.outputPath ? path.resolve(options.outputPath) : path.join(path.resolve(options.outDir), path.basename(notebookPath));
   const nb = await readNotebook(notebookPath);
+  const kernelWarning = checkKernelspec(nb, notebookPath);
   const labels = labelCells(nb);
   const parameters = options.parameters ?? new Map();
   const injection = injectParameters(nb, parameters);
   if (injection) labels.set(nb.cells[injection.index]!, "injected-parameters cell");
 
   const startedAt = new Date();
+  // What the saved notebook says about the run, in every checkpoint and at the end: paths relative
+  // to the saved notebook (an absolute one tells readers this machine's user and folders),
+  // parameter values as the leak guard lets them be shown.
+  const runMetadata = () => ({
+    input_path: path.relative(path.dirname(outputPath), notebookPath),
+    parameters: Object.fromEntries(guard.maskParameters(parameters)),
+    start_time: startedAt.toISOString(),
+  });
   const initialCwd = process.cwd();
   const allowSecrets = options.allowSecrets ?? false;
+  const allowBackgroundErrors = options.allowBackgroundErrors ?? false;
   const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests });
   const session = new TslabSession({
     cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
@@ -103,7 +124,38 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const registry = new DisplayRegistry();
   const reports: CellReport[] = [];
   let failed: CellReport | undefined;
+  let leftovers: Leftover[] = [];
   const leaks: (Leak & { cell: string })[] = [];
+
+  // The cells run the injected values as given; the saved notebook shows them masked.
+  const injectedCell = injection ? nb.cells[injection.index] : undefined;
+  /** A cell's source as the terminal, the reports and the saved notebook show it. */
+  const shownSource = (c: Cell) => (c === injectedCell ? guard.maskParameterValues(sourceText(c), parameters) : sourceText(c));
+  const save = () =>
+    writeNotebook(
+      outputPath,
+      !injectedCell ? nb : { ...nb, cells: nb.cells.map((c) => (c === injectedCell ? { ...c, source: shownSource(c) } : c)) },
+    );
+
+  /** Puts errors nothing awaited on `cell` (the running one, or the last that ran); fails it unless allowed. */
+  const recordBackgroundErrors = async (cell: CodeCell | undefined, report: CellReport | undefined) => {
+    const errors = await session.takeBackgroundErrors();
+    if (errors.length === 0 || !cell || !report) return;
+    cell.outputs.push(...errors);
+    await guard.refresh();
+    leaks.push(...guard.inspect(errors).map((l) => ({ ...l, cell: report.label })));
+    for (const error of errors) {
+      if (allowBackgroundErrors) view.warn(`${report.label}: ${error.traceback[0]} (kept because of --allow-background-errors)`);
+    }
+    if (allowBackgroundErrors || failed) return;
+    report.status = "background-error";
+    report.error = errors[0];
+    report.stderr = streamText(cell, "stderr");
+    cell.metadata.headless = { ...(cell.metadata.headless as object), status: report.status };
+    failed = report;
+    view.failure(`${report.label} (execution count [${cell.execution_count}])`, report.source, errors[0]!);
+  };
+  let lastRan: { cell: CodeCell; report: CellReport } | undefined;
 
   try {
     view.runStart(nb.cells.filter((c) => c.cell_type === "code" && sourceText(c).trim() !== "").length);
@@ -112,7 +164,12 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
         "--allow-secrets: secrets that cells print are NOT masked and do NOT fail the run. The executed notebook may hold live keys: do not share or commit it.",
       );
     }
+    if (kernelWarning) view.warn(kernelWarning);
+    if (allowBackgroundErrors) {
+      view.warn("--allow-background-errors: errors thrown in timers and unhandled rejections are recorded but do NOT fail the run.");
+    }
     await guard.refresh();
+    const before = new Set(descendants(process.pid).map((p) => p.pid));
     for (const name of injection?.unknownNames ?? []) {
       view.warn(`parameter "${name}" is not declared in the cell tagged "parameters"; injected as a new const`);
     }
@@ -120,6 +177,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     for (const cell of nb.cells) {
       const label = labels.get(cell)!;
       const source = sourceText(cell);
+      const shown = shownSource(cell);
       if (cell.cell_type === "markdown") {
         view.markdown(source);
         continue;
@@ -128,21 +186,22 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.outputs = [];
       cell.execution_count = null;
       const tags = cellTags(cell);
-      const report: CellReport = { label, source, status: "not-run", elapsedMs: 0 };
+      const report: CellReport = { label, source: shown, status: "not-run", elapsedMs: 0 };
       reports.push(report);
+      if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
       if (failed) continue;
       const skipTag = (options.skipTags ?? ["skip-headless"]).find((t) => tags.includes(t));
       if (skipTag) {
         report.status = "skipped";
         cell.metadata.headless = { status: "skipped" };
-        view.skipped(label, source, skipTag);
+        view.skipped(label, shown, skipTag);
         continue;
       }
       if (session.interruptRequested) {
         report.status = "interrupted";
         report.error = { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT) before this cell", traceback: [] };
         failed = report;
-        view.failure(label, source, report.error);
+        view.failure(label, shown, report.error);
         continue;
       }
       if (source.trim() === "") {
@@ -151,11 +210,16 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       }
 
       cell.execution_count = ++executionCount;
-      view.cellStart(label, source);
+      // A checkpoint: if this cell ends the process, the supervising parent finishes the notebook from here.
+      cell.metadata.headless = { status: "running" };
+      nb.metadata.headless = { ...runMetadata(), status: "running", running_cell: label };
+      await save();
+      view.cellStart(label, shown);
       const outputs = new CellOutputs(registry, (data) => view.display(guard.maskBundle(data)));
       const start = new Date();
       const t0 = performance.now();
       const outcome = await session.execute(source, outputs);
+      lastRan = { cell, report };
       report.elapsedMs = performance.now() - t0;
       cell.outputs = outputs.outputs;
       if (outcome.error) cell.outputs.push(outcome.error);
@@ -201,12 +265,14 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.metadata.headless = { status: report.status, duration_ms: Math.round(report.elapsedMs * 10) / 10 };
 
       const ok = !FAILING.includes(report.status);
-      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "", source);
+      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "", shown);
       if (!ok) {
         failed = report;
-        view.failure(`${label} (execution count [${executionCount}])`, source, report.error!);
+        view.failure(`${label} (execution count [${executionCount}])`, shown, report.error!);
       }
     }
+    if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
+    leftovers = descendants(process.pid).filter((p) => !before.has(p.pid));
   } finally {
     session.close();
     process.chdir(initialCwd);
@@ -215,9 +281,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const endedAt = new Date();
   const elapsedMs = endedAt.getTime() - startedAt.getTime();
   nb.metadata.headless = {
-    input_path: notebookPath,
-    parameters: Object.fromEntries(parameters),
-    start_time: startedAt.toISOString(),
+    ...runMetadata(),
     end_time: endedAt.toISOString(),
     duration_ms: elapsedMs,
     status: failed ? "failed" : "ok",
@@ -225,9 +289,22 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     ...(allowSecrets ? { allow_secrets: true } : {}),
     ...(leaks.length ? { secret_leaks: leaks.map((l) => ({ cell: l.cell, kind: l.kind, where: l.where, masked: l.masked, ...(l.envName ? { env: l.envName } : {}) })) } : {}),
   };
-  await writeNotebook(outputPath, nb);
-  if (options.junitPath) writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs);
+  await save();
+  if (options.junitPath) {
+    writeJunitReport(path.resolve(options.junitPath), path.basename(notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskParameterValues(xml, parameters));
+  }
   const rel = path.relative(initialCwd, outputPath);
+  if (leftovers.length > 0) {
+    if (options.killChildren) {
+      const killed = await killProcesses(leftovers);
+      view.warn(`--kill-children: killed ${killed} processes the cells left running:\n  ${leftovers.map(describeLeftover).join("\n  ")}`);
+    } else {
+      view.warn(
+        `left running: ${leftovers.length} processes the cells started outlive the run:\n  ${leftovers.map(describeLeftover).join("\n  ")}\n` +
+          "  Stop them when done (a detached Local AgentCore: npm run local -- stop), or pass --kill-children in CI.",
+      );
+    }
+  }
   view.summary(failed ? `✗ failed at ${failed.label}; executed notebook so far: ${rel}` : `✓ done in ${(elapsedMs / 1000).toFixed(1)} s → ${rel}`, !failed);
   return { ok: !failed, outputPath, cells: reports, failed };
 }

@@ -16,6 +16,8 @@ export interface StdioCapture {
   terminal: { stdout(text: string): void; stderr(text: string): void };
   /** Where captured text goes; replaced per cell. Text after a cell ends stays with that cell (as in Jupyter). */
   listener: StreamListener;
+  /** Echoes what is held back of an unfinished line (call when a cell ends). */
+  flush(): void;
   restore(): void;
 }
 
@@ -29,10 +31,29 @@ export function captureStdio(echo: boolean, echoFilter: (text: string) => string
     stdout: (text: string) => void originals.stdout.call(process.stdout, text),
     stderr: (text: string) => void originals.stderr.call(process.stderr, text),
   };
+  // The echo is masked a line at a time: masking each write alone would let a secret written in
+  // two pieces reach the terminal (and CI logs) whole.
+  const pending: Record<StreamName, string> = { stdout: "", stderr: "" };
+  const echoLines = (name: StreamName, text: string) => {
+    const held = pending[name] + text;
+    const end = held.lastIndexOf("\n") + 1;
+    pending[name] = held.slice(end);
+    if (end > 0) real[name](echoFilter(held.slice(0, end)));
+  };
+  const flush = () => {
+    for (const name of ["stdout", "stderr"] as const) {
+      if (pending[name] === "") continue;
+      const held = pending[name];
+      pending[name] = "";
+      real[name](echoFilter(held));
+    }
+  };
   const capture: StdioCapture = {
     terminal: real,
     listener: () => {},
+    flush,
     restore() {
+      flush();
       process.stdout.write = originals.stdout;
       process.stderr.write = originals.stderr;
       globalThis.console = originalConsole;
@@ -41,7 +62,7 @@ export function captureStdio(echo: boolean, echoFilter: (text: string) => string
   const redirect = (name: StreamName): WriteFn =>
     function write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
       const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array);
-      if (echo) real[name](echoFilter(text));
+      if (echo) echoLines(name, text);
       capture.listener(name, text);
       const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
       if (typeof done === "function") process.nextTick(done as () => void);

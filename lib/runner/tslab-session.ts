@@ -71,8 +71,13 @@ export class TslabSession {
     if (source === "none") this.userInterrupted = true;
     if (this.running) this.executor.interrupt();
   };
-  private readonly onUncaught = (err: unknown) => console.error("UncaughtException:", err);
-  private readonly onUnhandled = (reason: unknown) => console.error("UnhandledPromiseRejection:", reason);
+  /**
+   * Errors no cell awaited (thrown in a timer or callback, promises rejected with no handler). tslab
+   * only prints them; we keep them for the runner to record on a cell (and, by default, fail the run).
+   */
+  private background: ErrorOutput[] = [];
+  private readonly onUncaught = (err: unknown) => this.background.push(backgroundErrorOutput(err, "uncaught exception in a timer or callback"));
+  private readonly onUnhandled = (reason: unknown) => this.background.push(backgroundErrorOutput(reason, "unhandled promise rejection"));
 
   constructor(private readonly options: SessionOptions) {
     // tslab's converter type-checks relative to process.cwd(), so move there first.
@@ -133,6 +138,7 @@ export class TslabSession {
     } finally {
       this.watchdog?.disarm();
       this.running = false;
+      this.capture.flush();
     }
     if (ok) return { status: "ok" };
     if (this.diagnostics.length > 0) {
@@ -147,6 +153,17 @@ export class TslabSession {
       return { status: "interrupted", error: { output_type: "error", ename: "KeyboardInterrupt", evalue: "interrupted (SIGINT)", traceback: ["KeyboardInterrupt: interrupted (SIGINT)"] } };
     }
     return { status: "error", error: errorOutput(this.failure ?? ["cell failed"]) };
+  }
+
+  /**
+   * The background errors that arrived since the last call, oldest first. Timers that were already
+   * due get a few turns of the event loop first, so an error a cell scheduled "right after" it is seen.
+   */
+  async takeBackgroundErrors(): Promise<ErrorOutput[]> {
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    const taken = this.background;
+    this.background = [];
+    return taken;
   }
 
   close(): void {
@@ -169,6 +186,13 @@ function isScriptInterrupted(failure: unknown[] | undefined): boolean {
 const CELL_FRAME = "evalmachine.<anonymous>";
 /** Stack frames of the runner and tslab's vm plumbing say nothing about the notebook. */
 const PLUMBING = /\(node:vm[:)]|node:internal|tslab[\\/]dist[\\/]|lib[\\/]runner[\\/]/;
+
+/** An error nothing awaited, as an error output whose first traceback line says how it escaped. */
+export function backgroundErrorOutput(value: unknown, how: string): ErrorOutput {
+  const out = errorOutput([value]);
+  out.traceback[0] = `${out.ename}: ${out.evalue} (${how}; no cell awaited it)`;
+  return out;
+}
 
 /** Turns what tslab would have printed (`console.error(value)`) into an nbformat error output. */
 export function errorOutput(args: unknown[]): ErrorOutput {

@@ -50,7 +50,7 @@ describe("failures", () => {
     assert.equal(run.code, 1);
     const [first, hung, after] = codeCells(nb);
     assert.equal(streamOf(first!, "stdout"), "started\n");
-    assert.equal(errorOf(hung!)?.ename, "TimeoutError");
+    assert.equal(errorOf(hung!)?.ename, "TimeoutError", errorOf(hung!)?.evalue);
     assert.match(run.stderr, /TimeoutError: cell did not finish within --cell-timeout 1 s/);
     assert.equal(after!.execution_count, null);
   });
@@ -58,7 +58,7 @@ describe("failures", () => {
   test("--cell-timeout also breaks a synchronous busy loop", async () => {
     const { run, nb } = await runFixture("timeout-sync.ipynb", "--cell-timeout", "0.5");
     assert.equal(run.code, 1);
-    assert.equal(errorOf(codeCells(nb)[0]!)?.ename, "TimeoutError");
+    assert.equal(errorOf(codeCells(nb)[0]!)?.ename, "TimeoutError", errorOf(codeCells(nb)[0]!)?.evalue);
     assert.equal(codeCells(nb)[1]!.execution_count, null);
   });
 
