@@ -1,4 +1,4 @@
-/** `npm run nb -- <notebook.ipynb> [...]`: the headless notebook runner (see `--help`). */
+/** `npm run nb -- <notebook.ipynb | folder>... [...]`: the headless notebook runner (see `--help`). */
 import { localVaultDigests } from "../lib/local/client/vault-digests.js";
 import { runCli } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { localVaultDigests } from "../lib/local/client/vault-digests.js";
 import { localPaths, startDetached } from "../lib/local/client/index.js";
 import { PROJECT_DIR } from "../lib/project-dir.js";
-import { parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
+import { outputPathFor, parseCliArgs, runCli, USAGE } from "../lib/runner/cli.js";
 import { targetFromEnv } from "../lib/session.js";
 import { cliVersion } from "../lib/cli-version.js";
 
@@ -23,14 +23,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const args = [NOTEBOOK, "--out", path.join(PROJECT_DIR, "out"), ...argv];
   // The runner's own parser: usage errors and --help are its to report.
-  let outDir: string;
+  let written: string;
   try {
     const parsed = parseCliArgs(args, process.env.INIT_CWD ?? process.cwd());
-    if (parsed.help) {
+    if (parsed.kind === "help") {
       process.stdout.write(`npm start [-- <runner options>]: runs ${path.relative(PROJECT_DIR, NOTEBOOK)}.\n\n${USAGE}`);
       return 0;
     }
-    outDir = parsed.outDir;
+    if (parsed.kind !== "run") return runCli(args, process.env.INIT_CWD ?? process.cwd()); // --version, --list-parameters
+    written = outputPathFor(parsed.options.output, NOTEBOOK);
   } catch {
     return runCli(args, process.env.INIT_CWD ?? process.cwd());
   }
@@ -50,8 +51,7 @@ async function main(argv: string[]): Promise<number> {
 
   // The secret-leak guard learns what Local AgentCore vaults during the run.
   const code = await runCli(args, process.env.INIT_CWD ?? process.cwd(), { vaultDigests: local ? localVaultDigests : undefined });
-  const written = path.join(outDir, path.basename(NOTEBOOK));
-  console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (up to the failing cell): ${written}`);
+  console.log(code === 0 ? `Executed notebook: ${written}` : `Executed notebook (see above for what failed or differed): ${written}`);
   return code;
 }
 

@@ -12,9 +12,30 @@ const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
+export interface JunitSuite {
+  notebookName: string;
+  cells: CellReport[];
+  elapsedMs: number;
+  /** Cells whose outputs differ from the reference (`--compare`): label -> readable diff. */
+  mismatches?: Map<string, string>;
+}
+
 /** `mask` rewrites the finished XML (the secret-leak guard: test names hold cells' first source lines). */
-export function writeJunitReport(file: string, notebookName: string, cells: CellReport[], elapsedMs: number, mask: (xml: string) => string = (x) => x): void {
+export type XmlMask = (xml: string) => string;
+
+export function writeJunitReport(file: string, notebookName: string, cells: CellReport[], elapsedMs: number, mask?: XmlMask): void {
+  writeJunitSuites(file, [{ notebookName, cells, elapsedMs }], mask);
+}
+
+/** One file, one test suite per notebook (a run of several notebooks). */
+export function writeJunitSuites(file: string, suites: JunitSuite[], mask: XmlMask = (x) => x): void {
   const builder = junit.newBuilder();
+  for (const suite of suites) addSuite(builder, suite);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, mask(builder.build()));
+}
+
+function addSuite(builder: Builder, { notebookName, cells, elapsedMs, mismatches }: JunitSuite): void {
   const suite = builder.testSuite().name(notebookName).time(seconds(elapsedMs));
   for (const cell of cells) {
     const test = suite
@@ -38,7 +59,10 @@ export function writeJunitReport(file: string, notebookName: string, cells: Cell
         if (cell.error) test.stacktrace(cell.error.traceback.join("\n"));
       }
     }
+    const diff = mismatches?.get(cell.label);
+    if (diff !== undefined && (cell.status === "ok" || cell.status === "expected-error")) {
+      test.failure("the outputs differ from the reference (--compare)", "OutputMismatch");
+      test.stacktrace(diff);
+    }
   }
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, mask(builder.build()));
 }

@@ -5,7 +5,7 @@
  * the parent watches for.
  */
 import { NotebookFormatError } from "./notebook-file.js";
-import { runNotebook } from "./run-notebook.js";
+import { runNotebook, type RunResult } from "./run-notebook.js";
 import type { SecretDigest } from "./secret-guard.js";
 import type { FromChild, ToChild } from "./supervised-run.js";
 
@@ -42,8 +42,9 @@ process.on("message", (m: ToChild) => {
 
 async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
   let code: number;
+  let result: RunResult | undefined;
   try {
-    const result = await runNotebook({ ...m.options, vaultDigests: m.hasVault ? vaultFromParent : undefined });
+    result = await runNotebook({ ...m.options, vaultDigests: m.hasVault ? vaultFromParent : undefined });
     code = result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof NotebookFormatError) {
@@ -54,7 +55,7 @@ async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
       code = 1;
     }
   }
-  await send({ type: "result", code });
+  await send({ type: "result", code, result });
   // Cells may leave timers, sockets or child processes behind; the run is over.
   process.exit(code);
 }

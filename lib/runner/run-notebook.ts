@@ -8,7 +8,7 @@ import { writeJunitReport } from "./junit-report.js";
 import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
-import { TerminalView } from "./terminal-view.js";
+import { TerminalView, type ViewOptions } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
 import { checkKernelspec } from "./kernelspec.js";
 import { describeLeftover, descendants, killProcesses, type Leftover } from "./leftover-processes.js";
@@ -17,6 +17,12 @@ export interface RunOptions {
   notebookPath: string;
   /** Folder the executed notebook is written to (same file name as the input). */
   outDir: string;
+  /** The executed notebook's file, instead of `outDir` and the input's name. */
+  outputPath?: string;
+  /** What the terminal shows (default: everything, no [k/N] counter). */
+  view?: ViewOptions;
+  /** Tags of cells not to run (default: skip-headless). */
+  skipTags?: string[];
   parameters?: Parameters;
   junitPath?: string;
   /** Per-cell timeout in seconds; 0 or undefined for none. */
@@ -87,7 +93,7 @@ function labelCells(nb: Notebook): Map<Cell, string> {
 
 export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const notebookPath = path.resolve(options.notebookPath);
-  const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
+  const outputPath = options.outputPath ? path.resolve(options.outputPath) : path.join(path.resolve(options.outDir), path.basename(notebookPath));
   const nb = await readNotebook(notebookPath);
   const kernelWarning = checkKernelspec(nb, notebookPath);
   const labels = labelCells(nb);
@@ -114,7 +120,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     cellTimeoutMs: Math.round((options.cellTimeoutSeconds ?? 0) * 1000),
     echoFilter: (text) => guard.maskText(text),
   });
-  const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath);
+  const view = new TerminalView(session.terminal, path.relative(initialCwd, notebookPath) || notebookPath, options.view);
   const registry = new DisplayRegistry();
   const reports: CellReport[] = [];
   let failed: CellReport | undefined;
@@ -152,7 +158,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   let lastRan: { cell: CodeCell; report: CellReport } | undefined;
 
   try {
-    view.runStart(nb.cells.filter((c) => c.cell_type === "code").length);
+    view.runStart(nb.cells.filter((c) => c.cell_type === "code" && sourceText(c).trim() !== "").length);
     if (allowSecrets) {
       view.warn(
         "--allow-secrets: secrets that cells print are NOT masked and do NOT fail the run. The executed notebook may hold live keys: do not share or commit it.",
@@ -184,10 +190,11 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       reports.push(report);
       if (!failed) await recordBackgroundErrors(lastRan?.cell, lastRan?.report);
       if (failed) continue;
-      if (tags.includes("skip-headless")) {
+      const skipTag = (options.skipTags ?? ["skip-headless"]).find((t) => tags.includes(t));
+      if (skipTag) {
         report.status = "skipped";
         cell.metadata.headless = { status: "skipped" };
-        view.skipped(label, shown, "skip-headless");
+        view.skipped(label, shown, skipTag);
         continue;
       }
       if (session.interruptRequested) {
@@ -258,7 +265,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
       cell.metadata.headless = { status: report.status, duration_ms: Math.round(report.elapsedMs * 10) / 10 };
 
       const ok = !FAILING.includes(report.status);
-      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "");
+      view.cellEnd(label, report.elapsedMs, ok, report.status === "expected-error" ? "(expected error)" : "", shown);
       if (!ok) {
         failed = report;
         view.failure(`${label} (execution count [${executionCount}])`, shown, report.error!);

@@ -152,32 +152,43 @@ export class SecretGuard {
     return this.maskText(out);
   }
 
-  /** Finds secrets in every view of `fields`, records an edit for each hit; returns what was found. */
+  /**
+   * Finds secrets in the views of `fields` and records an edit for each hit; returns what was found.
+   * Each stream's writes are read joined, all other strings both one by one (for shapes) and joined
+   * (for known values), so every byte is hashed against the vault about once.
+   */
   private scanFields(fields: Field[]): Leak[] {
     const leaks: Leak[] = [];
-    const views: { view: View; shapes: boolean }[] = [];
+    const views: { view: View; known: boolean; shapes: boolean }[] = [];
     const streams = new Map<string, Field[]>();
+    const others: Field[] = [];
     for (const f of fields) {
       if (f.stream) streams.set(f.stream, [...(streams.get(f.stream) ?? []), f]);
-      views.push({ view: joined([f]), shapes: true });
-      if (/<[a-zA-Z/!]/.test(f.text)) views.push({ view: withoutTags(f), shapes: true });
+      else {
+        others.push(f);
+        views.push({ view: joined([f]), known: false, shapes: true });
+      }
+      if (/<[a-zA-Z/!]/.test(f.text)) views.push({ view: withoutTags(f), known: true, shapes: true });
     }
-    for (const group of streams.values()) if (group.length > 1) views.push({ view: joined(group), shapes: true });
-    if (fields.length > 1) views.push({ view: joined(fields), shapes: false });
-    for (const { view, shapes } of views) {
-      for (const f of this.find(view.text, shapes)) {
+    for (const group of streams.values()) views.push({ view: joined(group), known: true, shapes: true });
+    if (others.length > 0) views.push({ view: joined(others), known: true, shapes: false });
+    for (const { view, known, shapes } of views) {
+      for (const f of this.find(view.text, known, shapes)) {
         for (let at = view.text.indexOf(f.value); at >= 0; at = view.text.indexOf(f.value, at + f.value.length)) {
           const where = editSpan(view, at, at + f.value.length, maskSecret(f.value));
           leaks.push({ ...f.leak, where });
         }
       }
     }
-    // base64 runs: decoded at each of the four alignments, checked against the known values.
+    // base64 runs, long enough to hold a known value: decoded at each of the four alignments.
+    const shortest = this.shortestKnown();
+    if (shortest === undefined) return leaks;
+    const runs = new RegExp(`[A-Za-z0-9+/_-]{${Math.max(4, Math.floor((shortest * 4) / 3))},}={0,2}`, "g");
     for (const field of fields) {
-      for (const run of field.text.matchAll(/[A-Za-z0-9+/_-]{12,}={0,2}/g)) {
+      for (const run of field.text.matchAll(runs)) {
         for (let k = 0; k < 4; k++) {
           const decoded = Buffer.from(run[0].slice(k), "base64").toString("utf8");
-          const found = this.find(decoded, false);
+          const found = this.find(decoded, true, false);
           if (found.length === 0) continue;
           const masked = found.map((f) => maskSecret(f.value)).join(" ");
           field.edits.push({ from: run.index!, to: run.index! + run[0].length, text: `[base64 of ${masked}]` });
@@ -189,8 +200,14 @@ export class SecretGuard {
     return leaks;
   }
 
+  /** Length of the shortest known secret value, in characters (undefined: none known). */
+  private shortestKnown(): number | undefined {
+    const lengths = [...this.digests.values(), ...secretEnvValues(this.env).map((e) => e.value.length)];
+    return lengths.length === 0 ? undefined : Math.min(...lengths);
+  }
+
   /** Known values (vaulted, secret-named environment) and, with `shapes`, AWS secret key shapes. */
-  private find(text: string, shapes = true): Found[] {
+  private find(text: string, known = true, shapes = true): Found[] {
     const found: Found[] = [];
     const seen = new Set<string>();
     const add = (value: string, leak: Omit<Leak, "where">) => {
@@ -198,8 +215,8 @@ export class SecretGuard {
       seen.add(value);
       found.push({ value, leak });
     };
-    for (const value of this.vaultedIn(text)) add(value, { kind: "vaulted secret", masked: maskSecret(value) });
-    for (const { name, value } of secretEnvValues(this.env)) if (text.includes(value)) add(value, { kind: "environment variable", envName: name, masked: maskSecret(value) });
+    if (known) for (const value of this.vaultedIn(text)) add(value, { kind: "vaulted secret", masked: maskSecret(value) });
+    if (known) for (const { name, value } of secretEnvValues(this.env)) if (text.includes(value)) add(value, { kind: "environment variable", envName: name, masked: maskSecret(value) });
     if (shapes) for (const { value } of findSecretShapes(text, ["AWS secret access key"])) add(value, { kind: "AWS secret key shape", masked: maskSecret(value) });
     return found;
   }
@@ -239,39 +256,28 @@ interface Field {
   order: number;
 }
 
-/** A text made of pieces of fields, with where each of its characters came from. */
+/** A text made of pieces of fields: piece i is `field.text.slice(from, from + length)` at view index `at`. */
 interface View {
   text: string;
-  field: Field[];
-  offset: number[];
+  pieces: { field: Field; at: number; from: number; length: number }[];
 }
 
 function joined(fields: Field[]): View {
-  const view: View = { text: "", field: [], offset: [] };
+  const view: View = { text: "", pieces: [] };
   for (const f of fields) {
+    view.pieces.push({ field: f, at: view.text.length, from: 0, length: f.text.length });
     view.text += f.text;
-    for (let i = 0; i < f.text.length; i++) {
-      view.field.push(f);
-      view.offset.push(i);
-    }
   }
   return view;
 }
 
 /** HTML as a reader sees it: tags dropped, so `s<b></b>k-…` reads as one word. */
 function withoutTags(f: Field): View {
-  const view: View = { text: "", field: [], offset: [] };
-  for (let i = 0; i < f.text.length; i++) {
-    if (f.text[i] === "<") {
-      const close = f.text.indexOf(">", i);
-      if (close > i) {
-        i = close;
-        continue;
-      }
-    }
-    view.text += f.text[i];
-    view.field.push(f);
-    view.offset.push(i);
+  const view: View = { text: "", pieces: [] };
+  for (const m of f.text.matchAll(/[^<]+|<[^>]*(>|$)/g)) {
+    if (m[0].startsWith("<") && m[0].endsWith(">")) continue;
+    view.pieces.push({ field: f, at: view.text.length, from: m.index!, length: m[0].length });
+    view.text += m[0];
   }
   return view;
 }
@@ -283,18 +289,24 @@ function withoutTags(f: Field): View {
  */
 function editSpan(view: View, from: number, to: number, masked: string): string {
   const spans = new Map<Field, { from: number; to: number }>();
-  for (let i = from; i < to; i++) {
-    const f = view.field[i]!;
-    const span = spans.get(f);
-    if (span) span.to = view.offset[i]! + 1;
-    else spans.set(f, { from: view.offset[i]!, to: view.offset[i]! + 1 });
+  for (const p of view.pieces) {
+    const start = Math.max(from, p.at);
+    const end = Math.min(to, p.at + p.length);
+    if (start >= end) continue;
+    const fieldFrom = p.from + (start - p.at);
+    const fieldTo = p.from + (end - p.at);
+    const span = spans.get(p.field);
+    if (span) span.to = fieldTo;
+    else spans.set(p.field, { from: fieldFrom, to: fieldTo });
   }
   let first = true;
+  let where = view.pieces[0]?.field.where ?? "text";
   for (const [f, span] of spans) {
+    if (first) where = f.where;
     f.edits.push({ ...span, text: first ? masked : "" });
     first = false;
   }
-  return view.field[from]!.where;
+  return where;
 }
 
 /** Applies each field's edits (overlapping ones merged, the first replacement kept), values before keys. */

@@ -14,13 +14,13 @@ import { fileURLToPath } from "node:url";
 import { writeJunitReport } from "./junit-report.js";
 import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
-import type { CellReport, CellRunStatus, RunOptions } from "./run-notebook.js";
+import type { CellReport, CellRunStatus, RunOptions, RunResult } from "./run-notebook.js";
 import { SecretGuard } from "./secret-guard.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
 export type ToChild = { type: "start"; options: Omit<RunOptions, "vaultDigests">; hasVault: boolean } | { type: "vault"; id: number; digests?: unknown; failed?: boolean };
-export type FromChild = { type: "result"; code: number } | { type: "vault"; id: number };
+export type FromChild = { type: "result"; code: number; result?: RunResult } | { type: "vault"; id: number };
 
 const CHILD_ENTRY = fileURLToPath(new URL(`./run-child${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
@@ -35,10 +35,21 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Runs the notebook in a supervised child; returns the exit code (0 passed, 1 failed, 2 not runnable). */
 export async function runSupervised(options: RunOptions): Promise<number> {
+  return (await runNotebookSupervised(options)).code;
+}
+
+export interface SupervisedResult {
+  code: number;
+  /** What the run did (absent when the child reported none: not runnable, or died before the first cell). */
+  result?: RunResult;
+}
+
+/** Runs the notebook in a supervised child and returns what it ran, even when a cell ended the child early. */
+export async function runNotebookSupervised(options: RunOptions): Promise<SupervisedResult> {
   const notebookPath = path.resolve(options.notebookPath);
   // Refused before anything starts (NotebookFormatError: the caller's exit 2).
   checkKernelspec(await readNotebook(notebookPath), notebookPath);
-  const outputPath = path.join(path.resolve(options.outDir), path.basename(notebookPath));
+  const outputPath = options.outputPath ? path.resolve(options.outputPath) : path.join(path.resolve(options.outDir), path.basename(notebookPath));
   // A checkpoint counts only if this run wrote it (the output may be an earlier run's, or the input itself).
   const launchedAt = Date.now();
 
@@ -51,9 +62,9 @@ export async function runSupervised(options: RunOptions): Promise<number> {
   const send = (m: ToChild) => {
     if (child.connected) child.send(m);
   };
-  let result: number | undefined;
+  let reported: SupervisedResult | undefined;
   child.on("message", (m: FromChild) => {
-    if (m.type === "result") result = m.code;
+    if (m.type === "result") reported = { code: m.code, result: m.result };
     else if (m.type === "vault") {
       Promise.resolve()
         .then(() => vaultDigests?.())
@@ -72,9 +83,9 @@ export async function runSupervised(options: RunOptions): Promise<number> {
     child.on("exit", (c, s) => resolve([c, s]));
   });
   for (const signal of FORWARDED) process.off(signal, forward);
-  if (result !== undefined) return result;
-  await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, launchedAt, code, signal);
-  return 1;
+  if (reported !== undefined) return reported;
+  const result = await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, launchedAt, code, signal);
+  return { code: 1, result };
 }
 
 /** Why the child ended, for the error output and the terminal. */
@@ -88,7 +99,13 @@ function howItEnded(label: string, code: number | null, signal: NodeJS.Signals |
 const headlessOf = (c: { metadata: Record<string, unknown> }) => (c.metadata.headless ?? {}) as { status?: CellRunStatus | "running"; duration_ms?: number };
 
 /** Finishes the child's last checkpoint: the running cell gets the error, the run is marked failed. */
-async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, launchedAt: number, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+async function finishAfterEarlyEnd(
+  options: RunOptions,
+  outputPath: string,
+  launchedAt: number,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Promise<RunResult | undefined> {
   const view = new TerminalView({ stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }, path.relative(process.cwd(), options.notebookPath));
   let nb: Notebook | undefined;
   try {
@@ -101,7 +118,7 @@ async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, laun
   if (!nb) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     view.summary(`✗ the process running the cells ${how} before the first cell ran; no notebook was saved`, false);
-    return;
+    return undefined;
   }
   const run = (nb.metadata.headless ?? {}) as Record<string, unknown>;
   const label = typeof run.running_cell === "string" ? run.running_cell : "an unknown cell";
@@ -117,14 +134,15 @@ async function finishAfterEarlyEnd(options: RunOptions, outputPath: string, laun
   const elapsedMs = Date.now() - startedAt;
   nb.metadata.headless = { ...rest, end_time: new Date().toISOString(), duration_ms: elapsedMs, status: "failed", failed_cell: label, error: `ProcessEnded: ${evalue}` };
   await writeNotebook(outputPath, nb);
+  const reports = reportsFromNotebook(nb, running, label, error);
   if (options.junitPath) {
     const guard = new SecretGuard({ allowSecrets: options.allowSecrets, vault: options.vaultDigests });
     await guard.refresh();
-    const reports = reportsFromNotebook(nb, running, label, error);
     writeJunitReport(path.resolve(options.junitPath), path.basename(options.notebookPath, ".ipynb"), reports, elapsedMs, (xml) => guard.maskText(xml));
   }
   view.failure(label, running ? sourceText(running) : "", error);
   view.summary(`✗ failed at ${label}; executed notebook so far: ${path.relative(process.cwd(), outputPath)}`, false);
+  return { ok: false, outputPath, cells: reports, failed: reports.find((r) => r.label === label) };
 }
 
 /** The per-cell reports the child would have made, read back from the notebook it saved. */

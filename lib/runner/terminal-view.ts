@@ -1,7 +1,9 @@
 /**
  * What a person watching the run sees: markdown cells rendered, one progress line per code cell
  * (index, first source line, elapsed) around its live output, rich outputs summarised, and on
- * failure the cell, its first lines and the error.
+ * failure the cell, its first lines and the error. `--quiet` keeps only warnings, failures and the
+ * summary; the progress display adds `[k/N]` and, on a terminal with nothing else printing, one
+ * line rewritten in place whose elapsed time ticks while the cell runs.
  */
 import type { ErrorOutput, MimeBundle } from "./notebook-file.js";
 import { renderMarkdown, terminalHasColor } from "./terminal-markdown.js";
@@ -29,14 +31,49 @@ export function formatElapsed(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+export interface ViewOptions {
+  /** Markdown, per-cell lines and displays (the live echo of streams is the session's). */
+  log: boolean;
+  /** `[k/N]` before each cell line; without `log`, one line per cell. */
+  progress: boolean;
+  /** The terminal is a TTY: the quiet progress line is rewritten in place and ticks. */
+  live: boolean;
+}
+
+const LOG: ViewOptions = { log: true, progress: false, live: false };
+const CLEAR_LINE = "\r\u001b[K";
+
 export class TerminalView {
-  constructor(private readonly out: TerminalWriter, private readonly label: string) {}
+  private total = 0;
+  private done = 0;
+  /** A live progress line without its newline yet. */
+  private openLine = false;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly out: TerminalWriter,
+    private readonly label: string,
+    private readonly options: ViewOptions = LOG,
+  ) {}
 
   runStart(codeCells: number): void {
+    this.total = codeCells;
     this.out.stdout(bold(`▶ ${this.label}`) + dim(` (${codeCells} code cells)`) + "\n");
   }
 
+  private counter(): string {
+    return this.options.progress ? dim(`[${this.done}/${this.total}] `) : "";
+  }
+
+  private closeLine(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (this.openLine) this.out.stdout("\n");
+    this.openLine = false;
+  }
+
   markdown(source: string): void {
+    if (!this.options.log) return;
     try {
       this.out.stdout(renderMarkdown(source));
     } catch {
@@ -46,19 +83,38 @@ export class TerminalView {
 
   /** `label` is the cell's position in the notebook ("cell 4"), the same name failures use. */
   cellStart(label: string, source: string): void {
-    this.out.stdout(dim(`[${label}] `) + firstLine(source) + "\n");
+    this.done += 1;
+    if (this.options.log) return this.out.stdout(this.counter() + dim(`[${label}] `) + firstLine(source) + "\n");
+    if (!this.options.progress || !this.options.live) return;
+    const started = performance.now();
+    const draw = () => this.out.stdout(CLEAR_LINE + this.counter() + dim(`[${label}] `) + firstLine(source) + dim(` ${formatElapsed(performance.now() - started)}`));
+    draw();
+    this.openLine = true;
+    this.ticker = setInterval(draw, 1000);
+    this.ticker.unref();
   }
 
-  cellEnd(label: string, elapsedMs: number, ok: boolean, note = ""): void {
+  cellEnd(label: string, elapsedMs: number, ok: boolean, note = "", source = ""): void {
     const mark = ok ? green("✓") : red("✗");
-    this.out.stdout(dim(`[${label}] `) + `${mark} ${formatElapsed(elapsedMs)}${note ? ` ${note}` : ""}` + "\n");
+    const result = `${mark} ${formatElapsed(elapsedMs)}${note ? ` ${note}` : ""}`;
+    if (this.options.log) return this.out.stdout(this.counter() + dim(`[${label}] `) + result + "\n");
+    if (!this.options.progress) return;
+    const wasOpen = this.openLine;
+    this.openLine = false; // the result line replaces the open one
+    this.closeLine();
+    const line = this.counter() + dim(`[${label}] `) + result + (source ? dim(` ${firstLine(source)}`) : "") + "\n";
+    this.out.stdout(wasOpen ? CLEAR_LINE + line : line);
   }
 
   skipped(label: string, source: string, why: string): void {
-    this.out.stdout(dim(`[${label}] ${firstLine(source)} — skipped (${why})`) + "\n");
+    this.done += 1;
+    if (!this.options.log && !this.options.progress) return;
+    this.closeLine();
+    this.out.stdout(this.counter() + dim(`[${label}] ${firstLine(source)} — skipped (${why})`) + "\n");
   }
 
   display(data: MimeBundle): void {
+    if (!this.options.log) return;
     const md = data["text/markdown"];
     if (typeof md === "string") return this.markdown(md);
     const plain = data["text/plain"];
@@ -73,10 +129,12 @@ export class TerminalView {
   }
 
   warn(message: string): void {
+    this.closeLine();
     this.out.stderr(red("warning: ") + message + "\n");
   }
 
   failure(where: string, source: string, error: ErrorOutput): void {
+    this.closeLine();
     const lines = source.split("\n").slice(0, 5);
     const more = source.split("\n").length > lines.length ? ["  …"] : [];
     this.out.stderr(
@@ -93,6 +151,7 @@ export class TerminalView {
   }
 
   summary(text: string, ok: boolean): void {
+    this.closeLine();
     this.out.stdout((ok ? green(text) : red(text)) + "\n");
   }
 }

@@ -9,24 +9,26 @@ describe("parseCliArgs", () => {
   const nb = fixture("basics.ipynb");
 
   test("defaults: out/ next to the base dir, cells in the notebook's folder", () => {
-    const o = parseCliArgs([nb], projectRoot);
-    assert.equal(o.help, false);
-    if (o.help) return;
-    assert.equal(o.notebookPath, nb);
-    assert.equal(o.outDir, path.join(projectRoot, "out"));
+    const c = parseCliArgs([nb], projectRoot);
+    assert.equal(c.kind, "run");
+    if (c.kind !== "run") return;
+    const o = c.options;
+    assert.deepEqual(o.notebooks, [nb]);
+    assert.deepEqual(o.output, { dir: path.join(projectRoot, "out") });
     assert.equal(o.cwd, undefined);
-    assert.equal(o.parameters?.size, 0);
+    assert.equal(o.parameters.size, 0);
   });
 
   test("all options, relative paths resolved against the base dir", () => {
-    const o = parseCliArgs(
+    const c = parseCliArgs(
       ["test/fixtures/basics.ipynb", "--out", "o", "-p", "a=1", "--param", "b=x", "--junit", "r.xml", "--cell-timeout", "2.5", "--cwd", "test"],
       projectRoot,
     );
-    assert.ok(!o.help);
-    if (o.help) return;
-    assert.equal(o.outDir, path.join(projectRoot, "o"));
-    assert.deepEqual([...o.parameters!], [["a", 1], ["b", "x"]]);
+    assert.equal(c.kind, "run");
+    if (c.kind !== "run") return;
+    const o = c.options;
+    assert.deepEqual(o.output, { dir: path.join(projectRoot, "o") });
+    assert.deepEqual([...o.parameters], [["a", 1], ["b", "x"]]);
     assert.equal(o.junitPath, path.join(projectRoot, "r.xml"));
     assert.equal(o.cellTimeoutSeconds, 2.5);
     assert.equal(o.cwd, path.join(projectRoot, "test"));
@@ -34,7 +36,7 @@ describe("parseCliArgs", () => {
 
   const bad: [string, string[], RegExp][] = [
     ["no notebook", [], /missing <notebook.ipynb>/],
-    ["two notebooks", [nb, nb], /expected one notebook/],
+    ["the same notebook twice", [nb, nb], /is given twice/],
     ["unknown option", [nb, "--bogus"], /Unknown option '--bogus'/],
     ["missing file", ["nope.ipynb"], /notebook not found: nope.ipynb/],
     ["bad -p", [nb, "-p", "novalue"], /-p expects name=value/],
@@ -55,7 +57,7 @@ describe("nb CLI exit codes", () => {
     const run = await runNb([fixture("basics.ipynb"), "--cell-timeout", "soon"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /error: --cell-timeout expects a positive number/);
-    assert.match(run.stderr, /Usage: npm run nb -- <notebook.ipynb>/);
+    assert.match(run.stderr, /Usage: npm run nb -- <notebook.ipynb/);
   });
 
   test("a file that is not a notebook exits 2", async () => {
