@@ -47,4 +47,11 @@ describe("the output scan catches what a learner should not see", () => {
       "Target: local (Local AgentCore at http://127.0.0.1:<port>), region us-east-1, account <account>\nThe weather right now is: sunny.",
     );
   });
+
+  test("a second run's recreated runtime reads as the first run's created one", () => {
+    assert.equal(
+      sanitize("Agent runtime strands_agents_openai-AbCdEfGhIj no longer exists (deleted outside this notebook): creating it again.\nRecreated agent runtime strands_agents_openai-AbCdEfGhIj (version 1).\n  action: 'recreated',"),
+      "Created agent runtime strands_agents_openai-<id> (version 1).\n  action: 'created',",
+    );
+  });
 });

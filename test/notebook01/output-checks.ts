@@ -95,6 +95,11 @@ const VOLATILE: [RegExp, string][] = [
   [/\b(strands_agents_openai)-[A-Za-z0-9]{10}\b/g, "$1-<id>"],
   [/(secret:[\w!/.-]+)-[A-Za-z0-9]{6}(?=['"\s]|$)/gm, "$1-<suffix>"],
   [/, dependencies cached/g, ""],
+  // A runtime the previous run's cleanup deleted is still recorded in .agentcore.json, so a
+  // second run on the same folder recreates it: the same step, worded differently.
+  [/^Agent runtime \S+ no longer exists \(deleted outside this notebook\): creating it again\.\n/gm, ""],
+  [/^Recreated agent runtime /gm, "Created agent runtime "],
+  [/action: 'recreated'/g, "action: 'created'"],
   [/sk-…[\w-]{4}/g, "sk-…<key>"],
   [/\((\d+) characters, not shown\)/g, "(<n> characters, not shown)"],
   [/\bv\d+\.\d+\.\d+\b/g, "v<version>"],
