@@ -116,12 +116,3 @@ export function sanitize(text: string): string {
   for (const [shape, name] of VOLATILE) out = out.replace(shape, name);
   return out.replace(/[ \t]+$/gm, "").trim();
 }
-
-/** The reference text of a notebook: each code cell's first line and its sanitized outputs. */
-export function referenceText(nb: Notebook): string {
-  return (
-    codeCells(nb)
-      .map((c) => `── cell ${c.index}: ${c.firstLine.slice(0, 80)}\n${sanitize(c.text)}`)
-      .join("\n\n") + "\n"
-  );
-}
