@@ -68,7 +68,7 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
   if (provider.clientSecret === undefined) {
     throw new AwsError("ValidationException", `OAuth2 credential provider ${provider.name} authenticates without a client secret (${String(provider.config.clientAuthenticationMethod)}), which Local AgentCore does not support for M2M; give it a client secret.`, 400);
   }
-  const record = ctx.local.store.get<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER, provider.name)!;
+  const record = ctx.local.store.get<Oauth2ProviderRecord>(KIND_OAUTH2_PROVIDER, provider.credentialProviderArn)!;
   const scopes = (input.scopes as string[] | undefined) ?? [];
   const resources = input.resources as string[] | undefined;
   const audiences = input.audiences as string[] | undefined;
