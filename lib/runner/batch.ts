@@ -1,8 +1,9 @@
 /**
- * Several notebooks in one run: one after the other in this process, each in a fresh kernel state
- * (its own tslab converter and executor, so no variable, import or declaration carries over; the
- * environment variables cells set are restored), sharing what loading costs once (TypeScript,
- * tslab, the runner). Then, per notebook, the output regression check; one JUnit file with a test
+ * Several notebooks in one run, one after the other, each in a fresh kernel state. How a notebook
+ * runs is passed in (`runOne`): the CLI runs each in a supervised child process; the default runs
+ * them in this process (its own tslab converter and executor per notebook, so no variable, import
+ * or declaration carries over; the environment variables cells set are restored), sharing what
+ * loading costs once (TypeScript, tslab, the runner). Then, per notebook, the output regression check; one JUnit file with a test
  * suite per notebook; a summary table. Exit status: 2 if an input was unusable, else 1 if any
  * notebook failed or differed from its reference, else 0.
  */
@@ -14,7 +15,7 @@ import { NotebookFormatError, readNotebook, writeNotebook } from "./notebook-fil
 import { type CliOptions, outputPathFor, referencePathFor } from "./options.js";
 import { type CellReport, type RunOptions, type RunResult, runNotebook } from "./run-notebook.js";
 import { contextSanitizers, type Sanitizer } from "./sanitizers.js";
-import type { VaultDigestSource } from "./secret-guard.js";
+import { SecretGuard, type VaultDigestSource } from "./secret-guard.js";
 import { formatElapsed } from "./terminal-view.js";
 
 export type NotebookStatus = "ok" | "failed" | "mismatch" | "input-error" | "not-run";
@@ -115,7 +116,11 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
         elapsedMs: o.elapsedMs,
         mismatches: new Map((o.comparison?.cells ?? []).filter((c) => ["mismatch", "new", "removed"].includes(c.verdict)).map((c) => [c.label, describeCell(c)])),
       }));
-    writeJunitSuites(options.junitPath, suites);
+    // Test names hold cells' first source lines (the injected-parameters cell among them): the
+    // report is masked like the saved notebooks.
+    const guard = new SecretGuard({ allowSecrets: options.allowSecrets, vault: context.vaultDigests });
+    await guard.refresh();
+    writeJunitSuites(options.junitPath, suites, (xml) => guard.maskParameterValues(xml, options.parameters));
   }
   if (outcomes.length > 1) context.write(summaryTable(outcomes, rel, interrupted ? "interrupted (SIGINT)" : options.failFast ? "--fail-fast: an earlier notebook failed" : ""));
   const code = outcomes.some((o) => o.status === "input-error") ? 2 : outcomes.every((o) => o.status === "ok") ? 0 : 1;

@@ -12,7 +12,8 @@ export const USAGE = `Usage: npm run nb -- <notebook.ipynb | folder>... [options
 
 Runs TypeScript notebooks headlessly on tslab's converter and executor (no Jupyter needed) and
 writes each executed notebook, with its outputs, to the output folder. Several notebooks run one
-after the other in one process, each in a fresh kernel state.
+after the other, each in a fresh supervised child process (a cell that ends its process fails
+only its own notebook).
 
 Output:
   -o, --out <dir | file.ipynb>  output folder (default: out/), or the output file when running one notebook
