@@ -10,7 +10,7 @@ import { explainStartupError } from "../lib/local/startup-errors.js";
 import { Store } from "../lib/local/state/store.js";
 import { issueModelKey } from "../lib/local/standin-model/keys.js";
 import { printAgentLogs } from "../lib/local/runtime-host/agent-logs.js";
-import { chooseNode, installNode, nodePathEnv, DEFAULT_CODE_RUNTIME, NODE_RUNTIME_MAJOR } from "../lib/local/runtime-host/node-runtime.js";
+import { chooseNode, installNode, nodePathEnv, DEFAULT_CODE_RUNTIME, NODE_RUNTIME_MAJOR } from "../lib/local/node-runtime.js";
 import { cliVersion } from "../lib/cli-version.js";
 import { runIdpCommand } from "./local-idp.js";
 

@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { $, which } from "zx";
+import { chooseNode } from "../local/node-runtime.js";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BedrockAgentCoreControlClient, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { checkHealth, localPaths, localStatus } from "../local/client/index.js";
@@ -82,7 +83,6 @@ export function checkNode(version = process.versions.node): Check {
 
 /** Which Node runs code deploys in Local AgentCore: Node 22 as in AWS, else the host's (a warning). */
 export async function checkCodeDeployNode(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {
-  const { chooseNode } = await import("../local/runtime-host/node-runtime.js");
   let stateDir: string;
   try {
     stateDir = localPaths(projectDir, env).stateDir;

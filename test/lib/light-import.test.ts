@@ -21,9 +21,9 @@ import { freePort } from "../../lib/local/free-port.js";
 const projectDir = join(import.meta.dirname, "..", "..");
 const fixtures = join(import.meta.dirname, "fixtures", "light-import");
 
-/** Modules under lib/local/ that the client may load: its own folder and these two shared leaves. */
+/** Modules under lib/local/ that the client may load: its own folder and these shared leaves (Node built-ins only). */
 const CLIENT_FOLDER = "lib/local/client/";
-const SHARED_LEAVES = ["lib/local/defaults.ts", "lib/local/port-in-use.ts", "lib/local/local-routes.ts"];
+const SHARED_LEAVES = ["lib/local/defaults.ts", "lib/local/port-in-use.ts", "lib/local/local-routes.ts", "lib/local/private-folder.ts", "lib/local/node-runtime.ts"];
 
 interface CellResult {
   entry: string;

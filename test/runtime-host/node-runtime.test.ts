@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { agentLogFile } from "../../lib/local/runtime-host/agent-logs.js";
-import { cachedNodeBinary, chooseNode, installNode } from "../../lib/local/runtime-host/node-runtime.js";
+import { cachedNodeBinary, chooseNode, installNode } from "../../lib/local/node-runtime.js";
 import { createRole, deployBundle, invokeJson, sessionId, zipBundle } from "./setup.js";
 
 const VERSION_AGENT = `import { createServer } from "node:http";

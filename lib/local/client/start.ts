@@ -14,7 +14,7 @@ import { checkHealth, localStatus } from "./health.js";
 import { logTail, rotateLog } from "./log-file.js";
 import { localPaths, type LocalPaths } from "./paths.js";
 import { readPidFile } from "./pid-file.js";
-import { createPrivateFile, makeStateFolderPrivate } from "../state/private-folder.js";
+import { createPrivateFile, makeStateFolderPrivate } from "../private-folder.js";
 
 /** The background server exited while starting; `message` is its own one-line explanation. */
 export class StartFailedError extends Error {}

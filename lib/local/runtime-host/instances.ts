@@ -19,7 +19,7 @@ import { agentStartTimeoutMs, agentStopGraceMs } from "./limits.js";
 import type { HostedRuntime, HostedVersion, RuntimeHostDeps } from "./ports.js";
 import { Redactor } from "./redact.js";
 import { RoleCredentials } from "./role-credentials.js";
-import { chooseNode } from "./node-runtime.js";
+import { chooseNode } from "../node-runtime.js";
 import { freePort } from "../free-port.js";
 
 const PARENT_WATCH = pathToFileURL(fileURLToPath(new URL("./parent-watch.mjs", import.meta.url))).href;

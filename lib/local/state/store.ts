@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { createPrivateFile, makeStateFolderPrivate } from "./private-folder.js";
+import { createPrivateFile, makeStateFolderPrivate } from "../private-folder.js";
 
 /**
  * Local AgentCore's state: one SQLite database (WAL) in the state folder, which is made private
