@@ -10,6 +10,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
+import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../../lib/local/services/identity/arns.js";
 import { mintWorkloadAccessToken } from "../../lib/local/auth/workload-tokens.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
@@ -99,9 +100,13 @@ describe("authentication edges are rejected with AWS's error names", () => {
     const signedRole = await signCall(local.endpoint, buildCall(role, { RoleName: "tampered", AssumeRolePolicyDocument: "{}" }), { service: "iam", region: local.region, credentials: local.admin });
     const tamperedRole = { ...signedRole, body: Buffer.from(signedRole.body.toString("utf8").replace("tampered", "tempered")) };
     expectError(await send(local.endpoint, tamperedRole), 403, "SignatureDoesNotMatch");
+    // S3 reads the body only once the bucket is known (a missing bucket is NoSuchBucket whatever the
+    // body), so the tampered upload goes to a bucket that exists, and leaves no object behind.
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: "b-tampered" }));
     const put = op("PutObject");
     const signedPut = await signCall(local.endpoint, buildCall(put, { Bucket: "b-tampered", Key: "k", Body: Buffer.from("original").toString("base64") }), { service: "s3", region: local.region, credentials: local.admin });
     expectError(await send(local.endpoint, { ...signedPut, body: Buffer.from("modified") }), 400, "XAmzContentSHA256Mismatch");
+    await assert.rejects(local.clients.s3.send(new HeadObjectCommand({ Bucket: "b-tampered", Key: "k" })), { name: "NotFound" });
   });
 
   it("the session token of an expired role session: ExpiredTokenException / ExpiredToken", async () => {
