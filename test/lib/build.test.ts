@@ -4,7 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { unzipSync, zipSync, strFromU8 } from "fflate";
@@ -134,6 +134,25 @@ describe("code bundle", () => {
     assert.ok(paths.includes("node_modules/@strands-agents/sdk"), "an installed optional peer");
     assert.ok(!paths.includes("node_modules/playwright"), "a peer that is not installed is skipped");
     assert.deepEqual([...paths].sort(), paths, "sorted");
+  });
+
+  test("an unused optional package (Strands' qmd, installed on Node 22) stays out unless the agent imports it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "closure-"));
+    try {
+      const pkg = (name: string, manifest: object) => {
+        mkdirSync(join(dir, "node_modules", name), { recursive: true });
+        writeFileSync(join(dir, "node_modules", name, "package.json"), JSON.stringify({ name, version: "1.0.0", ...manifest }));
+      };
+      pkg("agent-sdk", { dependencies: { helper: "1" }, optionalDependencies: { "@tobilu/qmd": "2" } });
+      pkg("helper", {});
+      pkg("@tobilu/qmd", { dependencies: { "node-llama-cpp": "3" } });
+      pkg("node-llama-cpp", {});
+      const paths = (roots: string[]) => dependencyClosure(dir, roots).map((p) => p.path);
+      assert.deepEqual(paths(["agent-sdk"]), ["node_modules/agent-sdk", "node_modules/helper"]);
+      assert.deepEqual(paths(["agent-sdk", "@tobilu/qmd"]), ["node_modules/@tobilu/qmd", "node_modules/agent-sdk", "node_modules/helper", "node_modules/node-llama-cpp"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("zip: entry, package.json, lock, node_modules; the same inputs give the same bytes", async () => {

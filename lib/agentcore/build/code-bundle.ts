@@ -120,12 +120,22 @@ function resolveInstalled(projectDir: string, fromDir: string, name: string): st
 }
 
 /**
- * The production closure of `roots`: each package with its installed dependencies, optional and peer
- * dependencies (those that are installed). A root that is not installed is an error naming the fix.
+ * Optional packages that a dependency lists but the agents do not use, left out of every bundle.
+ * Strands lists `@tobilu/qmd` (local document search on llama.cpp); npm installs it only on Node 22,
+ * where it brings about 660 MB of native binaries and would make the code bundle about 450 MB.
+ * An agent that imports one of these still gets it (a root is always bundled).
  */
-export function dependencyClosure(projectDir: string, roots: string[]): InstalledPackage[] {
+export const UNUSED_OPTIONAL_PACKAGES = ["@tobilu/qmd"];
+
+/**
+ * The production closure of `roots`: each package with its installed dependencies, optional and peer
+ * dependencies (those that are installed), except UNUSED_OPTIONAL_PACKAGES unless a root names one.
+ * A root that is not installed is an error naming the fix.
+ */
+export function dependencyClosure(projectDir: string, roots: string[], leaveOut: readonly string[] = UNUSED_OPTIONAL_PACKAGES): InstalledPackage[] {
   const found = new Map<string, InstalledPackage>();
   const visit = (name: string, fromDir: string, required: boolean) => {
+    if (!required && leaveOut.includes(name)) return;
     const dir = resolveInstalled(projectDir, fromDir, name);
     if (!dir) {
       if (required) throw new Error(`The agent imports ${name}, which is not installed in ${projectDir}. Run \`npm install ${name}\` and launch again.`);
