@@ -5,7 +5,8 @@
  * and the agent must still answer through Local AgentCore.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
@@ -92,17 +93,23 @@ createServer((req, res) => {
 test("BedrockAgentCoreApp (0.0.0.0 by default) listens on loopback only", async () => {
   const agent = `
 import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";
-const app = new BedrockAgentCoreApp({ invocationHandler: { process: async (payload) => ({ echo: payload }) } });
+const app = new BedrockAgentCoreApp({ invocationHandler: { process: async (payload: unknown) => ({ echo: payload }) } });
 app.run({ port: Number(process.env.PORT) });
 `;
-  const r = await deployBundle(local, {
-    name: "sdk_listener",
-    roleArn,
-    key: "loopback/sdk.zip",
-    zip: zipBundle({
-      files: { "agent.mjs": agent, "package.json": '{"type":"module"}' },
-      symlinks: { node_modules: join(PROJECT_DIR, "node_modules") },
-    }),
-  });
-  await assertOnlyLoopback(r.arn, "sdk", 0);
+  // Built as notebook 01 builds a code deploy: the compiled agent with its installed dependencies.
+  mkdirSync(join(PROJECT_DIR, "out"), { recursive: true });
+  const dir = mkdtempSync(join(PROJECT_DIR, "out", "loopback-agent-"));
+  try {
+    writeFileSync(join(dir, "sdk_listener.ts"), agent);
+    const built = await buildCodeBundle({
+      entrypoint: join(dir, "sdk_listener.ts"),
+      agentName: "sdk_listener",
+      projectDir: PROJECT_DIR,
+      cacheDir: join(PROJECT_DIR, "out", "test-bundles"),
+    });
+    const r = await deployBundle(local, { name: "sdk_listener", roleArn, key: "loopback/sdk.zip", zip: built.zip, entryPoint: [built.entryFile] });
+    await assertOnlyLoopback(r.arn, "sdk", 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
