@@ -38,8 +38,8 @@ Options:
 
 Environment (benchmark "nodes"):
   BENCH_NODE22=<node binary>            also measure Local AgentCore under Node 22
-                                        (e.g. npm install --prefix /tmp/n22 node@22, then
-                                        /tmp/n22/node_modules/.bin/node)
+                                        (e.g. npm install --prefix <dir> node@22, then
+                                        <dir>/node_modules/.bin/node)
   BENCH_NODE22_PROJECT=<checkout>       a copy of this project installed under Node 22 (its
                                         native modules are built for that Node)
   BENCH_SERVER_PROJECT=<checkout>       run this Node's server from another checkout (before/after)

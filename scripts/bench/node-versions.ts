@@ -39,7 +39,7 @@ export function nodesUnderTest(env: NodeJS.ProcessEnv = process.env): NodeUnderT
   const nodes: NodeUnderTest[] = [{ label: `node${process.versions.node.split(".")[0]}`, bin: process.execPath, projectDir: env.BENCH_SERVER_PROJECT ?? PROJECT_DIR }];
   const node22 = env.BENCH_NODE22;
   if (node22) {
-    if (!existsSync(node22)) throw new Error(`BENCH_NODE22=${node22} does not exist (install one with: npm install --prefix /tmp/n22 node@22)`);
+    if (!existsSync(node22)) throw new Error(`BENCH_NODE22=${node22} does not exist (install one with: npm install --prefix <dir> node@22, then use <dir>/node_modules/.bin/node)`);
     nodes.push({ label: "node22", bin: node22, projectDir: env.BENCH_NODE22_PROJECT ?? PROJECT_DIR });
   }
   return nodes;

@@ -8,16 +8,10 @@
 import type { LocalServices } from "../../service.js";
 import { idpEndpoints } from "../../idp/paths.js";
 import type { TokenEndpoint } from "./token-endpoint.js";
+import { CONFIG_KEYS } from "../identity/oauth2-vendors.js";
 
-const STAND_IN_FOR = new Set([
-  "googleOauth2ProviderConfig",
-  "githubOauth2ProviderConfig",
-  "slackOauth2ProviderConfig",
-  "salesforceOauth2ProviderConfig",
-  "microsoftOauth2ProviderConfig",
-  "atlassianOauth2ProviderConfig",
-  "linkedinOauth2ProviderConfig",
-]);
+// Every built-in vendor (the custom and "included" configurations name their own endpoints).
+const STAND_IN_FOR = new Set<string>(CONFIG_KEYS.filter((k) => k !== "customOauth2ProviderConfig" && k !== "includedOauth2ProviderConfig"));
 
 /** The identity provider's token endpoint when it stands in for the provider's vendor, else undefined. */
 export function offlineVendorTokenEndpoint(local: LocalServices, configKey: string): TokenEndpoint | undefined {
