@@ -359,7 +359,11 @@ export class Runtime {
         const out = await withIamRetry(s, () => s.clients.control.send(new UpdateAgentRuntimeCommand({ agentRuntimeId: knownId, ...config })));
         return { id: out.agentRuntimeId!, arn: out.agentRuntimeArn!, version: out.agentRuntimeVersion!, action: "updated" };
       }
-      this.log(`Agent runtime ${knownId} no longer exists (deleted outside this notebook): creating it again.`);
+      // The ledger still holding the runtime means it was deleted behind our back; without an entry,
+      // cleanup() deleted it (the config file next to the entrypoint outlives a cleanup): start afresh.
+      if (this.ledger.find(scope, { kind: "agent-runtime", agentRuntimeName: agent.name })) {
+        this.log(`Agent runtime ${knownId} no longer exists (deleted outside this notebook): creating it again.`);
+      } else knownId = undefined;
     }
     // A create the SDK retries keeps its client token (the SDK fills one in), so a lost answer gets
     // the runtime the first attempt made, not a conflict. The tag marks the runtime as ours.

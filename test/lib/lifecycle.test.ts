@@ -180,6 +180,26 @@ describe("tutorial lifecycle (code deploy)", () => {
     await nothingLeft();
   });
 
+  test("a launch after cleanup() creates afresh: a runtime our cleanup deleted was not deleted out of band", async () => {
+    const opts = { session: s, ledger, log };
+    const entry = freshAgent("rerun_agent");
+    const runtime = new Runtime({ ...opts, progress: "silent" });
+    await runtime.configure({ entrypoint: entry, autoCreateExecutionRole: true, projectDir: PROJECT });
+    await runtime.launch();
+    await runtime.waitUntilReady();
+    assert.ok((await cleanup(opts)).ok);
+    // The notebook run again from the top: the config next to the entrypoint still names the old runtime.
+    lines.length = 0;
+    const again = new Runtime({ ...opts, progress: "silent" });
+    await again.configure({ entrypoint: entry, autoCreateExecutionRole: true, projectDir: PROJECT });
+    const relaunched = await again.launch();
+    assert.equal(relaunched.action, "created");
+    assert.ok(!lines.some((l) => /deleted outside this notebook/.test(l)), lines.join("\n"));
+    await again.waitUntilReady();
+    assert.ok((await cleanup(opts)).ok);
+    await nothingLeft();
+  });
+
   test("a version that cannot start fails waitUntilReady with AgentCore's reason", async () => {
     const opts = { session: s, ledger, log };
     const entry = freshAgent("bad_role_agent");
