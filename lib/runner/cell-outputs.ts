@@ -3,7 +3,7 @@
  * consecutive writes to the same stream merge into one `stream` output, display data becomes
  * `display_data`, and an update for a display id rewrites every output showing that id, in any cell.
  */
-import type { DisplayDataOutput, MimeBundle, Output } from "./notebook-file.js";
+import type { DisplayDataOutput, JsonObject, MimeBundle, Output } from "./notebook-file.js";
 import type { CellSink } from "./tslab-session.js";
 import type { StreamName } from "./stdio-capture.js";
 
@@ -18,7 +18,7 @@ export class DisplayRegistry {
   }
 
   /** Returns false when nothing showed that id yet (then the update is shown as new output). */
-  update(id: string | undefined, data: MimeBundle, metadata: Record<string, unknown>): boolean {
+  update(id: string | undefined, data: MimeBundle, metadata: JsonObject): boolean {
     const shown = id ? this.byId.get(id) : undefined;
     if (!shown) return false;
     for (const output of shown) {
@@ -47,7 +47,7 @@ export class CellOutputs implements CellSink {
     }
   }
 
-  display(message: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean): void {
+  display(message: { data: MimeBundle; metadata?: JsonObject; transient?: { display_id?: string } }, update: boolean): void {
     const id = message.transient?.display_id;
     const metadata = message.metadata ?? {};
     this.onDisplay(message.data);

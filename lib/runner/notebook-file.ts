@@ -5,66 +5,38 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type * as nbformat from "@jupyterlab/nbformat";
 
-export type MultilineString = string | string[];
-export type JsonObject = { [key: string]: unknown };
-export type MimeBundle = { [mime: string]: unknown };
+/**
+ * The notebook shapes are nbformat's own (`@jupyterlab/nbformat`, types only), narrowed to what
+ * this runner writes and relies on: cells always have an id (nbformat 4.5, see normalizeNotebook),
+ * and outputs are the four kinds a kernel run produces (no unrecognized ones).
+ */
+export type MultilineString = nbformat.MultilineString;
+/** A JSON object (metadata): nbformat exports lumino's PartialJSONObject under this name only. */
+export type JsonObject = nbformat.OutputMetadata;
+export type MimeBundle = nbformat.IMimeBundle;
 
-export interface StreamOutput {
-  output_type: "stream";
-  name: "stdout" | "stderr";
-  text: MultilineString;
-}
-export interface DisplayDataOutput {
-  output_type: "display_data";
-  data: MimeBundle;
-  metadata: JsonObject;
-}
-export interface ExecuteResultOutput {
-  output_type: "execute_result";
-  execution_count: number | null;
-  data: MimeBundle;
-  metadata: JsonObject;
-}
-export interface ErrorOutput {
-  output_type: "error";
-  ename: string;
-  evalue: string;
-  traceback: string[];
-}
+export type StreamOutput = nbformat.IStream;
+export type DisplayDataOutput = nbformat.IDisplayData;
+export type ExecuteResultOutput = nbformat.IExecuteResult;
+export type ErrorOutput = nbformat.IError;
 export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
 
-export interface CellMetadata extends JsonObject {
-  tags?: string[];
-}
-export interface CodeCell {
+export interface CodeCell extends nbformat.ICodeCell {
   id: string;
-  cell_type: "code";
-  metadata: CellMetadata;
-  source: MultilineString;
   outputs: Output[];
-  execution_count: number | null;
 }
-export interface MarkdownCell {
+export interface MarkdownCell extends nbformat.IMarkdownCell {
   id: string;
-  cell_type: "markdown";
-  metadata: CellMetadata;
-  source: MultilineString;
-  attachments?: JsonObject;
 }
-export interface RawCell {
+export interface RawCell extends nbformat.IRawCell {
   id: string;
-  cell_type: "raw";
-  metadata: CellMetadata;
-  source: MultilineString;
-  attachments?: JsonObject;
 }
 export type Cell = CodeCell | MarkdownCell | RawCell;
 
-export interface Notebook {
+export interface Notebook extends nbformat.INotebookContent {
   nbformat: 4;
-  nbformat_minor: number;
-  metadata: JsonObject;
   cells: Cell[];
 }
 

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { CellOutputs, DisplayRegistry } from "./cell-outputs.js";
 import { writeJunitReport } from "./junit-report.js";
-import { type Cell, type CodeCell, cellTags, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
+import { type Cell, type CodeCell, cellTags, type ErrorOutput, type JsonObject, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import { injectParameters, type Parameters } from "./parameters.js";
 import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./secret-guard.js";
 import { TerminalView, type ViewOptions } from "./terminal-view.js";
@@ -107,7 +107,8 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   // parameter values as the leak guard lets them be shown.
   const runMetadata = () => ({
     input_path: path.relative(path.dirname(outputPath), notebookPath),
-    parameters: Object.fromEntries(guard.maskParameters(parameters)),
+    // Parameter values come from JSON/YAML text (-p, parameter files), so they are JSON values.
+    parameters: Object.fromEntries(guard.maskParameters(parameters)) as JsonObject,
     start_time: startedAt.toISOString(),
   });
   const initialCwd = process.cwd();

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { format } from "node:util";
-import type { ErrorOutput, MimeBundle } from "./notebook-file.js";
+import type { ErrorOutput, JsonObject, MimeBundle } from "./notebook-file.js";
 import { captureStdio, type StdioCapture, type StreamName } from "./stdio-capture.js";
 import { TimeoutWatchdog } from "./watchdog.js";
 
@@ -25,7 +25,7 @@ interface TslabDiagnosticConsole {
 }
 interface DisplayMessage {
   data: MimeBundle;
-  metadata: Record<string, unknown>;
+  metadata: JsonObject;
   transient?: { display_id?: string };
 }
 

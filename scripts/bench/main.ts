@@ -37,7 +37,9 @@ Options:
   -V, --version      print the version
 
 Environment (benchmark "nodes"):
-  BENCH_NODE22=<node binary>            also measure Local AgentCore under Node 22
+  BENCH_NODE22=<node binary>            also measure Local AgentCore and notebook 01 under Node 22,
+                                        reported next to this Node's figures (run time within
+                                        1.1×, peak RSS within 1.25×)
                                         (e.g. npm install --prefix <dir> node@22, then
                                         <dir>/node_modules/.bin/node)
   BENCH_NODE22_PROJECT=<checkout>       a copy of this project installed under Node 22 (its

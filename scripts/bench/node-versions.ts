@@ -3,8 +3,11 @@
  * BENCH_NODE22 names its binary), a Local AgentCore of its own started under that binary, then
  *   - PutObject of the tutorial's code bundle (~25 MB, built as notebook 01 builds it),
  *   - the first invoke of that bundle from a fresh dependency cache (unpack + instance start + answer),
- *   - notebook 01 run by the headless runner (under that Node too) against it: wall time, and the server's peak RSS
- *     (the kernel's high-water mark VmHWM, so no sample is missed).
+ *   - notebook 01 run by the headless runner (under that Node too) against a freshly started Local
+ *     AgentCore, as `npm start` does: the server's start (until /health answers), the notebook's
+ *     wall time, and the server's peak RSS (the kernel's high-water mark VmHWM, so no sample is missed).
+ * The first Node (this one) is the baseline: each other Node's figures are reported next to its,
+ * with the ratio and the goals (notebook 01 within 1.1×, peak RSS within 1.25×).
  * Native modules are per Node ABI, so the Node 22 server runs from BENCH_NODE22_PROJECT (a copy of
  * this project installed under Node 22) when given, else from this project. BENCH_SERVER_PROJECT
  * runs this Node's server from another checkout (a before/after comparison).
@@ -34,13 +37,14 @@ interface NodeUnderTest {
   projectDir: string;
 }
 
-export function nodesUnderTest(env: NodeJS.ProcessEnv = process.env): NodeUnderTest[] {
+export function nodesUnderTest(env: NodeJS.ProcessEnv = process.env, hostVersion = process.versions.node): NodeUnderTest[] {
   // BENCH_SERVER_PROJECT: another checkout (e.g. an older commit) to compare against, same Node.
-  const nodes: NodeUnderTest[] = [{ label: `node${process.versions.node.split(".")[0]}`, bin: process.execPath, projectDir: env.BENCH_SERVER_PROJECT ?? PROJECT_DIR }];
+  const nodes: NodeUnderTest[] = [{ label: `node${hostVersion.split(".")[0]}`, bin: process.execPath, projectDir: env.BENCH_SERVER_PROJECT ?? PROJECT_DIR }];
   const node22 = env.BENCH_NODE22;
   if (node22) {
     if (!existsSync(node22)) throw new Error(`BENCH_NODE22=${node22} does not exist (install one with: npm install --prefix <dir> node@22, then use <dir>/node_modules/.bin/node)`);
-    nodes.push({ label: "node22", bin: node22, projectDir: env.BENCH_NODE22_PROJECT ?? PROJECT_DIR });
+    // Under Node 22 already, the second one still needs a name of its own (rows are named by label).
+    nodes.push({ label: nodes[0]!.label === "node22" ? "node22-bench" : "node22", bin: node22, projectDir: env.BENCH_NODE22_PROJECT ?? PROJECT_DIR });
   }
   return nodes;
 }
@@ -145,7 +149,21 @@ function runNotebook(node: NodeUnderTest, local: OwnLocal, timeoutMs: number): P
   });
 }
 
-async function measure(node: NodeUnderTest, runs: number, log: (line: string) => void): Promise<{ put: number[]; firstStart: number[]; rss: number; notebook: number }> {
+/** What `measure` finds for one Node. */
+export interface NodeFigures {
+  /** PutObject of the bundle, one per run (ms). */
+  put: number[];
+  /** First invoke from a fresh dependency cache, one per run (ms). */
+  firstStart: number[];
+  /** Local AgentCore's start until /health answers, before notebook 01 (ms). */
+  localStart: number;
+  /** Notebook 01's wall time under the headless runner (ms). */
+  notebook: number;
+  /** Local AgentCore's peak RSS over the notebook run (MiB). */
+  rss: number;
+}
+
+async function measure(node: NodeUnderTest, runs: number, log: (line: string) => void): Promise<NodeFigures> {
   const { zip } = await tutorialAgentBundle();
   log(`${node.label}: ${node.bin} (bundle ${(zip.length / 2 ** 20).toFixed(1)} MiB)`);
   const put: number[] = [];
@@ -170,52 +188,84 @@ async function measure(node: NodeUnderTest, runs: number, log: (line: string) =>
     }
   }
   log(`${node.label}: PutObject ${put.map((ms) => ms.toFixed(0)).join(", ")} ms; first start ${firstStart.map((ms) => ms.toFixed(0)).join(", ")} ms`);
+  const t0 = performance.now();
   const local = await startUnder(node);
+  const localStart = since(t0);
   try {
     const notebook = await runNotebook(node, local, 900_000).catch((e: Error) => {
       throw Object.assign(e, { measured: { put, firstStart } });
     });
     const rss = peakRssMiB(local.pid);
-    log(`${node.label}: notebook 01 ${(notebook / 1000).toFixed(1)} s; peak RSS ${rss.toFixed(0)} MiB`);
-    return { put, firstStart, rss, notebook };
+    log(`${node.label}: Local AgentCore start ${(localStart / 1000).toFixed(1)} s; notebook 01 ${(notebook / 1000).toFixed(1)} s; peak RSS ${rss.toFixed(0)} MiB`);
+    return { put, firstStart, localStart, notebook, rss };
   } finally {
     await local.stop();
   }
 }
 
+const timings = (label: string, m: Pick<NodeFigures, "put" | "firstStart">): BenchResult[] => [
+  result({ name: `nodes.${label}.put-object-25mb`, unit: "ms", value: median(m.put), goal: "≤ 1000 ms", met: median(m.put) <= 1000, runs: m.put.length }),
+  result({ name: `nodes.${label}.first-instance-start`, unit: "ms", value: median(m.firstStart), goal: "≤ 10000 ms", met: median(m.firstStart) <= 10_000, runs: m.firstStart.length }),
+];
+
+/**
+ * The rows of one Node. The first Node measured is the baseline; every other one carries the
+ * baseline's figure as its alternative, so the table shows them side by side with their ratio.
+ */
+export function nodeResults(label: string, m: NodeFigures, base?: { label: string; m: NodeFigures }): BenchResult[] {
+  const vs = base && base.label !== label ? base : undefined;
+  return [
+    ...timings(label, m),
+    vs
+      ? result({ name: `nodes.${label}.local-start`, unit: "ms", value: m.localStart, baseline: vs.m.localStart, goal: "reported", met: true, runs: 1 })
+      : result({ name: `nodes.${label}.local-start`, unit: "ms", value: m.localStart, goal: "reported", met: true, runs: 1 }),
+    vs
+      ? result({ name: `nodes.${label}.notebook-01`, unit: "ms", value: m.notebook, baseline: vs.m.notebook, goal: `≤ 1.1 × ${vs.label}'s`, met: m.notebook <= 1.1 * vs.m.notebook, runs: 1 })
+      : result({ name: `nodes.${label}.notebook-01`, unit: "ms", value: m.notebook, goal: "reported (the baseline)", met: true, runs: 1 }),
+    vs
+      ? result({ name: `nodes.${label}.peak-rss`, unit: "MiB", value: m.rss, baseline: vs.m.rss, goal: `≤ 1.25 × ${vs.label}'s`, met: m.rss <= 1.25 * vs.m.rss, runs: 1 })
+      : result({ name: `nodes.${label}.peak-rss`, unit: "MiB", value: m.rss, goal: "≤ 400 MiB", met: m.rss <= 400, runs: 1 }),
+  ];
+}
+
+/** One line per figure with every Node's value next to each other (the progress log's summary). */
+export function sideBySide(measured: { label: string; m: NodeFigures }[]): string[] {
+  const [base] = measured;
+  if (!base) return [];
+  const row = (what: string, unit: string, limit: number | undefined, pick: (m: NodeFigures) => number, show: (v: number) => string) => {
+    const cells = measured.map(({ label, m }) => {
+      const ratio = label === base.label ? "" : ` (${(pick(m) / pick(base.m)).toFixed(2)}×${limit ? (pick(m) <= limit * pick(base.m) ? ", met" : ", NOT met") : ""})`;
+      return `${label} ${show(pick(m))} ${unit}${ratio}`;
+    });
+    return `${what}: ${cells.join(" | ")}${limit && measured.length > 1 ? ` [goal ≤ ${limit}× ${base.label}]` : ""}`;
+  };
+  return [
+    row("notebook 01", "s", 1.1, (m) => m.notebook, (v) => (v / 1000).toFixed(1)),
+    row("peak RSS", "MiB", 1.25, (m) => m.rss, (v) => v.toFixed(0)),
+    row("Local AgentCore start", "s", undefined, (m) => m.localStart, (v) => (v / 1000).toFixed(1)),
+  ];
+}
+
 export const nodeVersions: Bench = {
   id: "nodes",
-  title: "Local AgentCore per Node version: PutObject of a 25 MB bundle, first instance start (fresh dependency cache), notebook 01 time and peak RSS",
+  title: "Local AgentCore per Node version: PutObject of a 25 MB bundle, first instance start (fresh dependency cache), Local AgentCore start, notebook 01 time and peak RSS, each Node next to the first",
   async run(ctx) {
     const runs = ctx.quick ? 1 : 3;
     const results: BenchResult[] = [];
-    const byNode = new Map<string, Awaited<ReturnType<typeof measure>>>();
-    const timings = (label: string, m: { put: number[]; firstStart: number[] }) => [
-      result({ name: `nodes.${label}.put-object-25mb`, unit: "ms", value: median(m.put), goal: "≤ 1000 ms", met: median(m.put) <= 1000, runs: m.put.length }),
-      result({ name: `nodes.${label}.first-instance-start`, unit: "ms", value: median(m.firstStart), goal: "≤ 10000 ms", met: median(m.firstStart) <= 10_000, runs: m.firstStart.length }),
-    ];
+    const measured: { label: string; m: NodeFigures }[] = [];
     for (const node of nodesUnderTest()) {
-      let m: Awaited<ReturnType<typeof measure>>;
+      let m: NodeFigures;
       try {
         m = await measure(node, runs, ctx.log);
       } catch (e) {
         // The figures measured before a failing notebook run still reach results.json.
-        const measured = (e as { measured?: { put: number[]; firstStart: number[] } }).measured;
-        throw Object.assign(e as Error, { partial: [...results, ...(measured ? timings(node.label, measured) : [])] });
+        const partial = (e as { measured?: Pick<NodeFigures, "put" | "firstStart"> }).measured;
+        throw Object.assign(e as Error, { partial: [...results, ...(partial ? timings(node.label, partial) : [])] });
       }
-      byNode.set(node.label, m);
-      const base = byNode.get(`node${process.versions.node.split(".")[0]}`);
-      const vsBase = node.label !== [...byNode.keys()][0] && base;
-      results.push(
-        ...timings(node.label, m),
-        vsBase
-          ? result({ name: `nodes.${node.label}.notebook-01`, unit: "ms", value: m.notebook, baseline: base.notebook, goal: "≤ 1.1 × Node 20's", met: m.notebook <= 1.1 * base.notebook, runs: 1 })
-          : result({ name: `nodes.${node.label}.notebook-01`, unit: "ms", value: m.notebook, goal: "none (reported)", met: true, runs: 1 }),
-        vsBase
-          ? result({ name: `nodes.${node.label}.peak-rss`, unit: "MiB", value: m.rss, baseline: base.rss, goal: "≤ 1.25 × Node 20's", met: m.rss <= 1.25 * base.rss, runs: 1 })
-          : result({ name: `nodes.${node.label}.peak-rss`, unit: "MiB", value: m.rss, goal: "≤ 400 MiB", met: m.rss <= 400, runs: 1 }),
-      );
+      results.push(...nodeResults(node.label, m, measured[0]));
+      measured.push({ label: node.label, m });
     }
+    for (const line of sideBySide(measured)) ctx.log(line);
     return results;
   },
 };

@@ -169,8 +169,8 @@ describe("compareNotebooks", () => {
   test("a reference drops run timings but keeps outputs and ids", () => {
     const cell = code("a", [out("1\n")]);
     cell.metadata = { tags: ["t"], execution: { "iopub.execute_input": "x" }, headless: { status: "ok" } };
-    const ref = asReference({ ...notebook(cell), metadata: { kernelspec: { name: "tslab" }, headless: { duration_ms: 5 } } });
-    assert.deepEqual(ref.metadata, { kernelspec: { name: "tslab" } });
+    const ref = asReference({ ...notebook(cell), metadata: { kernelspec: { name: "tslab", display_name: "TypeScript" }, headless: { duration_ms: 5 } } });
+    assert.deepEqual(ref.metadata, { kernelspec: { name: "tslab", display_name: "TypeScript" } });
     assert.deepEqual(ref.cells[0], { ...cell, metadata: { tags: ["t"] } });
   });
 

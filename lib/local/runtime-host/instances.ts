@@ -188,9 +188,12 @@ export class AgentInstance {
       name: `agentcore-local-${this.id}`,
       env: this.env("/tmp", false),
       stateDir: this.deps.stateDir,
+      hostPort: this.port,
+      endpoint: this.deps.endpoint(),
       labels: { "agentcore-local.state": this.deps.stateDir, "agentcore-local.runtime": this.runtime.agentRuntimeId },
     });
     this.container = c;
+    if (c.warning) this.log.note(`warning: ${c.warning}`);
     this.log.capture(c.logs.stdout!, "stdout");
     this.log.capture(c.logs.stderr!, "stderr");
     this.exitedPromise = c.exited.then((code) => {
