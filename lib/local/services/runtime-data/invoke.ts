@@ -1,7 +1,12 @@
 /**
  * InvokeAgentRuntime, its AWS-facing part: authorize, resolve the endpoint's live version, check
  * the payload, mint a workload access token when a user id is sent (as AWS does: without one the
- * agent gets no token), and build the headers the agent receives. The runtime host does the rest
+ * agent gets no token), and build the headers the agent receives.
+ *
+ * A runtime whose version has a `customJWTAuthorizer` takes `Authorization: Bearer <jwt>` instead
+ * of SigV4, and only that (either way round AWS answers AccessDeniedException "Authorization method
+ * mismatch"); the token is checked by the authorizer (auth/jwt-authorizer.ts) and the agent gets a
+ * workload access token for the token's user, as GetWorkloadAccessTokenForJWT would give. The runtime host does the rest
  * (session turn, instance, forwarding, streaming the answer back as it is produced); its answer
  * becomes the operation's output. Every hop is one log line tagged with the request id, so a
  * learner can follow the path.
@@ -9,13 +14,14 @@
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
+import { JwtDiscoveryFailed, JwtRejected, jwtAuthorizerFor, userIdOf, type CustomJwtAuthorizer } from "../../auth/jwt-authorizer.js";
+import { CUSTOM_HEADER_PREFIX, MAX_FORWARDED_VALUE, refusedHeaderName } from "../../runtime-header-names.js";
 import type { RuntimeHost } from "../../runtime-host/host.js";
 import type { RuntimeVersionRecord } from "../runtime-control/index.js";
 import { liveVersion, resolveTarget } from "./target.js";
 
 /** AWS's documented InvokeAgentRuntime payload limit (the model's `Body` max). */
 const MAX_PAYLOAD = 100 * 1000 * 1000;
-const CUSTOM_HEADER_PREFIX = "x-amzn-bedrock-agentcore-runtime-custom-";
 /** Request headers passed to the agent as they came (besides the ones set explicitly). */
 const PASSED_HEADERS = ["accept", "x-amzn-trace-id", "traceparent", "tracestate", "baggage", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name"];
 
@@ -45,19 +51,40 @@ export function agentContentType(contentType: string | undefined, body: Buffer):
   return contentType ?? "application/octet-stream";
 }
 
+/** AWS's message when the request's authentication is not the one the runtime is configured for. */
+const MISMATCH =
+  "Authorization method mismatch. The agent is configured for a different authorization method than what was used in your request. (OAuth or SigV4)";
+
+const jwtAuthorizerOf = (version: RuntimeVersionRecord): CustomJwtAuthorizer | undefined =>
+  (version.authorizerConfiguration as { customJWTAuthorizer?: CustomJwtAuthorizer } | undefined)?.customJWTAuthorizer;
+
+/**
+ * The allowlisted request headers, by AWS's rules (runtime-header-names.ts): the SigV4 headers and
+ * credentials never, Authorization only when it carried the JWT the runtime's authorizer accepted.
+ */
+function allowlistedHeaders(ctx: RequestContext, version: RuntimeVersionRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  const jwt = ctx.principal.kind === "bearer" && jwtAuthorizerOf(version) !== undefined;
+  for (const listed of version.requestHeaderConfiguration?.requestHeaderAllowlist ?? []) {
+    const name = listed.toLowerCase();
+    if (refusedHeaderName(name, jwt)) continue;
+    const v = header(ctx, name);
+    if (v === undefined) continue;
+    if (Buffer.byteLength(v) > MAX_FORWARDED_VALUE) {
+      throw new AwsError("ValidationException", `The value of header ${listed} is longer than ${MAX_FORWARDED_VALUE} bytes, the limit for a header passed to the agent.`, 400);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
 function agentHeaders(ctx: RequestContext, version: RuntimeVersionRecord, sessionId: string, body: Buffer, token?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of PASSED_HEADERS) {
     const v = header(ctx, name);
     if (v !== undefined) out[name] = v;
   }
-  for (const name of version.requestHeaderConfiguration?.requestHeaderAllowlist ?? []) {
-    const v = header(ctx, name.toLowerCase());
-    if (v !== undefined) out[name.toLowerCase()] = v;
-  }
-  for (const [name, v] of Object.entries(ctx.headers)) {
-    if (name.startsWith(CUSTOM_HEADER_PREFIX) && v !== undefined) out[name] = Array.isArray(v) ? v.join(", ") : v;
-  }
+  Object.assign(out, allowlistedHeaders(ctx, version));
   out["content-type"] = agentContentType(header(ctx, "content-type"), body);
   out["x-amzn-bedrock-agentcore-runtime-session-id"] = sessionId;
   out["x-amzn-bedrock-agentcore-runtime-request-id"] = ctx.requestId;
@@ -69,14 +96,55 @@ function agentHeaders(ctx: RequestContext, version: RuntimeVersionRecord, sessio
   return out;
 }
 
+/** The bearer token's user, or UnauthorizedException (the model's "JWT bearer token is invalid or not found"). */
+async function verifyBearer(ctx: RequestContext, authorizer: CustomJwtAuthorizer, token: string, log: (line: string) => void): Promise<string> {
+  if (!token) throw new AwsError("UnauthorizedException", "JWT bearer token is invalid or not found: the Authorization header has no token after Bearer.", 401);
+  try {
+    const caller = await jwtAuthorizerFor(ctx.local).verify(authorizer, token);
+    log(`bearer token accepted: user ${caller.subject}${caller.clientId ? `, client ${caller.clientId}` : ""}`);
+    return userIdOf(caller);
+  } catch (e) {
+    if (e instanceof JwtRejected) {
+      log(`bearer token refused: ${e.reason}`);
+      throw new AwsError("UnauthorizedException", `JWT bearer token is invalid or not found: ${e.reason}. Get a new token from the issuer the runtime's authorizer names.`, 401);
+    }
+    if (e instanceof JwtDiscoveryFailed) {
+      log(`bearer token not checked: the authorizer's discovery URL ${authorizer.discoveryUrl}: ${e.message}`);
+      throw new AwsError(
+        "UnauthorizedException",
+        "JWT bearer token is invalid or not found: the runtime's JWT authorizer could not read its issuer's discovery document or key set (see the server log; check customJWTAuthorizer.discoveryUrl).",
+        401,
+      );
+    }
+    throw e;
+  }
+}
+
 /** `InvokeAgentRuntime`, served by this runtime host. */
 export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
   return async (input, ctx) => {
     const log = (line: string) => ctx.local.log(`[${ctx.requestId}] ${line}`);
     const target = resolveTarget(input, ctx, "bedrock-agentcore:InvokeAgentRuntime");
-    const userId = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
+    const bearer = ctx.principal.kind === "bearer" ? ctx.principal.token : undefined;
+    let userId = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
+    if (userId !== undefined && bearer !== undefined) {
+      // The user is the token's; a header naming another would let any token holder act as anyone.
+      throw new AwsError(
+        "ValidationException",
+        "Do not send X-Amzn-Bedrock-AgentCore-Runtime-User-Id with a bearer token: the user is the JWT's subject. Remove the header (runtimeUserId).",
+        400,
+      );
+    }
     if (userId !== undefined) ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
     const version = liveVersion(ctx, target);
+    const authorizer = jwtAuthorizerOf(version);
+    if ((bearer !== undefined) !== (authorizer !== undefined)) {
+      log(`invoke refused: runtime ${target.runtime.agentRuntimeId} takes ${authorizer ? "a JWT bearer token" : "SigV4"}, the request sent ${bearer !== undefined ? "a bearer token" : "SigV4"}`);
+      throw new AwsError("AccessDeniedException", MISMATCH, 403);
+    }
+    if (bearer !== undefined && authorizer) {
+      userId = await verifyBearer(ctx, authorizer, bearer, log);
+    }
     const body: Buffer = Buffer.isBuffer(input.payload) ? input.payload : Buffer.from(input.payload ?? "");
     if (body.length > MAX_PAYLOAD) throw new AwsError("ValidationException", `The payload is ${body.length} bytes; the limit is ${MAX_PAYLOAD}.`, 400);
     const sessionId = String(input.runtimeSessionId);
@@ -92,7 +160,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
         region: target.runtime.region,
         workloadName: version.workloadIdentityName,
         workloadIdentityArn: version.workloadIdentityArn,
-        grant: "user-id",
+        grant: bearer !== undefined ? "jwt" : "user-id",
         userId,
       });
       log(`workload access token minted for ${version.workloadIdentityName} (user ${userId})`);
