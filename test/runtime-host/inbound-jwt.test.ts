@@ -19,6 +19,8 @@ import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/clie
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { useBearerToken } from "../../lib/agentcore/bearer.js";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { rejects } from "../identity/expect.js";
 import { createRole, echoBundle, invokeJson, sessionId, settledRuntime, uploadBundle } from "./setup.js";
 
@@ -282,6 +284,27 @@ describe("inbound JWT on the runtime", () => {
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.equal(res.type, "IncompleteSignatureException");
     }
+    // A correctly signed request with a bearer token appended: the second header is not dropped silently.
+    const url = new URL(`/runtimes/${encodeURIComponent(arns.sigv4!)}/invocations?qualifier=DEFAULT`, t.endpoint);
+    const body = "{}";
+    const signer = new SignatureV4({ service: "bedrock-agentcore", region: t.region, credentials: t.admin, sha256: Hash.bind(null, "sha256") });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: { qualifier: "DEFAULT" },
+      headers: { host: url.host, "content-type": "application/json", "x-amzn-bedrock-agentcore-runtime-session-id": sessionId("signed-plus-bearer") },
+      body,
+    });
+    const headers: Record<string, string | string[]> = { ...signed.headers };
+    const signature = headers.authorization as string;
+    const alone = await post(arns.sigv4!, { ...headers, authorization: signature, "x-amzn-bedrock-agentcore-runtime-session-id": sessionId("signed-plus-bearer") }, {});
+    assert.equal(alone.status, 200, `the signed request alone is accepted: ${JSON.stringify(alone.body)}`);
+    const both = await post(arns.sigv4!, { ...headers, authorization: [signature, `Bearer ${jwt}`], "x-amzn-bedrock-agentcore-runtime-session-id": sessionId("signed-plus-bearer") }, {});
+    assert.equal(both.status, 400, JSON.stringify(both.body));
+    assert.equal(both.type, "IncompleteSignatureException");
   });
 
   it("a bearer token is no signature anywhere else: other operations answer as to a broken signature", async () => {
