@@ -198,6 +198,28 @@ describe("inbound JWT on the runtime", () => {
     assert.equal(seen["x-amz-bedrock-agentcore-identity-wat"], seen.workloadaccesstoken);
   });
 
+  it("the caller's JWT never shows in the agent's log, even when the agent prints it and it is not shaped like one", async () => {
+    // A header serialized with a leading space: valid JSON, but its base64url does not start with `eyJ`,
+    // so only redaction by value can hide it.
+    const key = issuer.keys.find((k) => issuer.published.some((j) => j.kid === k.kid))!;
+    const header = Buffer.from(` {"alg":"RS256","kid":"${key.kid}"}`).toString("base64url");
+    const payload = b64({ iss: issuer.url, aud: "inbound-app", sub: "alice", client_id: "web-client", exp: Math.floor(Date.now() / 1000) + 600 });
+    const signature = Buffer.from(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key.privateKey, Buffer.from(`${header}.${payload}`))).toString("base64url");
+    const jwt = `${header}.${payload}.${signature}`;
+    assert.ok(!jwt.startsWith("eyJ"));
+    const session = sessionId("print-jwt");
+    const res = await post(arns.jwt!, { ...bearer(jwt), "x-amzn-bedrock-agentcore-runtime-session-id": session }, { printHeader: "authorization" });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const runtimeId = arns.jwt!.slice(arns.jwt!.lastIndexOf("/") + 1);
+    const log = t.server.runtimeHost.sessionInstance(runtimeId, session)!.log;
+    let lines: string[] = [];
+    for (let i = 0; i < 100 && !(lines = log.tail(20)).some((l) => l.includes("header authorization")); i++) await new Promise((r) => setTimeout(r, 20));
+    const text = lines.join("\n");
+    assert.match(text, /header authorization: Bearer /);
+    assert.ok(!text.includes(jwt), "the caller's JWT reached the agent's log");
+    assert.ok(!text.includes(jwt.split(".")[2]!), "the JWT's signature reached the agent's log");
+  });
+
   it("the AWS SDK works with the library's bearer plugin (no AWS credentials needed); runtimeUserId with a bearer token is refused", async () => {
     const client = new BedrockAgentCoreClient({ endpoint: t.endpoint, region: t.region, maxAttempts: 1 });
     useBearerToken(client, () => issuer.token({ sub: "bob" }));

@@ -174,6 +174,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
       body,
       signal: ctx.signal,
       token,
+      ...(bearer ? { callerToken: bearer } : {}),
       log,
     });
     const out: Shape = {
