@@ -141,6 +141,23 @@ describe("inbound JWT on the runtime", () => {
 
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+  /** SigV4 headers (admin key) for a raw POST of `{}` to the runtime's invocation URL, `extra` signed along. */
+  async function signedHeaders(arn: string, session: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    const url = new URL(`/runtimes/${encodeURIComponent(arn)}/invocations?qualifier=DEFAULT`, t.endpoint);
+    const signer = new SignatureV4({ service: "bedrock-agentcore", region: t.region, credentials: t.admin, sha256: Hash.bind(null, "sha256") });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: { qualifier: "DEFAULT" },
+      headers: { host: url.host, "content-type": "application/json", "x-amzn-bedrock-agentcore-runtime-session-id": session, ...extra },
+      body: "{}",
+    });
+    return signed.headers;
+  }
+
   async function refused(arn: string, token: string, expected = "UnauthorizedException", status = 401) {
     const res = await post(arn, bearer(token));
     assert.equal(res.status, status, JSON.stringify(res.body));
@@ -255,6 +272,23 @@ describe("inbound JWT on the runtime", () => {
     assert.equal(issuer.total(), before);
   });
 
+  it("a SigV4 runtime passes its agent the allowlisted headers only: never the signature or the other SigV4 headers", async () => {
+    const session = sessionId("sigv4-allowlist");
+    const headers = await signedHeaders(arns.sigv4!, session, {
+      "x-amzn-bedrock-agentcore-runtime-custom-team": "green",
+      "x-amzn-bedrock-agentcore-runtime-custom-unlisted": "nope",
+      "x-unlisted": "nope",
+      "x-amz-security-token": "a-session-token-the-caller-sent",
+    });
+    const res = await post(arns.sigv4!, headers, {});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const seen = res.body.headers as Record<string, string>;
+    assert.equal(seen["x-amzn-bedrock-agentcore-runtime-custom-team"], "green");
+    for (const h of ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-amzn-bedrock-agentcore-runtime-custom-unlisted", "x-unlisted"]) {
+      assert.equal(seen[h], undefined, `${h} reached the agent`);
+    }
+  });
+
   it("the scheme is case-insensitive (RFC 7235): `bearer` is accepted on the JWT runtime", async () => {
     const res = await post(arns.jwt!, { authorization: `bearer ${await issuer.token()}` });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -307,20 +341,7 @@ describe("inbound JWT on the runtime", () => {
       assert.equal(res.type, "IncompleteSignatureException");
     }
     // A correctly signed request with a bearer token appended: the second header is not dropped silently.
-    const url = new URL(`/runtimes/${encodeURIComponent(arns.sigv4!)}/invocations?qualifier=DEFAULT`, t.endpoint);
-    const body = "{}";
-    const signer = new SignatureV4({ service: "bedrock-agentcore", region: t.region, credentials: t.admin, sha256: Hash.bind(null, "sha256") });
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: { qualifier: "DEFAULT" },
-      headers: { host: url.host, "content-type": "application/json", "x-amzn-bedrock-agentcore-runtime-session-id": sessionId("signed-plus-bearer") },
-      body,
-    });
-    const headers: Record<string, string | string[]> = { ...signed.headers };
+    const headers: Record<string, string | string[]> = await signedHeaders(arns.sigv4!, sessionId("signed-plus-bearer"));
     const signature = headers.authorization as string;
     const alone = await post(arns.sigv4!, { ...headers, authorization: signature, "x-amzn-bedrock-agentcore-runtime-session-id": sessionId("signed-plus-bearer") }, {});
     assert.equal(alone.status, 200, `the signed request alone is accepted: ${JSON.stringify(alone.body)}`);
