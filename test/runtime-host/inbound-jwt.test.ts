@@ -30,6 +30,9 @@ const MISMATCH = /^Authorization method mismatch\. The agent is configured for a
 class TestIssuer {
   server!: Server;
   url = "";
+  /** Where the discovery document says the key set is: `/jwks` (published) or `/jwks-moved` (moved). */
+  jwksPath = "/jwks";
+  moved: JWK[] = [];
   hits = { discovery: 0, jwks: 0, other: 0 };
   keys: { kid: string; privateKey: CryptoKey; jwk: JWK }[] = [];
   published: JWK[] = [];
@@ -38,9 +41,9 @@ class TestIssuer {
     this.server = createServer((req, res) => {
       const body =
         req.url === "/.well-known/openid-configuration"
-          ? (this.hits.discovery++, { issuer: this.url, jwks_uri: `${this.url}/jwks` })
-          : req.url === "/jwks"
-            ? (this.hits.jwks++, { keys: this.published })
+          ? (this.hits.discovery++, { issuer: this.url, jwks_uri: `${this.url}${this.jwksPath}` })
+          : req.url === "/jwks" || req.url === "/jwks-moved"
+            ? (this.hits.jwks++, { keys: req.url === "/jwks" ? this.published : this.moved })
             : (this.hits.other++, undefined);
       res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
       res.end(JSON.stringify(body ?? {}));
@@ -366,6 +369,25 @@ describe("inbound JWT on the runtime", () => {
     assert.equal((await post(arns.jwt!, bearer(await issuer.token({ kid: "k2" })))).status, 200);
     assert.ok(issuer.hits.jwks > jwksBefore, "the unknown kid refetched the key set");
     await refused(arns.jwt!, old);
+  });
+
+  it("the discovery document is read again after its lifetime (5 minutes): a moved key set is then found", async () => {
+    // The issuer moves its key set to a new URL, with a key the old one never had.
+    await issuer.addKey("k3", false);
+    issuer.moved = [...issuer.published, issuer.keys.find((k) => k.kid === "k3")!.jwk];
+    issuer.jwksPath = "/jwks-moved";
+    await new Promise((r) => setTimeout(r, 1100)); // the key set's refetch cool-down
+    const token = await issuer.token({ kid: "k3" });
+    await refused(arns.jwt!, token); // the cached document still points at the old key set
+    const realNow = t.server.services.now;
+    try {
+      t.server.services.now = () => new Date(Date.now() + 6 * 60 * 1000);
+      const discoveryBefore = issuer.hits.discovery;
+      assert.equal((await post(arns.jwt!, bearer(token))).status, 200);
+      assert.ok(issuer.hits.discovery > discoveryBefore, "the discovery document was read again");
+    } finally {
+      t.server.services.now = realNow;
+    }
   });
 
   it("a token from the built-in identity provider (client credentials) is accepted by a runtime that trusts it", async () => {

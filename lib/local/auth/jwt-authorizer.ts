@@ -125,7 +125,7 @@ export function createJwtAuthorizer(deps: JwtAuthorizerDeps): JwtAuthorizerVerif
   const discoveries = new Map<string, { found: Promise<Discovered>; until: number }>();
 
   function discover(discoveryUrl: string): Promise<Discovered> {
-    const now = Date.now();
+    const now = deps.now().getTime();
     const cached = discoveries.get(discoveryUrl);
     if (cached && cached.until > now) return cached.found;
     const entry = { until: now + DISCOVERY_TTL_MS, found: Promise.resolve(undefined as unknown as Discovered) };
@@ -135,7 +135,7 @@ export function createJwtAuthorizer(deps: JwtAuthorizerDeps): JwtAuthorizerVerif
         keys: createRemoteJWKSet(jwksUri, { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS }),
       }),
       (e: unknown) => {
-        entry.until = Date.now() + DISCOVERY_FAILURE_TTL_MS;
+        entry.until = deps.now().getTime() + DISCOVERY_FAILURE_TTL_MS;
         throw e;
       },
     );
