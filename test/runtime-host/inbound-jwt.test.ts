@@ -335,6 +335,33 @@ describe("inbound JWT on the runtime", () => {
     assert.equal(elsewhere.total(), before);
   });
 
+  it("garbage bearer tokens and unknown runtimes answer AWS errors, never a server fault", async () => {
+    let seed = 21;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = () => Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 60) }, () => Math.floor(rand() * 256))).toString("base64url");
+    const real = await issuer.token();
+    const tokens = [
+      "a.b.c",
+      "..",
+      `${real}.extra`,
+      real.replace(/\.[^.]+$/, ".AAAA"),
+      `${b64({ alg: "RS256", kid: "k1", crit: ["exp"] })}.${real.split(".")[1]}.${real.split(".")[2]}`,
+      `${b64({ alg: "RS256", kid: { nested: true } })}.${b64([])}.x`,
+      ...Array.from({ length: 40 }, () => [pieces(), pieces(), pieces()].slice(0, 1 + Math.floor(rand() * 3)).join(".")),
+    ];
+    for (const token of tokens) {
+      const res = await post(arns.jwt!, bearer(token));
+      assert.equal(res.status, 401, `${token}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.type, "UnauthorizedException");
+    }
+    const missing = arns.jwt!.replace(/runtime\/.*$/, "runtime/no_such_runtime-AbCdEf1234");
+    const res = await post(missing, bearer(real));
+    assert.equal(res.status, 404);
+    assert.equal(res.type, "ResourceNotFoundException");
+    const bad = await post("arn%ZZ", bearer(real));
+    assert.ok(bad.status >= 400 && bad.status < 500, `a malformed ARN: ${bad.status}`);
+  });
+
   it("two Authorization headers (SigV4 and Bearer) are refused, whichever comes first", async () => {
     const jwt = await issuer.token();
     const sig = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=00";
