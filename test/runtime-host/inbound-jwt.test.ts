@@ -19,6 +19,8 @@ import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/clie
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { useBearerToken } from "../../lib/agentcore/bearer.js";
+import { invokeRuntime, InvokeError } from "../../lib/agentcore/invoke.js";
+import { session as librarySession } from "../../lib/session.js";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { rejects } from "../identity/expect.js";
@@ -255,6 +257,23 @@ describe("inbound JWT on the runtime", () => {
       400,
     );
     client.destroy();
+  });
+
+  it("the library invokes with a bearer token, and says what to do when the runtime wants the other method or refuses the token", async () => {
+    const s = await librarySession({ target: "local", endpoint: t.endpoint, region: t.region, credentials: t.admin, maxAttempts: 1 });
+    const ok = await invokeRuntime(s, { agentRuntimeArn: arns.jwt!, payload: { via: "library" }, sessionId: sessionId("lib-bearer"), bearerToken: await issuer.token({ sub: "carol" }) });
+    const body = ok.response as { echo: unknown; headers: Record<string, string> };
+    assert.deepEqual(body.echo, { via: "library" });
+    assert.equal(decodeJwt(body.headers.workloadaccesstoken!).user_id, "carol");
+    const signed = await invokeRuntime(s, { agentRuntimeArn: arns.jwt!, payload: {}, sessionId: sessionId("lib-sigv4") }).catch((e: unknown) => e);
+    assert.ok(signed instanceof InvokeError && signed.code === "AccessDeniedException", String(signed));
+    assert.match(signed.message, /invoke with the caller's JWT/);
+    const wrong = await invokeRuntime(s, { agentRuntimeArn: arns.sigv4!, payload: {}, sessionId: sessionId("lib-wrong"), bearerToken: await issuer.token() }).catch((e: unknown) => e);
+    assert.ok(wrong instanceof InvokeError && wrong.code === "AccessDeniedException", String(wrong));
+    assert.match(wrong.message, /invoke without bearerToken/);
+    const expired = await invokeRuntime(s, { agentRuntimeArn: arns.jwt!, payload: {}, sessionId: sessionId("lib-expired"), bearerToken: await issuer.token({ exp: Math.floor(Date.now() / 1000) - 60 }) }).catch((e: unknown) => e);
+    assert.ok(expired instanceof InvokeError && expired.code === "UnauthorizedException", String(expired));
+    assert.match(expired.message, /it has expired/);
   });
 
   it("SigV4 to a JWT runtime is refused with AWS's mismatch error, even for the admin", async () => {
