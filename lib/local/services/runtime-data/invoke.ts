@@ -1,12 +1,9 @@
 /**
  * InvokeAgentRuntime, its AWS-facing part: authorize, resolve the endpoint's live version, check
  * the payload, mint a workload access token when a user id is sent (as AWS does: without one the
- * agent gets no token), and build the headers the agent receives.
- *
- * A runtime whose version has a `customJWTAuthorizer` takes `Authorization: Bearer <jwt>` instead
- * of SigV4, and only that (either way round AWS answers AccessDeniedException "Authorization method
- * mismatch"); the token is checked by the authorizer (auth/jwt-authorizer.ts) and the agent gets a
- * workload access token for the token's user, as GetWorkloadAccessTokenForJWT would give. The runtime host does the rest
+ * agent gets no token), and build the headers the agent receives. A runtime with a JWT authorizer
+ * authenticates its callers by their bearer token instead (inbound-auth.ts), whose user the token
+ * is for. The runtime host does the rest
  * (session turn, instance, forwarding, streaming the answer back as it is produced); its answer
  * becomes the operation's output. Every hop is one log line tagged with the request id, so a
  * learner can follow the path.
@@ -14,8 +11,8 @@
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
-import { JwtDiscoveryFailed, JwtRejected, jwtAuthorizerFor, userIdOf, type CustomJwtAuthorizer } from "../../auth/jwt-authorizer.js";
-import { CUSTOM_HEADER_PREFIX, MAX_FORWARDED_VALUE, refusedHeaderName } from "../../runtime-header-names.js";
+import { invocationCaller, jwtAuthorizerOf } from "./inbound-auth.js";
+import { MAX_FORWARDED_VALUE, refusedHeaderName } from "../../runtime-header-names.js";
 import type { RuntimeHost } from "../../runtime-host/host.js";
 import type { RuntimeVersionRecord } from "../runtime-control/index.js";
 import { liveVersion, resolveTarget } from "./target.js";
@@ -50,13 +47,6 @@ export function agentContentType(contentType: string | undefined, body: Buffer):
   if ((type === undefined || type === "application/octet-stream") && body.length && looksLikeJson(body)) return "application/json";
   return contentType ?? "application/octet-stream";
 }
-
-/** AWS's message when the request's authentication is not the one the runtime is configured for. */
-const MISMATCH =
-  "Authorization method mismatch. The agent is configured for a different authorization method than what was used in your request. (OAuth or SigV4)";
-
-const jwtAuthorizerOf = (version: RuntimeVersionRecord): CustomJwtAuthorizer | undefined =>
-  (version.authorizerConfiguration as { customJWTAuthorizer?: CustomJwtAuthorizer } | undefined)?.customJWTAuthorizer;
 
 /**
  * The allowlisted request headers, by AWS's rules (runtime-header-names.ts): the SigV4 headers and
@@ -96,55 +86,17 @@ function agentHeaders(ctx: RequestContext, version: RuntimeVersionRecord, sessio
   return out;
 }
 
-/** The bearer token's user, or UnauthorizedException (the model's "JWT bearer token is invalid or not found"). */
-async function verifyBearer(ctx: RequestContext, authorizer: CustomJwtAuthorizer, token: string, log: (line: string) => void): Promise<string> {
-  if (!token) throw new AwsError("UnauthorizedException", "JWT bearer token is invalid or not found: the Authorization header has no token after Bearer.", 401);
-  try {
-    const caller = await jwtAuthorizerFor(ctx.local).verify(authorizer, token);
-    log(`bearer token accepted: user ${caller.subject}${caller.clientId ? `, client ${caller.clientId}` : ""}`);
-    return userIdOf(caller);
-  } catch (e) {
-    if (e instanceof JwtRejected) {
-      log(`bearer token refused: ${e.reason}`);
-      throw new AwsError("UnauthorizedException", `JWT bearer token is invalid or not found: ${e.reason}. Get a new token from the issuer the runtime's authorizer names.`, 401);
-    }
-    if (e instanceof JwtDiscoveryFailed) {
-      log(`bearer token not checked: the authorizer's discovery URL ${authorizer.discoveryUrl}: ${e.message}`);
-      throw new AwsError(
-        "UnauthorizedException",
-        "JWT bearer token is invalid or not found: the runtime's JWT authorizer could not read its issuer's discovery document or key set (see the server log; check customJWTAuthorizer.discoveryUrl).",
-        401,
-      );
-    }
-    throw e;
-  }
-}
-
 /** `InvokeAgentRuntime`, served by this runtime host. */
 export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
   return async (input, ctx) => {
     const log = (line: string) => ctx.local.log(`[${ctx.requestId}] ${line}`);
     const target = resolveTarget(input, ctx, "bedrock-agentcore:InvokeAgentRuntime");
-    const bearer = ctx.principal.kind === "bearer" ? ctx.principal.token : undefined;
-    let userId = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
-    if (userId !== undefined && bearer !== undefined) {
-      // The user is the token's; a header naming another would let any token holder act as anyone.
-      throw new AwsError(
-        "ValidationException",
-        "Do not send X-Amzn-Bedrock-AgentCore-Runtime-User-Id with a bearer token: the user is the JWT's subject. Remove the header (runtimeUserId).",
-        400,
-      );
+    const requestedUser = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
+    if (requestedUser !== undefined && ctx.principal.kind !== "bearer") {
+      ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
     }
-    if (userId !== undefined) ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
     const version = liveVersion(ctx, target);
-    const authorizer = jwtAuthorizerOf(version);
-    if ((bearer !== undefined) !== (authorizer !== undefined)) {
-      log(`invoke refused: runtime ${target.runtime.agentRuntimeId} takes ${authorizer ? "a JWT bearer token" : "SigV4"}, the request sent ${bearer !== undefined ? "a bearer token" : "SigV4"}`);
-      throw new AwsError("AccessDeniedException", MISMATCH, 403);
-    }
-    if (bearer !== undefined && authorizer) {
-      userId = await verifyBearer(ctx, authorizer, bearer, log);
-    }
+    const { userId, bearer } = await invocationCaller(ctx, version, requestedUser, target.runtime.agentRuntimeId, log);
     const body: Buffer = Buffer.isBuffer(input.payload) ? input.payload : Buffer.from(input.payload ?? "");
     if (body.length > MAX_PAYLOAD) throw new AwsError("ValidationException", `The payload is ${body.length} bytes; the limit is ${MAX_PAYLOAD}.`, 400);
     const sessionId = String(input.runtimeSessionId);
