@@ -33,6 +33,7 @@ export {
 } from "./agentcore/iam.js";
 export { Runtime, RuntimeFailedError, type ConfigureOptions, type ConfigureResult, type LaunchResult, type StatusResult, type InvokeOptions } from "./agentcore/runtime.js";
 export { InvokeError, decodeBody, joinSseData, type InvokeResult, type InvokeStream } from "./agentcore/invoke.js";
+export { useBearerToken, bearerTokenPlugin, type BearerTokenSource } from "./agentcore/bearer.js";
 export { Ledger, LedgerUnreadableError, type LedgerEntry } from "./agentcore/ledger.js";
 export { ForeignResourceError, LEDGER_TAG } from "./agentcore/ownership.js";
 export { cleanup, type CleanupReport } from "./agentcore/cleanup.js";

@@ -3,10 +3,13 @@
  * whole or as a stream of chunks, and errors turned into messages that say what to do next.
  */
 import { randomUUID } from "node:crypto";
-import { InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { Session } from "../session.js";
 import { errorName, httpStatus } from "./aws-errors.js";
+import { useBearerToken } from "./bearer.js";
 
 /** Session ids must be at least 33 characters; the toolkit uses a UUID (36). */
 export function newSessionId(): string {
@@ -108,7 +111,7 @@ function hintFor(message: string): string | undefined {
 }
 
 /** An SDK error from InvokeAgentRuntime, as something a notebook user can act on. */
-export function readableInvokeError(e: unknown, arn: string): Error {
+export function readableInvokeError(e: unknown, arn: string, withBearer = false): Error {
   const name = errorName(e);
   const status = httpStatus(e);
   const message = (e as Error).message ?? String(e);
@@ -118,7 +121,19 @@ export function readableInvokeError(e: unknown, arn: string): Error {
     case "RuntimeClientError":
       return new InvokeError(name, `The agent answered with an error: ${message}`, status, hintFor(message) ?? "See the agent's log; run the agent file locally to debug it.");
     case "AccessDeniedException":
+      if (/Authorization method mismatch/.test(message)) {
+        return new InvokeError(
+          name,
+          `${arn} refused the request: ${message}`,
+          status,
+          withBearer
+            ? "This runtime takes SigV4 (it has no JWT authorizer): invoke without bearerToken."
+            : "This runtime has a JWT authorizer: invoke with the caller's JWT (invoke(payload, { bearerToken })).",
+        );
+      }
       return new InvokeError(name, `Access denied invoking ${arn}: ${message}`, status, hintFor(message) ?? "Your credentials need bedrock-agentcore:InvokeAgentRuntime on this runtime.");
+    case "UnauthorizedException":
+      return new InvokeError(name, `The runtime's JWT authorizer refused the token: ${message}`, status, "Get a new token from the issuer the runtime trusts, for an allowed client and audience.");
     case "ValidationException":
       return new InvokeError(name, `The invoke request was rejected: ${message}`, status, /session/i.test(message) ? "runtimeSessionId must be at least 33 characters (a UUID is fine)." : undefined);
     case "ConflictException":
@@ -135,6 +150,11 @@ export interface InvokeRequest {
   sessionId: string;
   userId?: string;
   qualifier?: string;
+  /**
+   * For a runtime with a JWT authorizer: the caller's JWT, sent as `Authorization: Bearer` instead
+   * of a SigV4 signature (such a runtime refuses SigV4). Not with `userId`: the user is the token's.
+   */
+  bearerToken?: string;
 }
 
 export interface InvokeResult {
@@ -172,14 +192,29 @@ function command(r: InvokeRequest, accept: string): InvokeAgentRuntimeCommand {
   });
 }
 
+/**
+ * A data-plane client that sends the bearer token instead of signing (same region and endpoint as
+ * the session's), one per call; without keep-alive, so it leaves no socket open behind it.
+ */
+function bearerClient(s: Session, token: string): BedrockAgentCoreClient {
+  const client = new BedrockAgentCoreClient({
+    region: s.region,
+    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    requestHandler: { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) },
+  });
+  useBearerToken(client, token);
+  return client;
+}
+
 async function send(s: Session, r: InvokeRequest, accept: string) {
+  const client = r.bearerToken === undefined ? s.clients.data : bearerClient(s, r.bearerToken);
   try {
-    return await s.clients.data.send(command(r, accept));
+    return await client.send(command(r, accept));
   } catch (e) {
     if (accept === ACCEPT_JSON && errorName(e) === "RuntimeClientError" && /requires Accept: text\/event-stream/.test((e as Error).message)) {
       return send(s, r, ACCEPT_ANY);
     }
-    throw readableInvokeError(e, r.agentRuntimeArn);
+    throw readableInvokeError(e, r.agentRuntimeArn, r.bearerToken !== undefined);
   }
 }
 

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Target } from "../session.js";
+import type { AuthorizerConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
 
 export const CONFIG_FILE = ".agentcore.json";
 
@@ -41,6 +42,9 @@ export interface AgentConfig {
   containerRuntime?: "docker" | "podman";
   baseImage?: string;
   envVars: Record<string, string>;
+  /** The runtime's inbound JWT authorizer, as CreateAgentRuntime takes it. */
+  authorizerConfiguration?: AuthorizerConfiguration;
+  requestHeaderAllowlist?: string[];
   /** Where node_modules comes from (absolute), when not the entry's nearest ancestor with one. */
   projectDir?: string;
   deployments: Partial<Record<Target, Deployment>>;

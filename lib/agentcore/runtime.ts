@@ -15,6 +15,7 @@ import {
   UpdateAgentRuntimeCommand,
   type AgentRuntime,
   type AgentRuntimeArtifact,
+  type AuthorizerConfiguration,
   type GetAgentRuntimeCommandOutput,
   type GetAgentRuntimeEndpointCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
@@ -73,6 +74,13 @@ export interface ConfigureOptions {
   containerRuntime?: Engine;
   /** The folder whose node_modules the agent's packages come from. */
   projectDir?: string;
+  /**
+   * Inbound auth: `{ customJWTAuthorizer: { discoveryUrl, allowedClients?, allowedAudience? } }` makes
+   * the runtime take callers' JWTs (invoke with `bearerToken`) instead of SigV4.
+   */
+  authorizerConfiguration?: AuthorizerConfiguration;
+  /** Request headers passed to the agent (`Authorization` for a JWT runtime, `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`, …). */
+  requestHeaderAllowlist?: string[];
 }
 
 export interface ConfigureResult {
@@ -110,6 +118,8 @@ export interface StatusResult {
 
 export interface InvokeOptions {
   userId?: string;
+  /** For a runtime configured with a JWT authorizer: the caller's JWT (sent instead of SigV4). */
+  bearerToken?: string;
   /** Default: this Runtime's session id (generated once, reused). */
   sessionId?: string;
   stream?: boolean;
@@ -193,6 +203,8 @@ export class Runtime {
       containerRuntime: o.containerRuntime,
       baseImage: o.baseImage,
       envVars: o.envVars ?? {},
+      ...(o.authorizerConfiguration ? { authorizerConfiguration: o.authorizerConfiguration } : {}),
+      ...(o.requestHeaderAllowlist ? { requestHeaderAllowlist: o.requestHeaderAllowlist } : {}),
       projectDir: o.projectDir ? resolve(o.projectDir) : undefined,
       // Keep what earlier launches deployed: configure() again must not orphan a runtime.
       deployments: previous.agents[agentName]?.deployments ?? {},
@@ -335,6 +347,8 @@ export class Runtime {
       roleArn,
       networkConfiguration: { networkMode: "PUBLIC" as const },
       ...(Object.keys(envVars).length ? { environmentVariables: envVars } : {}),
+      ...(agent.authorizerConfiguration ? { authorizerConfiguration: agent.authorizerConfiguration } : {}),
+      ...(agent.requestHeaderAllowlist?.length ? { requestHeaderConfiguration: { requestHeaderAllowlist: agent.requestHeaderAllowlist } } : {}),
     };
     const scope = await scopeOf(s);
     let knownId = agent.deployments[s.target]?.agentRuntimeId;
@@ -456,7 +470,7 @@ export class Runtime {
     const sessionId = o.sessionId ?? this.sessionId;
     if (sessionId.length < 33) throw new Error(`sessionId must be at least 33 characters (got ${sessionId.length}); omit it to use this runtime's own.`);
     if (d.agentSessionId !== sessionId && !o.sessionId) this.saveDeployment(s.target, (x) => ({ ...x, agentSessionId: sessionId }));
-    const request = { agentRuntimeArn: d.agentRuntimeArn!, payload, sessionId, userId: o.userId };
+    const request = { agentRuntimeArn: d.agentRuntimeArn!, payload, sessionId, userId: o.userId, ...(o.bearerToken !== undefined ? { bearerToken: o.bearerToken } : {}) };
     return o.stream ? invokeRuntimeStream(s, request) : invokeRuntime(s, request);
   }
 

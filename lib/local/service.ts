@@ -50,7 +50,20 @@ export interface RoleSessionPrincipal {
   expiresAt: number;
 }
 
-export type Principal = AdminPrincipal | RoleSessionPrincipal;
+/**
+ * A caller with no AWS identity: an InvokeAgentRuntime sent with `Authorization: Bearer <jwt>` to a
+ * runtime whose JWT authorizer decides instead of IAM. IAM allows it nothing.
+ */
+export interface BearerPrincipal {
+  kind: "bearer";
+  accountId: string;
+  /** Not an IAM ARN: what logs and denial messages show. */
+  arn: "anonymous (JWT bearer token)";
+  /** The raw token, for the runtime's JWT authorizer (never logged). */
+  token: string;
+}
+
+export type Principal = AdminPrincipal | RoleSessionPrincipal | BearerPrincipal;
 
 export interface RoleSessionCredentials {
   accessKeyId: string;

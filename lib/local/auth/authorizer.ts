@@ -126,6 +126,7 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
   const authorizer: Authorizer = {
     decide(principal, action, resource, context) {
       if (principal.kind === "admin") return "Allowed";
+      if (principal.kind === "bearer") return "ImplicitlyDenied"; // no AWS identity: IAM allows it nothing
       if (principal.expiresAt <= now().getTime()) return "ImplicitlyDenied";
       return decideForSession(principal, action, resource, context);
     },

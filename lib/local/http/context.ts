@@ -24,6 +24,7 @@ export interface RequestContextInit {
 /** Global condition keys AWS sets on every request (callers' keys override them). */
 function globalConditionKeys(init: RequestContextInit): ContextValues {
   const p = init.principal;
+  if (p.kind === "bearer") return {}; // never asked: authorize() refuses a bearer caller first
   const now = init.local.now();
   const keys: ContextValues = {
     "aws:PrincipalArn": p.kind === "role-session" ? p.roleArn : p.arn,
@@ -54,6 +55,11 @@ export function createRequestContext(init: RequestContextInit): RequestContext {
     authorize(action, resources, context) {
       const principal = init.principal;
       if (principal.kind === "admin") return; // the notebook user's own key: allowed everything
+      if (principal.kind === "bearer") {
+        // A JWT bearer token is accepted by InvokeAgentRuntime alone, which asks its runtime's JWT authorizer instead.
+        const code = init.family === "json" ? "AccessDeniedException" : "AccessDenied";
+        throw new AwsError(code, `A JWT bearer token does not authorize ${action}; sign the request with AWS credentials (SigV4).`, 403);
+      }
       const values = { ...globalConditionKeys(init), ...context };
       for (const resource of Array.isArray(resources) ? resources : [resources]) {
         const decision = init.local.authorizer.decide(principal, action, resource, values);

@@ -19,7 +19,8 @@ import { loadAllModels, type ServiceModel } from "../protocols/model.js";
 import type { Protocol, RawRequest } from "../protocols/protocol.js";
 import { awsJson } from "../protocols/awsjson.js";
 import { restJson } from "../protocols/restjson.js";
-import type { LocalServices, ModelName, OperationHandler, ServiceImpl, Shape } from "../service.js";
+import type { LocalServices, ModelName, OperationHandler, Principal, ServiceImpl, Shape } from "../service.js";
+import { authorizationCount, bearerPrincipal, bearerTokenOf, regionOfInvocationPath } from "../auth/bearer.js";
 
 export type LocalRouteHandler = (
   req: IncomingMessage,
@@ -109,6 +110,16 @@ export function createRouter(opts: RouterOptions): Router {
       const t = known ?? (failure.service === undefined ? undefined : targets.get(failure.service)) ?? targets.guess(raw);
       sendError(res, t, t.models[0]!, authError(t.family, failure.kind, failure.detail), requestId);
     };
+    if (authorizationCount(request.headersDistinct) > 1) {
+      return refuse({ ok: false, kind: "incomplete", detail: "Send one Authorization header: a SigV4 signature, or Bearer <jwt> for a runtime with a JWT authorizer." });
+    }
+    const bearer = bearerTokenOf(request.headers.authorization);
+    if (bearer !== undefined) {
+      const agentcore = targets.get("bedrock-agentcore");
+      const matched = agentcore?.match(raw);
+      if (agentcore && matched?.operation === "InvokeAgentRuntime") return handleBearer(req, res, raw, requestId, started, agentcore, matched, bearer);
+      // Anywhere else a bearer token is no signature: SigV4's own answer follows.
+    }
     const head = verifier.checkHead(request);
     if (!head.ok) return refuse(head);
     const target = targets.get(head.service)!;
@@ -165,6 +176,72 @@ export function createRouter(opts: RouterOptions): Router {
 
     matched ??= target.match(raw);
     if (!matched) return fail(target.unknownOperation(raw));
+    return serve(req, res, raw, requestId, started, { target, matched, principal: head.principal, region: head.region, service: head.service, payload, limit });
+  }
+
+  /**
+   * InvokeAgentRuntime with `Authorization: Bearer <jwt>`: no SigV4 to check, so the body is only
+   * read (within the usual limit); the operation asks the runtime's JWT authorizer. The region is
+   * the runtime ARN's (a bearer request names no credential scope).
+   */
+  async function handleBearer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: RawRequest,
+    requestId: string,
+    started: number,
+    target: ServiceTarget,
+    matched: NonNullable<ReturnType<ServiceTarget["match"]>>,
+    token: string,
+  ) {
+    const fail = (err: AwsError) => sendError(res, target, matched.model, err, requestId);
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > JSON_BODY_LIMIT) {
+      res.setHeader("connection", "close");
+      fail(tooLarge(target.family, JSON_BODY_LIMIT));
+      drain(req);
+      return;
+    }
+    try {
+      raw.body = await readBody(req, JSON_BODY_LIMIT);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) {
+        res.setHeader("connection", "close");
+        fail(tooLarge(target.family, JSON_BODY_LIMIT));
+        drain(req);
+        return;
+      }
+      if (req.destroyed || (e as NodeJS.ErrnoException).code === "ECONNRESET") return;
+      throw e;
+    }
+    const region = regionOfInvocationPath(raw.path) ?? local.region;
+    return serve(req, res, raw, requestId, started, { target, matched, principal: bearerPrincipal(local.accountId, token), region, service: "bedrock-agentcore", limit: JSON_BODY_LIMIT });
+  }
+
+  /** The operation, once the caller is known: parse, validate, run the handler, write its answer. */
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: RawRequest,
+    requestId: string,
+    started: number,
+    call: {
+      target: ServiceTarget;
+      matched: NonNullable<ReturnType<ServiceTarget["match"]>>;
+      principal: Principal;
+      region: string;
+      service: string;
+      payload?: VerifiedPayload;
+      limit: number;
+    },
+  ) {
+    const { target, matched, payload } = call;
+    const head = { service: call.service, region: call.region, principal: call.principal };
+    const family = target.family;
+    const limit = call.limit;
+    const refuse = (failure: VerifyFailure, known: ServiceTarget) =>
+      sendError(res, known, known.models[0]!, authError(known.family, failure.kind, failure.detail), requestId);
+    const fail = (err: AwsError, m: ServiceModel = target.models[0]!) => sendError(res, target, m, err, requestId);
     const { model: m, operation } = matched;
     const handler = handlers.get(m.name)?.get(operation);
     if (!handler)

@@ -25,6 +25,8 @@ export interface Invocation {
   signal: AbortSignal;
   /** A secret the request carries (the workload access token): never shown in the agent's log. */
   token?: string;
+  /** The caller's JWT, when the agent receives it (an allowlisted Authorization): never shown either. */
+  callerToken?: string;
   /** One line to Local AgentCore's log, tagged by the caller with its request id. */
   log(line: string): void;
 }
@@ -63,7 +65,7 @@ export async function runInvocation(pool: InstancePool, gate: SessionGate, inv: 
       ? `instance ${instance.id} started for session ${sessionId} (port ${instance.port}, ${Date.now() - started} ms)`
       : `instance ${instance.id} reused for session ${sessionId} (port ${instance.port})`,
   );
-  instance.redactor.add(inv.token);
+  instance.redactor.add(inv.token, inv.callerToken);
 
   instance.active++;
   instance.touch();

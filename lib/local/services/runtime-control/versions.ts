@@ -5,6 +5,7 @@
 import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
 import { refusedEnvName, refusedEnvValue } from "../../runtime-env-names.js";
+import { refusedAllowlist } from "../../runtime-header-names.js";
 import { DEFAULT_MAX_RESULTS, findRuntime, invalidNextToken } from "./lookup.js";
 import { paginate } from "../pagination.js";
 import {
@@ -49,6 +50,47 @@ export function validateConfiguration(input: Shape): void {
     throw invalid("networkConfiguration.networkModeConfig", "VPC network mode needs networkModeConfig with securityGroups and subnets.");
   }
   validateEnvironmentVariables(input.environmentVariables as Record<string, string> | undefined);
+  validateAuthorizer(input.authorizerConfiguration?.customJWTAuthorizer);
+  const allowlist = input.requestHeaderConfiguration?.requestHeaderAllowlist as string[] | undefined;
+  const why = allowlist && refusedAllowlist(allowlist, !!input.authorizerConfiguration?.customJWTAuthorizer);
+  if (why) throw invalid("requestHeaderConfiguration.requestHeaderAllowlist", `${why}. Remove it from the allowlist and send the request again.`);
+}
+
+/**
+ * The discovery URL is fetched by Local AgentCore when a bearer token arrives, so it must be an
+ * http(s) URL (the model's pattern only asks for the `/.well-known/openid-configuration` suffix).
+ * Only a caller allowed to create or update the runtime sets it.
+ */
+function validateAuthorizer(jwt: { discoveryUrl?: unknown; customClaims?: unknown[] } | undefined): void {
+  if (!jwt) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(String(jwt.discoveryUrl));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password) {
+    throw invalid(
+      "authorizerConfiguration.customJWTAuthorizer.discoveryUrl",
+      "Set the issuer's OpenID discovery URL, an http(s) URL without credentials ending in /.well-known/openid-configuration.",
+    );
+  }
+  for (const rule of (jwt.customClaims ?? []) as { inboundTokenClaimValueType?: string; authorizingClaimMatchValue?: { claimMatchOperator?: string; claimMatchValue?: { matchValueString?: string; matchValueStringList?: string[] } } }[]) {
+    const op = rule.authorizingClaimMatchValue?.claimMatchOperator;
+    const value = rule.authorizingClaimMatchValue?.claimMatchValue;
+    const ok =
+      rule.inboundTokenClaimValueType === "STRING"
+        ? op === "EQUALS" && value?.matchValueString !== undefined
+        : op === "CONTAINS"
+          ? value?.matchValueString !== undefined
+          : op === "CONTAINS_ANY" && value?.matchValueStringList !== undefined;
+    if (!ok) {
+      throw invalid(
+        "authorizerConfiguration.customJWTAuthorizer.customClaims",
+        "A STRING claim takes EQUALS with matchValueString; a STRING_ARRAY claim takes CONTAINS with matchValueString or CONTAINS_ANY with matchValueStringList.",
+      );
+    }
+  }
 }
 
 /** Refuses variable names AgentCore reserves or that would run code on this machine (see runtime-env-names.ts). */

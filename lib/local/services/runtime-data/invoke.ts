@@ -1,7 +1,9 @@
 /**
  * InvokeAgentRuntime, its AWS-facing part: authorize, resolve the endpoint's live version, check
  * the payload, mint a workload access token when a user id is sent (as AWS does: without one the
- * agent gets no token), and build the headers the agent receives. The runtime host does the rest
+ * agent gets no token), and build the headers the agent receives. A runtime with a JWT authorizer
+ * authenticates its callers by their bearer token instead (inbound-auth.ts), whose user the token
+ * is for. The runtime host does the rest
  * (session turn, instance, forwarding, streaming the answer back as it is produced); its answer
  * becomes the operation's output. Every hop is one log line tagged with the request id, so a
  * learner can follow the path.
@@ -9,13 +11,14 @@
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
+import { invocationCaller, jwtAuthorizerOf } from "./inbound-auth.js";
+import { MAX_FORWARDED_VALUE, refusedHeaderName } from "../../runtime-header-names.js";
 import type { RuntimeHost } from "../../runtime-host/host.js";
 import type { RuntimeVersionRecord } from "../runtime-control/index.js";
 import { liveVersion, resolveTarget } from "./target.js";
 
 /** AWS's documented InvokeAgentRuntime payload limit (the model's `Body` max). */
 const MAX_PAYLOAD = 100 * 1000 * 1000;
-const CUSTOM_HEADER_PREFIX = "x-amzn-bedrock-agentcore-runtime-custom-";
 /** Request headers passed to the agent as they came (besides the ones set explicitly). */
 const PASSED_HEADERS = ["accept", "x-amzn-trace-id", "traceparent", "tracestate", "baggage", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name"];
 
@@ -45,19 +48,33 @@ export function agentContentType(contentType: string | undefined, body: Buffer):
   return contentType ?? "application/octet-stream";
 }
 
+/**
+ * The allowlisted request headers, by AWS's rules (runtime-header-names.ts): the SigV4 headers and
+ * credentials never, Authorization only when it carried the JWT the runtime's authorizer accepted.
+ */
+function allowlistedHeaders(ctx: RequestContext, version: RuntimeVersionRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  const jwt = ctx.principal.kind === "bearer" && jwtAuthorizerOf(version) !== undefined;
+  for (const listed of version.requestHeaderConfiguration?.requestHeaderAllowlist ?? []) {
+    const name = listed.toLowerCase();
+    if (refusedHeaderName(name, jwt)) continue;
+    const v = header(ctx, name);
+    if (v === undefined) continue;
+    if (Buffer.byteLength(v) > MAX_FORWARDED_VALUE) {
+      throw new AwsError("ValidationException", `The value of header ${listed} is longer than ${MAX_FORWARDED_VALUE} bytes, the limit for a header passed to the agent.`, 400);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
 function agentHeaders(ctx: RequestContext, version: RuntimeVersionRecord, sessionId: string, body: Buffer, token?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of PASSED_HEADERS) {
     const v = header(ctx, name);
     if (v !== undefined) out[name] = v;
   }
-  for (const name of version.requestHeaderConfiguration?.requestHeaderAllowlist ?? []) {
-    const v = header(ctx, name.toLowerCase());
-    if (v !== undefined) out[name.toLowerCase()] = v;
-  }
-  for (const [name, v] of Object.entries(ctx.headers)) {
-    if (name.startsWith(CUSTOM_HEADER_PREFIX) && v !== undefined) out[name] = Array.isArray(v) ? v.join(", ") : v;
-  }
+  Object.assign(out, allowlistedHeaders(ctx, version));
   out["content-type"] = agentContentType(header(ctx, "content-type"), body);
   out["x-amzn-bedrock-agentcore-runtime-session-id"] = sessionId;
   out["x-amzn-bedrock-agentcore-runtime-request-id"] = ctx.requestId;
@@ -74,9 +91,12 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
   return async (input, ctx) => {
     const log = (line: string) => ctx.local.log(`[${ctx.requestId}] ${line}`);
     const target = resolveTarget(input, ctx, "bedrock-agentcore:InvokeAgentRuntime");
-    const userId = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
-    if (userId !== undefined) ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
+    const requestedUser = input.runtimeUserId === undefined ? undefined : String(input.runtimeUserId);
+    if (requestedUser !== undefined && ctx.principal.kind !== "bearer") {
+      ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
+    }
     const version = liveVersion(ctx, target);
+    const { userId, bearer } = await invocationCaller(ctx, version, requestedUser, target.runtime.agentRuntimeId, log);
     const body: Buffer = Buffer.isBuffer(input.payload) ? input.payload : Buffer.from(input.payload ?? "");
     if (body.length > MAX_PAYLOAD) throw new AwsError("ValidationException", `The payload is ${body.length} bytes; the limit is ${MAX_PAYLOAD}.`, 400);
     const sessionId = String(input.runtimeSessionId);
@@ -92,7 +112,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
         region: target.runtime.region,
         workloadName: version.workloadIdentityName,
         workloadIdentityArn: version.workloadIdentityArn,
-        grant: "user-id",
+        grant: bearer !== undefined ? "jwt" : "user-id",
         userId,
       });
       log(`workload access token minted for ${version.workloadIdentityName} (user ${userId})`);
@@ -106,6 +126,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
       body,
       signal: ctx.signal,
       token,
+      ...(bearer ? { callerToken: bearer } : {}),
       log,
     });
     const out: Shape = {

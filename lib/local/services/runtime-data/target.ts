@@ -27,7 +27,10 @@ export interface InvokeTarget {
 const validation = (message: string) => new AwsError("ValidationException", message, 400, { reason: "FieldValidationFailed" });
 const notFound = (message: string) => new AwsError("ResourceNotFoundException", message, 404);
 
-/** Resolves and authorizes the runtime endpoint (`action` on the runtime and the endpoint ARN). */
+/**
+ * Resolves and authorizes the runtime endpoint (`action` on the runtime and the endpoint ARN). A
+ * JWT bearer caller has no IAM identity: its runtime's JWT authorizer decides, after the lookup.
+ */
 export function resolveTarget(input: Shape, ctx: RequestContext, action: string): InvokeTarget {
   const raw = String(input.agentRuntimeArn);
   let region = ctx.region;
@@ -51,7 +54,7 @@ export function resolveTarget(input: Shape, ctx: RequestContext, action: string)
   const qualifier = input.qualifier === undefined ? DEFAULT_ENDPOINT : String(input.qualifier);
   const runtimeArn = `arn:aws:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
   const endpointArn = `${runtimeArn}/runtime-endpoint/${qualifier}`;
-  ctx.authorize(action, [runtimeArn, endpointArn]);
+  if (ctx.principal.kind !== "bearer") ctx.authorize(action, [runtimeArn, endpointArn]);
 
   const runtime = region === ctx.region && accountId === ctx.accountId ? readRuntime(ctx.local, runtimeId) : undefined;
   if (!runtime || runtime.region !== region || runtime.accountId !== accountId || runtime.status === "DELETING") {

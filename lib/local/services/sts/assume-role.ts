@@ -117,6 +117,7 @@ export const AssumeRole: OperationHandler = (input, ctx) => {
   }
 
   const principal = ctx.principal;
+  if (principal.kind === "bearer") throw new AwsError("AccessDenied", "A bearer token cannot assume a role; sign the request with SigV4.", 403);
   const now = local.now();
   const context: ContextValues = {
     "aws:PrincipalArn": principal.kind === "admin" ? principal.arn : principal.roleArn,
