@@ -19,6 +19,7 @@ import {
   CompleteResourceTokenAuthCommand,
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
+  GetWorkloadAccessTokenForJWTCommand,
   GetWorkloadAccessTokenForUserIdCommand,
   type GetResourceOauth2TokenCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore";
@@ -180,6 +181,9 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
     // Another user's agent cannot poll it either.
     const mallory = await watFor("mallory");
     await rejects(() => getToken(mallory, "foreign-3lo", { scopes: ["bind"], sessionUri: first.sessionUri }), "AccessDeniedException", 403);
+    // The session belongs to its region: the same URI sent to another region is unknown there.
+    const elsewhere = new BedrockAgentCoreClient({ endpoint: t.endpoint, region: t.region === "eu-west-1" ? "us-west-2" : "eu-west-1", credentials: t.admin, maxAttempts: 1 });
+    await rejects(() => complete(first.sessionUri!, { userId: "dave" }, elsewhere), "AccessDeniedException", 403);
     // The wrong tries did not spend it: the right user completes.
     await complete(first.sessionUri!, { userId: "dave" });
     const done = await getToken(wat, "foreign-3lo", { scopes: ["bind"], sessionUri: first.sessionUri });
@@ -189,6 +193,43 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
     const nope = "urn:ietf:params:oauth:request_uri:00000000-0000-4000-8000-000000000000";
     await rejects(() => complete(nope, { userId: "dave" }), "AccessDeniedException", 403);
     await rejects(() => getToken(wat, "foreign-3lo", { scopes: ["bind"], sessionUri: nope }), "AccessDeniedException", 403);
+  });
+
+  it("with a workload access token from a user JWT, completes only with that very JWT, byte for byte", async () => {
+    // A runtime whose JWT authorizer trusts the identity provider, and its workload identity
+    // (written to the store as CreateAgentRuntime would; deploying an agent is not this test's subject).
+    const idp = localIdp({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
+    const { clientSecret, discoveryUrl, tokenEndpoint } = await idp.createClient({ clientId: "jwt-user", scope: "calendar.read" });
+    secrets.push(clientSecret!);
+    const runtimeArn = `arn:aws:bedrock-agentcore:${t.region}:${t.accountId}:runtime/jwt_agent-abcdefghij`;
+    const workloadArn = `arn:aws:bedrock-agentcore:${t.region}:${t.accountId}:workload-identity-directory/default/workload-identity/jwt-agent`;
+    const now = new Date().toISOString();
+    const { store } = t.server.services;
+    store.put("runtime", runtimeArn, { agentRuntimeArn: runtimeArn, authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl } } });
+    store.put("identity-workload-identity", workloadArn, { name: "jwt-agent", workloadIdentityArn: workloadArn, allowedResourceOauth2ReturnUrls: [RETURN_URL], createdTime: now, lastUpdatedTime: now, managedByRuntimeArn: runtimeArn });
+    const jwt = async () => {
+      const res = await fetch(tokenEndpoint, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`jwt-user:${clientSecret}`).toString("base64")}` },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: "calendar.read", resource: `${t.endpoint}/_local/calendar` }),
+      });
+      const token = ((await res.json()) as { access_token: string }).access_token;
+      secrets.push(token);
+      return token;
+    };
+    const userJwt = await jwt();
+    const wat = (await t.clients.data.send(new GetWorkloadAccessTokenForJWTCommand({ workloadName: "jwt-agent", userToken: userJwt }))).workloadAccessToken!;
+    const first = await getToken(wat, "foreign-3lo", { scopes: ["jwt"] });
+    await throughForeign(first.authorizationUrl!);
+    const sub = JSON.parse(Buffer.from(userJwt.split(".")[1]!, "base64url").toString()).sub as string;
+    await rejects(() => complete(first.sessionUri!, { userId: sub }), "AccessDeniedException", 403);
+    const fresh = await jwt();
+    assert.notEqual(fresh, userJwt);
+    await rejects(() => complete(first.sessionUri!, { userToken: fresh }), "AccessDeniedException", 403);
+    await complete(first.sessionUri!, { userToken: userJwt });
+    const done = await getToken(wat, "foreign-3lo", { scopes: ["jwt"], sessionUri: first.sessionUri });
+    assert.ok(done.accessToken);
+    secrets.push(done.accessToken!);
   });
 
   it("expires a session after ten minutes", async () => {
@@ -328,9 +369,12 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
 
   it("never lets the browser routes stand in for a signed API call", async () => {
     // A signed request to a browser path goes to SigV4 routing (and finds no operation there).
-    const signedLooking = await fetch(`${t.endpoint}/identities/oauth2/authorize?request_uri=x`, { redirect: "manual", headers: { authorization: "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=00" } });
+    const live = await getToken(await watFor("signer"), "foreign-3lo", { scopes: ["signed"] });
+    const signedLooking = await fetch(live.authorizationUrl!, { redirect: "manual", headers: { authorization: "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=00" } });
     assert.notEqual(signedLooking.status, 302);
     assert.equal(signedLooking.headers.get("location"), null);
+    assert.ok(signedLooking.status === 400 || signedLooking.status === 403, `answered ${signedLooking.status}`);
+    assert.equal((await fetch(live.authorizationUrl!, { redirect: "manual" })).status, 302, "the signed request did not use up the URL");
     // Unsigned API calls on the same paths and neighbours are refused by SigV4, as before.
     for (const [method, path] of [["POST", "/identities/oauth2/token"], ["GET", "/identities/oauth2/token"], ["POST", "/identities/oauth2/authorize"], ["POST", "/identities/CompleteResourceTokenAuth"], ["GET", "/identities/oauth2/callback/a/b"]] as const) {
       const res = await fetch(`${t.endpoint}${path}`, { method, redirect: "manual", ...(method === "POST" ? { body: "{}", headers: { "content-type": "application/json" } } : {}) });
