@@ -385,6 +385,13 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
     }
   });
 
+  it("refuses a browser route on a path an API operation answers with GET", () => {
+    const noop = () => undefined;
+    assert.throws(() => t.server.addBrowserRoute("/ab-tests/*", noop), /API operation's path/);
+    assert.throws(() => t.server.addBrowserRoute("/recommendations", noop), /API operation's path/);
+    assert.throws(() => t.server.addBrowserRoute("/_local/x", noop), /addLocalRoute/);
+  });
+
   it("checks IAM for CompleteResourceTokenAuth on the session's token vault, provider and workload identity", async () => {
     const wat = await watFor("kim");
     const first = await getToken(wat, "foreign-3lo", { scopes: ["iam"] });

@@ -59,6 +59,8 @@ export interface LocalServer {
   /** The agent instances behind InvokeAgentRuntime (diagnostics, tests). */
   runtimeHost: RuntimeHost;
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
+  /** An unsigned GET route on an AWS path (see Router.addBrowserRoute). */
+  addBrowserRoute(path: string, handler: LocalRouteHandler): void;
   close(): Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       services,
       runtimeHost,
       addLocalRoute: router.addLocalRoute,
+      addBrowserRoute: router.addBrowserRoute,
       close() {
         closed ??= runtimeHost.stop().then(() => new Promise<void>((resolve) => {
           server.close(() => {
