@@ -24,6 +24,8 @@ import {
   type GetResourceOauth2TokenCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
+import { fetchVaultDigests } from "../../lib/local/client/vault-digests.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { signInAndConsent, SignInError } from "../../lib/local/client/sign-in.js";
@@ -466,6 +468,15 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("lists users' access and refresh tokens for the leak guard (digests)", async () => {
+    const digests = await fetchVaultDigests({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
+    const has = (v: string) => digests.some((d) => d.sha256 === createHash("sha256").update(v).digest("hex"));
+    const held = (await getToken(await watFor("gina"), "foreign-3lo", { scopes: ["a", "b"] })).accessToken!;
+    assert.ok(has(held), "a vaulted 3LO access token");
+    const rt = as.requests.filter((r) => r.form.get("grant_type") === "authorization_code").length;
+    assert.ok(rt > 0 && as.refreshTokens.some(has), "a vaulted refresh token");
   });
 
   it("writes no token, code, verifier or client secret to the log or the state folder", () => {
