@@ -162,6 +162,26 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
     await rejects(() => complete(first.sessionUri!, { userId: "alice" }), "AccessDeniedException", 403);
   });
 
+  it("has the identity provider play a built-in vendor (GoogleOauth2) offline for the user's consent", async () => {
+    const idp = localIdp({ endpoint: t.endpoint, region: t.region, credentials: t.admin });
+    const google = await t.clients.control.send(
+      new CreateOauth2CredentialProviderCommand({ name: "google", credentialProviderVendor: "GoogleOauth2", oauth2ProviderConfigInput: { googleOauth2ProviderConfig: { clientId: "google-web", clientSecret: IDP_CLIENT_SECRET } } }),
+    );
+    await idp.createClient({ clientId: "google-web", grantTypes: ["authorization_code"], redirectUris: [google.callbackUrl!], scope: "openid calendar.read", clientSecret: IDP_CLIENT_SECRET });
+    const wat = await watFor("alice");
+    const first = await getToken(wat, "google", { scopes: ["openid", "calendar.read"] });
+    const toProvider = await fetch(first.authorizationUrl!, { redirect: "manual" });
+    assert.ok(toProvider.headers.get("location")!.startsWith(`${t.endpoint}/_local/idp/auth?`), "sent to the identity provider, not to Google");
+    // That visit used the URL up; a new one for the real sign-in.
+    const second = await getToken(wat, "google", { scopes: ["openid", "calendar.read"], forceAuthentication: true });
+    const back = await signInAndConsent({ authorizationUrl: second.authorizationUrl!, ...ALICE, returnUrl: RETURN_URL });
+    await complete(back.sessionId!, { userId: "alice" });
+    const done = await getToken(wat, "google", { scopes: ["openid", "calendar.read"], sessionUri: second.sessionUri });
+    assert.ok(done.accessToken);
+    secrets.push(done.accessToken!);
+    assert.ok(logLines.some((l) => l.includes("GoogleOauth2 is played offline by Local AgentCore's identity provider")));
+  });
+
   it("uses each authorization URL once, and says so to the browser", async () => {
     const first = await getToken(await watFor("carol"), "foreign-3lo");
     await throughForeign(first.authorizationUrl!);
