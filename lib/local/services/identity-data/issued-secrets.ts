@@ -1,7 +1,7 @@
 /**
  * Secrets Local AgentCore hands out beyond the providers' own (the identity provider's client
- * secrets, cached M2M access tokens, users' 3LO access and refresh tokens), for the agent-log redactor and the notebook runner's leak
- * guard, next to the vaulted provider secrets.
+ * secrets, cached M2M access tokens, users' 3LO access and refresh tokens), for the agent-log
+ * redactor and the notebook runner's leak guard, next to the vaulted provider secrets.
  */
 import { createHash } from "node:crypto";
 import type { LocalServices } from "../../service.js";

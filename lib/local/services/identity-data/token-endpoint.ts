@@ -1,8 +1,7 @@
 /**
  * Where an OAuth2 credential provider's tokens come from (and, for user consent, its authorization
- * endpoint): the endpoints in its
- * authorization-server metadata, or the ones its discovery URL's document names (OIDC discovery or
- * RFC 8414), fetched and kept for a few minutes.
+ * endpoint): the endpoints in its authorization-server metadata, or the ones its discovery URL's
+ * document names (OIDC discovery or RFC 8414), fetched and kept for a few minutes.
  */
 import { AwsError } from "../../errors.js";
 
