@@ -254,6 +254,17 @@ describe("GetResourceOauth2Token USER_FEDERATION and CompleteResourceTokenAuth",
     secrets.push(done.accessToken!);
   });
 
+  it("exchanges a code once even when CompleteResourceTokenAuth is called twice at the same time", async () => {
+    const wat = await watFor("lena");
+    const first = await getToken(wat, "foreign-3lo", { scopes: ["race"] });
+    await throughForeign(first.authorizationUrl!);
+    const before = as.requests.length;
+    const results = await Promise.allSettled([1, 2, 3].map(() => complete(first.sessionUri!, { userId: "lena" })));
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+    for (const r of results) if (r.status === "rejected") assert.equal((r.reason as Error).name, "AccessDeniedException");
+    assert.equal(as.requests.length, before + 1, "one token request");
+  });
+
   it("expires a session after ten minutes", async () => {
     const wat = await watFor("erin");
     const first = await getToken(wat, "foreign-3lo", { scopes: ["expire"] });
