@@ -32,7 +32,10 @@ describe("OAuth2 credential providers", () => {
     assert.equal(out.$metadata.httpStatusCode, 201);
     assert.equal(out.credentialProviderArn, `arn:aws:bedrock-agentcore:${t.region}:${t.accountId}:token-vault/default/oauth2credentialprovider/github`);
     assert.match(out.clientSecretArn!.secretArn!, new RegExp(`^arn:aws:secretsmanager:${t.region}:${t.accountId}:secret:bedrock-agentcore-identity!default/oauth2/github-[A-Za-z0-9]{6}$`));
-    assert.equal(out.callbackUrl, `${t.endpoint}/identities/oauth2/callback`);
+    // One callback per provider, as AWS's are now (…/callback/<uuid>), stable for the provider's life.
+    assert.match(out.callbackUrl!, new RegExp(`^${t.endpoint}/identities/oauth2/callback/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$`));
+    const again = await control.send(new GetOauth2CredentialProviderCommand({ name: "github" }));
+    assert.equal(again.callbackUrl, out.callbackUrl);
     assert.deepEqual(out.oauth2ProviderConfigOutput, {
       githubOauth2ProviderConfig: {
         clientId: "gh-client",

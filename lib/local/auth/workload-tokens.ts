@@ -21,6 +21,11 @@ export interface WorkloadTokenClaims {
   workloadName: string;
   workloadIdentityArn: string;
   userId?: string;
+  /**
+   * For a token minted from a user JWT: the SHA-256 (hex) of that JWT, so CompleteResourceTokenAuth
+   * can require the very same JWT (AWS compares it byte for byte) without keeping it.
+   */
+  userTokenDigest?: string;
   /** How the token was obtained: for a user id, a user JWT, or the workload alone. */
   grant: "workload" | "user-id" | "jwt";
   /** Epoch seconds. */
@@ -75,6 +80,7 @@ export async function mintWorkloadAccessToken(
     workload_identity_arn: claims.workloadIdentityArn,
     grant: claims.grant,
     ...(claims.userId !== undefined ? { user_id: claims.userId } : {}),
+    ...(claims.userTokenDigest !== undefined ? { user_token_sha256: claims.userTokenDigest } : {}),
   })
     .setProtectedHeader({ alg: "ES256", kid: key.kid, typ: "JWT" })
     .setIssuer(ISSUER)
@@ -105,6 +111,7 @@ export async function verifyWorkloadAccessToken(local: LocalServices, token: str
       workloadName: String(payload.sub),
       workloadIdentityArn: String(payload.workload_identity_arn),
       userId: typeof payload.user_id === "string" ? payload.user_id : undefined,
+      ...(typeof payload.user_token_sha256 === "string" ? { userTokenDigest: payload.user_token_sha256 } : {}),
       grant: payload.grant === "user-id" || payload.grant === "jwt" ? payload.grant : "workload",
       expiresAt: Number(payload.exp),
     };

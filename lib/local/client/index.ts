@@ -13,3 +13,4 @@ export { stopLocal, resetLocal } from "./stop.js";
 export { PortInUseError } from "../port-in-use.js";
 export { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
 export { localIdp, LocalIdpError, type LocalIdp, type IdpUser, type IdpClient, type IdpEndpoints } from "./idp.js";
+export { signInAndConsent, SignInError, type SignInOptions, type SignInResult } from "./sign-in.js";

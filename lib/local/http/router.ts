@@ -41,6 +41,14 @@ export interface Router {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Adds a Local AgentCore route; a path ending in `/*` matches everything below it. */
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
+  /**
+   * Adds a GET route on an AWS path that a user's browser visits without SigV4 (the OAuth2
+   * authorize and callback URLs of the Identity data plane); a path ending in `/*` matches the
+   * one segment below it. Only unsigned requests are routed there (a signed one goes to SigV4
+   * routing as always), and a path a bedrock-agentcore operation could match with GET is refused,
+   * so a browser route can never stand in front of an operation and skip its signature check.
+   */
+  addBrowserRoute(path: string, handler: LocalRouteHandler): void;
 }
 
 const MAX_DRAIN = 64 * 1024 * 1024;
@@ -75,6 +83,11 @@ export function createRouter(opts: RouterOptions): Router {
   }
 
   const localRoutes = new Map<string, LocalRouteHandler>();
+  const browserRoutes: { exact: boolean; path: string; handler: LocalRouteHandler }[] = [];
+  const browserRoute = (method: string, path: string) =>
+    method !== "GET"
+      ? undefined
+      : browserRoutes.find((r) => (r.exact ? path === r.path : path.startsWith(r.path + "/") && path.length > r.path.length + 1 && !path.slice(r.path.length + 1).includes("/")));
   const localPrefixes: { method: string; prefix: string; handler: LocalRouteHandler }[] = [];
 
   function sendError(res: ServerResponse, target: ServiceTarget, m: ServiceModel, err: AwsError, requestId: string) {
@@ -314,6 +327,17 @@ export function createRouter(opts: RouterOptions): Router {
       else localRoutes.set(`${method.toUpperCase()} ${path}`, handler);
     },
 
+    addBrowserRoute(path, handler) {
+      if (path.startsWith("/_local/")) throw new Error(`Browser routes are AWS paths (got ${path}); use addLocalRoute`);
+      const exact = !path.endsWith("/*");
+      const base = exact ? path : path.slice(0, -2);
+      const probe = exact ? base : `${base}/probe-segment`;
+      // The Identity data plane's own operations (other services are told apart by their signing name).
+      const clash = [targets.get("bedrock-agentcore")].find((t) => t?.match({ method: "GET", path: probe, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) }));
+      if (clash) throw new Error(`GET ${path} is an API operation's path; it cannot be a browser route`);
+      browserRoutes.push({ exact, path: base, handler });
+    },
+
     handle(req, res) {
       const started = Date.now();
       const requestId = randomUUID();
@@ -323,7 +347,13 @@ export function createRouter(opts: RouterOptions): Router {
       const query = new URLSearchParams(head.rawQuery);
       const raw: RawRequest = { method: head.method, path, query, headers: req.headers, body: Buffer.alloc(0) };
 
-      const work = path.startsWith("/_local/") ? handleLocal(req, res, path, query, requestId) : handleAws(req, res, head, raw, requestId, started);
+      const signed = req.headers.authorization !== undefined || query.has("X-Amz-Signature") || query.has("X-Amz-Credential");
+      const browser = signed ? undefined : browserRoute(head.method, path);
+      const work = path.startsWith("/_local/")
+        ? handleLocal(req, res, path, query, requestId)
+        : browser
+          ? Promise.resolve(browser.handler(req, res, { path, subpath: path.slice(browser.path.length), query }))
+          : handleAws(req, res, head, raw, requestId, started);
       work.catch((e: Error & { operation?: string; target?: ServiceTarget; model?: ServiceModel }) => {
         // Stack to the log (never a secret: handlers' errors carry names and ids, not key material).
         local.log(`error ${raw.method} ${path} ${e.operation ?? ""} ${requestId}: ${e.stack ?? e.message}`);

@@ -3,6 +3,7 @@
  * the shared services (credentials, authorizer, vault), the runtime host (given what it needs from
  * the services: the bundle opener, execution-role credentials, vaulted secrets) and the router.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Store } from "../state/store.js";
@@ -25,6 +26,7 @@ import { isIssuedModelKey } from "../standin-model/keys.js";
 import { createRequestVerifier } from "../auth/verify-request.js";
 import { vaultDigestsRoute } from "./admin-routes.js";
 import { registerIdpRoutes } from "../idp/routes.js";
+import { userFederationRoutes } from "../services/identity-data/oauth2-browser-routes.js";
 import { digestsOf, issuedSecrets } from "../services/identity-data/issued-secrets.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
 import type { LocalServices, ServiceImpl, Vault } from "../service.js";
@@ -57,6 +59,8 @@ export interface LocalServer {
   /** The agent instances behind InvokeAgentRuntime (diagnostics, tests). */
   runtimeHost: RuntimeHost;
   addLocalRoute(method: string, path: string, handler: LocalRouteHandler): void;
+  /** An unsigned GET route on an AWS path (see Router.addBrowserRoute). */
+  addBrowserRoute(path: string, handler: LocalRouteHandler): void;
   close(): Promise<void>;
 }
 
@@ -142,6 +146,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     router.addLocalRoute("GET", VAULT_DIGESTS_PATH, vaultDigestsRoute({ verify, digests: () => [...vaultedSecretDigests(services), ...digestsOf(issuedSecrets(services))] }));
     // The built-in identity provider, its admin routes and the calendar stand-in it issues tokens for.
     registerIdpRoutes(router.addLocalRoute, { local: services, verify });
+    // User federation's authorize and callback URLs: AWS paths a browser visits unsigned.
+    for (const r of userFederationRoutes(services, () => randomUUID())) router.addBrowserRoute(r.path, r.handler);
 
     // Idle connections are kept about as long as AWS endpoints keep them: the SDK reuses sockets
     // whenever its next call comes, and a socket closed under a request is an ECONNRESET.
@@ -166,6 +172,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       services,
       runtimeHost,
       addLocalRoute: router.addLocalRoute,
+      addBrowserRoute: router.addBrowserRoute,
       close() {
         closed ??= runtimeHost.stop().then(() => new Promise<void>((resolve) => {
           server.close(() => {

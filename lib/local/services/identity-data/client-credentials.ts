@@ -27,11 +27,16 @@ export interface IssuedToken {
   accessToken: string;
   /** Seconds, when the server said. */
   expiresIn?: number;
+  /** Authorization-code and refresh grants only, when the server issued one. */
+  refreshToken?: string;
 }
+
+/** The client that authenticates at the token endpoint. */
+export type TokenClient = Pick<ClientCredentialsRequest, "endpoint" | "clientId" | "clientSecret" | "authMethod">;
 
 const FETCH_TIMEOUT_MS = 15_000;
 const MAX_RESPONSE = 1024 * 1024;
-const STANDARD = new Set(["grant_type", "scope", "client_id", "client_secret", "resource", "audience", "client_assertion", "client_assertion_type"]);
+const STANDARD = new Set(["grant_type", "scope", "client_id", "client_secret", "resource", "audience", "client_assertion", "client_assertion_type", "code", "code_verifier", "redirect_uri", "refresh_token"]);
 /** RFC 6749 §5.2 error codes (anything else is not repeated back). */
 const OAUTH_ERRORS = new Set(["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_target"]);
 
@@ -40,11 +45,13 @@ const HINTS: Record<string, string> = {
   invalid_scope: "check the scopes requested and the ones the client is registered for",
   unauthorized_client: "allow the client_credentials grant for this client at the authorization server",
   invalid_target: "check the resources/audiences requested",
+  invalid_grant: "the authorization code or refresh token was refused (used, expired, or issued to another client); start the user's authorization again",
 };
 
-const refused = (detail: string) => new AwsError("ValidationException", `Error parsing ClientCredentials response: ${detail}`, 400);
+/** `grant`: the name AWS's message uses (ClientCredentials; AuthorizationCode and RefreshToken are our choice). */
+const refusal = (grant: string) => (detail: string) => new AwsError("ValidationException", `Error parsing ${grant} response: ${detail}`, 400);
 
-function useBasic(req: ClientCredentialsRequest): boolean {
+function useBasic(req: TokenClient): boolean {
   if (req.authMethod === "CLIENT_SECRET_POST") return false;
   if (req.authMethod === "CLIENT_SECRET_BASIC") return true;
   const methods = req.endpoint.authMethods;
@@ -60,6 +67,15 @@ export async function exchangeClientCredentials(req: ClientCredentialsRequest, d
   for (const r of req.resources ?? []) form.append("resource", r);
   for (const a of req.audiences ?? []) form.append("audience", a);
   for (const [k, v] of Object.entries(req.customParameters ?? {})) if (!STANDARD.has(k)) form.append(k, v);
+  return requestToken(req, form, "ClientCredentials", doFetch);
+}
+
+/** Custom parameters minus the standard token-request ones (they add, never override). */
+export const extraTokenParameters = (params: Record<string, string> | undefined) => Object.entries(params ?? {}).filter(([k]) => !STANDARD.has(k));
+
+/** One token request (any grant in `form`) with the client's authentication; the answer checked. */
+export async function requestToken(req: TokenClient, form: URLSearchParams, grant: string, doFetch: typeof fetch = fetch): Promise<IssuedToken> {
+  const refused = refusal(grant);
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
   if (useBasic(req)) headers.authorization = `Basic ${Buffer.from(`${formEncode(req.clientId)}:${formEncode(req.clientSecret)}`).toString("base64")}`;
   else {
@@ -92,5 +108,9 @@ export async function exchangeClientCredentials(req: ClientCredentialsRequest, d
     throw refused(`the authorization server issued a ${body.token_type} token; only Bearer tokens are supported.`);
   }
   const expiresIn = Number(body.expires_in);
-  return { accessToken: body.access_token, ...(Number.isFinite(expiresIn) && expiresIn > 0 ? { expiresIn } : {}) };
+  return {
+    accessToken: body.access_token,
+    ...(Number.isFinite(expiresIn) && expiresIn > 0 ? { expiresIn } : {}),
+    ...(typeof body.refresh_token === "string" && body.refresh_token ? { refreshToken: body.refresh_token } : {}),
+  };
 }

@@ -2,6 +2,7 @@
  * The Identity data plane (model `bedrock-agentcore`): workload access tokens and the resource
  * credentials an agent fetches with them (`GetResourceApiKey`, what `withApiKey` calls).
  */
+import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, ServiceImpl, Shape } from "../../service.js";
 import type { WorkloadIdentityRecord } from "../../state/records.js";
@@ -11,6 +12,7 @@ import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentity
 import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
 import { getResourceOauth2Token } from "./oauth2-token.js";
+import { CompleteResourceTokenAuth, userFederationFlow } from "./user-federation.js";
 
 /** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
@@ -29,6 +31,7 @@ async function issue(
   action: string,
   grant: WorkloadTokenClaims["grant"],
   userOf: (record: WorkloadIdentityRecord) => string | undefined | Promise<string | undefined> = () => undefined,
+  userToken?: string,
 ) {
   const name = String(input.workloadName);
   const scope = { region: ctx.region, accountId: ctx.accountId };
@@ -42,6 +45,7 @@ async function issue(
     workloadIdentityArn: record.workloadIdentityArn,
     grant,
     userId,
+    ...(userToken !== undefined ? { userTokenDigest: createHash("sha256").update(userToken).digest("hex") } : {}),
   });
   ctx.local.log(`[${ctx.requestId}] workload access token minted for ${name}${userId !== undefined ? ` (user ${userId})` : ""}`);
   return { workloadAccessToken: token };
@@ -53,7 +57,7 @@ const GetWorkloadAccessTokenForUserId: OperationHandler = (input, ctx) =>
   issue(ctx, input, "GetWorkloadAccessTokenForUserId", "user-id", () => String(input.userId));
 
 const GetWorkloadAccessTokenForJWT: OperationHandler = (input, ctx) =>
-  issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", (record) => verifyUserJwt(ctx, record, String(input.userToken)));
+  issue(ctx, input, "GetWorkloadAccessTokenForJWT", "jwt", (record) => verifyUserJwt(ctx, record, String(input.userToken)), String(input.userToken));
 
 /**
  * Checks the token the agent presents, then IAM for the agent's role session, then decrypts. Every
@@ -106,6 +110,7 @@ export const identityData: ServiceImpl = {
     GetWorkloadAccessTokenForUserId,
     GetWorkloadAccessTokenForJWT,
     GetResourceApiKey,
-    GetResourceOauth2Token: getResourceOauth2Token(),
+    GetResourceOauth2Token: getResourceOauth2Token(userFederationFlow),
+    CompleteResourceTokenAuth,
   },
 };

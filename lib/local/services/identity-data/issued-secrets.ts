@@ -1,12 +1,13 @@
 /**
  * Secrets Local AgentCore hands out beyond the providers' own (the identity provider's client
- * secrets, cached M2M access tokens), for the agent-log redactor and the notebook runner's leak
- * guard, next to the vaulted provider secrets.
+ * secrets, cached M2M access tokens, users' 3LO access and refresh tokens), for the agent-log
+ * redactor and the notebook runner's leak guard, next to the vaulted provider secrets.
  */
 import { createHash } from "node:crypto";
 import type { LocalServices } from "../../service.js";
 import { createDirectory } from "../../idp/directory.js";
 import { cachedTokens } from "./token-cache.js";
+import { userTokenSecrets } from "./user-tokens.js";
 
 export function issuedSecrets(local: LocalServices): string[] {
   const directory = createDirectory(local);
@@ -18,7 +19,7 @@ export function issuedSecrets(local: LocalServices): string[] {
       return [];
     }
   });
-  return [...clientSecrets, ...cachedTokens(local)];
+  return [...clientSecrets, ...cachedTokens(local), ...userTokenSecrets(local)];
 }
 
 export function digestsOf(values: string[]): { sha256: string; length: number }[] {

@@ -5,22 +5,14 @@
  * caller on the token vault, the provider and the workload identity, then on the client secret.
  */
 import { AwsError } from "../../errors.js";
-import type { LocalServices, OperationHandler, RequestContext, Shape } from "../../service.js";
+import type { OperationHandler, RequestContext, Shape } from "../../service.js";
 import { verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getOauth2ProviderSecret, type ResolvedOauth2Provider } from "../identity/oauth2-providers.js";
 import { oauth2ProviderArn, tokenVaultArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "../identity/records.js";
-import { createTokenEndpointResolver } from "./token-endpoint.js";
+import { providerEndpoints } from "./provider-endpoints.js";
 import { exchangeClientCredentials } from "./client-credentials.js";
 import { cacheKey, createTokenCache } from "./token-cache.js";
-import { offlineVendorTokenEndpoint } from "./vendor-offline.js";
-
-const resolvers = new WeakMap<LocalServices, ReturnType<typeof createTokenEndpointResolver>>();
-const resolverFor = (local: LocalServices) => {
-  let r = resolvers.get(local);
-  if (!r) resolvers.set(local, (r = createTokenEndpointResolver({ now: () => local.now().getTime() })));
-  return r;
-};
 
 async function workloadClaims(ctx: RequestContext, token: string): Promise<WorkloadTokenClaims> {
   const claims = await verifyWorkloadAccessToken(ctx.local, token);
@@ -89,9 +81,7 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
     ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from the token vault)`);
     return { accessToken: cached };
   }
-  const standIn = offlineVendorTokenEndpoint(ctx.local, provider.configKey);
-  if (standIn) ctx.local.log(`[${ctx.requestId}] ${provider.credentialProviderVendor} is played offline by Local AgentCore's identity provider (${standIn.url})`);
-  const endpoint = standIn ?? (await resolverFor(ctx.local)(provider.config));
+  const endpoint = await providerEndpoints(ctx, provider);
   try {
     const issued = await exchangeClientCredentials({
       endpoint,

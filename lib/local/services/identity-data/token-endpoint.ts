@@ -1,7 +1,7 @@
 /**
- * Where an OAuth2 credential provider's tokens come from: the token endpoint in its
- * authorization-server metadata, or the one its discovery URL's document names (OIDC discovery or
- * RFC 8414), fetched and kept for a few minutes.
+ * Where an OAuth2 credential provider's tokens come from (and, for user consent, its authorization
+ * endpoint): the endpoints in its authorization-server metadata, or the ones its discovery URL's
+ * document names (OIDC discovery or RFC 8414), fetched and kept for a few minutes.
  */
 import { AwsError } from "../../errors.js";
 
@@ -9,6 +9,8 @@ export interface TokenEndpoint {
   url: string;
   /** From the metadata (`token_endpoint_auth_methods_supported`), when it says. */
   authMethods?: string[];
+  /** Where a user consents (authorization-code flows), when the metadata names it. */
+  authorizationEndpoint?: string;
 }
 
 const DISCOVERY_TTL_MS = 5 * 60 * 1000;
@@ -53,6 +55,7 @@ export function createTokenEndpointResolver(deps: { now: () => number; fetch?: t
     const endpoint: TokenEndpoint = {
       url: httpUrl(doc.token_endpoint, "token_endpoint"),
       ...(Array.isArray(doc.token_endpoint_auth_methods_supported) ? { authMethods: doc.token_endpoint_auth_methods_supported.map(String) } : {}),
+      ...(typeof doc.authorization_endpoint === "string" ? { authorizationEndpoint: httpUrl(doc.authorization_endpoint, "authorization_endpoint") } : {}),
     };
     discovered.set(url, { endpoint, until: deps.now() + DISCOVERY_TTL_MS });
     return endpoint;
@@ -64,7 +67,11 @@ export function createTokenEndpointResolver(deps: { now: () => number; fetch?: t
     if (discovery.authorizationServerMetadata?.tokenEndpoint) {
       const m = discovery.authorizationServerMetadata;
       const methods = Array.isArray(m.tokenEndpointAuthMethods) ? (m.tokenEndpointAuthMethods as string[]) : undefined;
-      return { url: httpUrl(m.tokenEndpoint, "tokenEndpoint"), ...(methods ? { authMethods: methods } : {}) };
+      return {
+        url: httpUrl(m.tokenEndpoint, "tokenEndpoint"),
+        ...(methods ? { authMethods: methods } : {}),
+        ...(m.authorizationEndpoint ? { authorizationEndpoint: httpUrl(m.authorizationEndpoint, "authorizationEndpoint") } : {}),
+      };
     }
     if (discovery.discoveryUrl) return discover(discovery.discoveryUrl);
     throw new AwsError("ValidationException", "The OAuth2 credential provider has no token endpoint (neither a discoveryUrl nor authorizationServerMetadata); update it.", 400);

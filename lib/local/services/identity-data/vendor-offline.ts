@@ -16,5 +16,6 @@ const STAND_IN_FOR = new Set<string>(CONFIG_KEYS.filter((k) => k !== "customOaut
 /** The identity provider's token endpoint when it stands in for the provider's vendor, else undefined. */
 export function offlineVendorTokenEndpoint(local: LocalServices, configKey: string): TokenEndpoint | undefined {
   if (!STAND_IN_FOR.has(configKey)) return undefined;
-  return { url: idpEndpoints(local.endpoint).tokenEndpoint, authMethods: ["client_secret_basic", "client_secret_post"] };
+  const idp = idpEndpoints(local.endpoint);
+  return { url: idp.tokenEndpoint, authMethods: ["client_secret_basic", "client_secret_post"], authorizationEndpoint: idp.authorizationEndpoint };
 }

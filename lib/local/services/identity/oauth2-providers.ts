@@ -8,6 +8,7 @@ import type { LocalServices, OperationHandler, RequestContext, Shape } from "../
 import { oauth2ProviderArn, secretArn, tokenVaultArn, type ArnScope } from "./arns.js";
 import { conflict, DEFAULT_PAGE_SIZE, externalSecretsUnsupported, invalid, invalidNextToken, notFound } from "./errors.js";
 import { builtInServer, CONFIG_KEYS, configKeysFor, type ConfigKey } from "./oauth2-vendors.js";
+import { callbackUrl } from "./oauth2-callback.js";
 import { paginate } from "../pagination.js";
 import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "./records.js";
 
@@ -24,14 +25,6 @@ const CUSTOM_OUTPUT_MEMBERS = [
   "privateEndpointOverrides",
   "privateKeyJwtConfig",
 ] as const;
-
-/**
- * AWS answers `https://bedrock-agentcore.<region>.amazonaws.com/identities/oauth2/callback`, a URL
- * of its data plane. Ours is the same path on Local AgentCore's own listener (which serves the data
- * plane too), so a browser completing an OAuth flow offline comes back here rather than to AWS,
- * which knows nothing of this vault. Computed per response because the port can change between runs.
- */
-const callbackUrl = (local: LocalServices) => `${local.endpoint}/identities/oauth2/callback`;
 
 const providerNotFound = (name: string) => notFound(`OAuth2 credential provider with name ${name} not found.`);
 
@@ -117,7 +110,7 @@ function describe(record: Oauth2ProviderRecord, local: LocalServices): Shape {
     name: record.name,
     credentialProviderVendor: record.credentialProviderVendor,
     credentialProviderArn: record.credentialProviderArn,
-    callbackUrl: callbackUrl(local),
+    callbackUrl: callbackUrl(local, record),
     oauth2ProviderConfigOutput: { [record.configKey]: record.configOutput },
     createdTime: new Date(record.createdTime),
     lastUpdatedTime: new Date(record.lastUpdatedTime),
@@ -154,7 +147,7 @@ const create: OperationHandler = (input, ctx) => {
       clientSecretArn: { secretArn: record.secretArn },
       name,
       credentialProviderArn: record.credentialProviderArn,
-      callbackUrl: callbackUrl(ctx.local),
+      callbackUrl: callbackUrl(ctx.local, record),
       oauth2ProviderConfigOutput: { [record.configKey]: record.configOutput },
       status: "READY",
     };
