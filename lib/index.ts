@@ -18,6 +18,15 @@ export {
   type ApiKeyProvider,
 } from "./agentcore/identity.js";
 export {
+  createOauth2CredentialProvider,
+  listOauth2CredentialProviders,
+  deleteOauth2CredentialProvider,
+  type Oauth2Provider,
+  type CustomOauth2Input,
+} from "./agentcore/oauth2.js";
+export { createIdpClient, type CreatedIdpClient } from "./agentcore/idp-client.js";
+export { localIdp, type LocalIdp } from "./local/client/idp.js";
+export {
   createExecutionRole,
   putRolePolicy,
   getRolePolicy,

@@ -1,16 +1,20 @@
 /**
  * Deletes what the ledger lists, in dependency order: runtimes → images → repositories → role
- * policies → roles → credential providers → S3 objects → buckets. Already gone is fine; each step
+ * policies → roles → credential providers (API key, OAuth2) → identity provider clients → S3
+ * objects → buckets. Already gone is fine; each step
  * is reported; the ledger ends empty (failures stay, to be retried). Entries of another target,
  * account or region are left for a session of that target. A resource that cannot be shown to be
  * the one this ledger created (a role without our tag, a runtime intent without an id) is kept.
  */
 import { DeleteAgentRuntimeCommand, GetAgentRuntimeCommand, ListAgentRuntimesCommand } from "@aws-sdk/client-bedrock-agentcore-control";
-import { DeleteApiKeyCredentialProviderCommand, GetApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { DeleteApiKeyCredentialProviderCommand, DeleteOauth2CredentialProviderCommand, GetApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
 import { adoptProvider, type LibOptions } from "./identity.js";
+import { adoptOauth2Provider, oauth2ProviderExists } from "./oauth2.js";
+import { deleteIdpClientEntry } from "./idp-client.js";
+import { localIdp, type LocalIdp } from "../local/client/idp.js";
 import { getRole, isOurRole, LEDGER_TAG, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
 import { deleteImages, deleteRepository } from "./ecr.js";
@@ -42,6 +46,8 @@ const ORDER: LedgerEntry["kind"][] = [
   "iam-role-policy",
   "iam-role",
   "credential-provider",
+  "oauth2-credential-provider",
+  "idp-client",
   "s3-object",
   "s3-bucket",
 ];
@@ -59,7 +65,10 @@ export function describeEntry(e: LedgerEntry): string {
     case "iam-role":
       return e.roleName;
     case "credential-provider":
+    case "oauth2-credential-provider":
       return e.name;
+    case "idp-client":
+      return `${e.clientId} (identity provider client)`;
     case "s3-object":
       return `s3://${e.bucket}/${e.key}`;
     case "s3-bucket":
@@ -74,6 +83,8 @@ export interface CleanupOptions extends LibOptions {
   runtimeDeleteTimeoutMs?: number;
   /** List what would be deleted; delete nothing and leave the ledger as it is. */
   dryRun?: boolean;
+  /** The identity provider of `idp-client` entries (default: this project's Local AgentCore's). */
+  idp?: LocalIdp;
 }
 
 export async function cleanup(opts: CleanupOptions = {}): Promise<CleanupReport> {
@@ -160,6 +171,22 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
         if (isNotFound(err)) return gone(false);
         throw err;
       }
+    case "oauth2-credential-provider":
+      if (e.state === "intent" && !(await adoptOauth2Provider(s, e))) {
+        if (!(await oauth2ProviderExists(s, e.name))) return gone(false);
+        return { ...base, outcome: "kept", detail: "the create was never confirmed and the provider of that name cannot be shown to be this one's" };
+      }
+      try {
+        await s.clients.control.send(new DeleteOauth2CredentialProviderCommand({ name: e.name }));
+        return gone(true);
+      } catch (err) {
+        if (isNotFound(err)) return gone(false);
+        throw err;
+      }
+    case "idp-client": {
+      const outcome = await deleteIdpClientEntry(opts.idp ?? localIdp(), e);
+      return outcome === "kept" ? { ...base, outcome, detail: "the create was never confirmed and the client of that id is older than it: someone else's" } : { ...base, outcome };
+    }
     case "s3-object":
       return gone(await deleteObject(e.bucket, e.key, quiet));
     case "s3-bucket":

@@ -17,6 +17,8 @@ export const LEDGER_FILE = ".agentcore-ledger.json";
 /** What was created; the fields identify it for deletion. */
 export type LedgerResource =
   | { kind: "credential-provider"; name: string }
+  | { kind: "oauth2-credential-provider"; name: string }
+  | { kind: "idp-client"; clientId: string }
   | { kind: "iam-role"; roleName: string }
   | { kind: "iam-role-policy"; roleName: string; policyName: string }
   | { kind: "ecr-repository"; repositoryName: string }
@@ -61,7 +63,10 @@ function identity(r: LedgerResource & Partial<LedgerScope>): string {
   const scope = `${r.target ?? ""}/${r.accountId ?? ""}/${r.region ?? ""}`;
   switch (r.kind) {
     case "credential-provider":
+    case "oauth2-credential-provider":
       return `${scope}/${kind}/${r.name}`;
+    case "idp-client":
+      return `${scope}/${kind}/${r.clientId}`;
     case "iam-role":
       // IAM is global: a role is the same in every region of the account.
       return `${r.target ?? ""}/${r.accountId ?? ""}/${kind}/${r.roleName}`;

@@ -38,6 +38,25 @@ test("calls the calculator for arithmetic, the weather tool for weather, answers
   assert.match(hello.kind === "text" ? hello.text : "", /^Hello! .*stand-in/);
 });
 
+test("calls the tool whose name the request spells out, with the quoted text as its argument", () => {
+  const list: ChatTool = { type: "function", function: { name: "list_calendar_events", description: "List the events", parameters: { type: "object", properties: {} } } };
+  const add: ChatTool = {
+    type: "function",
+    function: { name: "add_calendar_event", description: "Add an event", parameters: { type: "object", properties: { summary: { type: "string" } } } },
+  };
+  const tools = [calculatorTool, weatherTool, list, add];
+  const listed = respond({ messages: [{ role: "user", content: "List my calendar events" }], tools });
+  assert.deepEqual({ ...listed, id: undefined }, { kind: "tool_call", id: undefined, name: "list_calendar_events", arguments: "{}" });
+  const added = respond({ messages: [{ role: "user", content: "Add an event 'Team lunch' to my calendar" }], tools });
+  assert.deepEqual({ ...added, id: undefined }, { kind: "tool_call", id: undefined, name: "add_calendar_event", arguments: '{"summary":"Team lunch"}' });
+  // One shared word is not enough to pick a tool: a plain answer instead.
+  const vague = respond({ messages: [{ role: "user", content: "What is an event?" }], tools });
+  assert.equal(vague.kind, "text");
+  // Arithmetic and weather keep their own rules.
+  const calc = respond({ messages: [{ role: "user", content: "How much is 2X2 events in my calendar?" }], tools });
+  assert.equal(calc.kind === "tool_call" && calc.name, "calculator");
+});
+
 test("answers from tool results on the second turn", () => {
   const reply = respond({
     tools: [calculatorTool],

@@ -53,9 +53,12 @@ export interface LocalIdp {
 }
 
 export class LocalIdpError extends Error {
+  /** As the AWS SDK's errors carry it, so callers read the status the same way for both. */
+  readonly $metadata: { httpStatusCode: number };
   constructor(readonly code: string, message: string, readonly status: number) {
     super(message);
     this.name = code;
+    this.$metadata = { httpStatusCode: status };
   }
 }
 

@@ -3,8 +3,10 @@
  *
  * It is not a language model. Given an OpenAI chat request it either calls the one tool that fits
  * the user's request (arithmetic → a calculator-like tool with the expression; weather → a weather
- * tool) or, once tool results are in the conversation, answers from them; with no fitting tool it
- * answers plainly. Same request, same answer: tests and notebooks can rely on it.
+ * tool; otherwise the tool whose name's words the request uses, e.g. "add_calendar_event" for "Add
+ * an event 'Lunch' to my calendar", with the quoted text as its argument) or, once tool results are
+ * in the conversation, answers from them; with no fitting tool it answers plainly. Same request,
+ * same answer: tests and notebooks can rely on it.
  */
 
 export interface ChatTool {
@@ -121,7 +123,41 @@ export function respond(req: ChatRequest): Reply {
   if (WEATHER.test(question) && weather) {
     return { kind: "tool_call", id: callId(question), name: weather.function.name, arguments: argumentsFor(weather, undefined) };
   }
+  const named = toolNamedIn(question, tools);
+  if (named) {
+    return { kind: "tool_call", id: callId(question), name: named.function.name, arguments: argumentsFor(named, quotedText(question)) };
+  }
   return { kind: "text", text: plainAnswer(question, tools) };
+}
+
+/** Lowercase words, plural "s" dropped, so "events" and "event" match. */
+const wordsOf = (text: string) =>
+  text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 1)
+    .map((w) => (w.length > 3 && w.endsWith("s") ? w.slice(0, -1) : w));
+
+/**
+ * The tool whose name the question spells out best: most of its name's words in the question (at
+ * least two, or all of a one-word name); the first such tool on a tie.
+ */
+function toolNamedIn(question: string, tools: ChatTool[]): ChatTool | undefined {
+  const asked = new Set(wordsOf(question));
+  let best: { tool: ChatTool; score: number } | undefined;
+  for (const tool of tools) {
+    const words = [...new Set(wordsOf(tool.function.name))];
+    const score = words.filter((w) => asked.has(w)).length;
+    if (score >= Math.min(2, words.length) && score > 0 && score > (best?.score ?? 0)) best = { tool, score };
+  }
+  return best?.tool;
+}
+
+/** The first quoted text in the question ('…', "…" or “…”): the value a tool is asked to use. */
+function quotedText(question: string): string | undefined {
+  const m = /'([^']+)'|"([^"]+)"|“([^”]+)”/.exec(question);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 function safeExpression(args: string): string | undefined {
