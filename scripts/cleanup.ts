@@ -16,8 +16,8 @@ import { session, targetFromEnv, type Target } from "../lib/session.js";
 const USAGE = `Usage: npm run cleanup [-- [--target local|aws] [--dry-run] [<folder>]]
 
 Deletes every resource recorded in <folder>/.agentcore-ledger.json for one target, in dependency
-order: runtimes, images and repositories, role policies and roles, credential providers, S3 objects
-and buckets. Resources that are already gone count as done; nothing that is not in the ledger is
+order: runtimes, images and repositories, role policies and roles, credential providers (API key
+and OAuth2), identity provider clients (local), S3 objects and buckets. Resources that are already gone count as done; nothing that is not in the ledger is
 touched, and a resource that cannot be shown to be the one the ledger recorded is kept.
 
   --target local   (default, or AGENTCORE_TARGET) Local AgentCore

@@ -27,7 +27,7 @@ test("committed without outputs; one parameters cell; every cell runs headless",
   assert.equal(tagged.length, 1);
   assert.deepEqual(
     [...declaredParameters(sourceText(tagged[0]!)).keys()],
-    ["target", "region", "agentName", "oauth2ProviderName", "modelKeyProviderName", "oauthClientId", "grantedScope", "listPrompt", "addPrompt", "userId"],
+    ["target", "region", "agentName", "oauth2ProviderName", "modelKeyProviderName", "oauthClientId", "grantedScope", "cognitoClientId", "cognitoDiscoveryUrl", "calendarApiUrl", "listPrompt", "addPrompt", "userId"],
   );
   for (const cell of nb.cells) assert.deepEqual(cellTags(cell).filter((t) => t === "skip-headless" || t === "raises-exception"), []);
 });
