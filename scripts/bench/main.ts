@@ -19,8 +19,10 @@ import { coldPaths } from "./cold-paths.js";
 import { identityThroughput } from "./identity-throughput.js";
 import { scale } from "./scale.js";
 import { nodeVersions } from "./node-versions.js";
+import { notebook01 } from "./notebook01.js";
+import { doctorBench } from "./doctor.js";
 
-export const BENCHES: Bench[] = [runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
+export const BENCHES: Bench[] = [notebook01, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
 
 const USAGE = `Usage: npm run bench [-- options]
 
