@@ -38,6 +38,10 @@ Options:
   -h, --help         show this help
   -V, --version      print the version
 
+Environment (benchmark "nb01"):
+  BENCH_BEFORE_PROJECT=<checkout>       also run notebook 01 from this installed checkout,
+                                        alternating with ours, as the alternative (before/after)
+
 Environment (benchmark "nodes"):
   BENCH_NODE22=<node binary>            also measure Local AgentCore under Node 22
                                         (e.g. npm install --prefix <dir> node@22, then
