@@ -2,7 +2,9 @@
 // The command Jupyter starts for this project's "TypeScript" kernel (registered by
 // `npm run kernel:install`): tslab itself, with the same timer guard the headless runner uses, so a
 // cell that creates `node_modules` or a `package.json` next to the notebook cannot break the next
-// cell in Jupyter either.
+// cell in Jupyter either, and the same type-check cache for unchanged library files.
 "use strict";
 require("../lib/runner/tslab-timers.cjs").guardTslabTimers();
+// Also before tslab loads: unchanged library files are not type-checked again by every cell.
+require("../lib/runner/tslab-check-cache.cjs").installTslabCheckCache();
 require("tslab/dist/main.js").main();

@@ -9,7 +9,6 @@
 import { Agent, tool } from "@strands-agents/sdk";
 import { OpenAIModel } from "@strands-agents/sdk/models/openai";
 import { AzureOpenAI } from "openai";
-import { evaluate } from "mathjs";
 import { z } from "zod";
 
 // A calculator tool: mathjs parses and evaluates the expression (never eval).
@@ -17,7 +16,11 @@ const calculator = tool({
   name: "calculator",
   description: "Evaluate a mathematical expression, such as 2*2 or sqrt(16) + 3",
   inputSchema: z.object({ expression: z.string().describe("The expression to evaluate") }),
-  callback: ({ expression }) => String(evaluate(expression)),
+  // mathjs takes most of a second to load: it is imported on the first calculation, not at every start.
+  callback: async ({ expression }) => {
+    const { evaluate } = await import("mathjs");
+    return String(evaluate(expression));
+  },
 });
 
 // A custom tool (dummy implementation).

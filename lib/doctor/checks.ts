@@ -40,6 +40,8 @@ export interface CheckOptions {
   python?: string;
   /** Node version to judge (tests); default this process's. */
   nodeVersion?: string;
+  /** "required": only the checks that decide readiness; default every check. */
+  only?: "required";
 }
 
 export const MIN_NODE = "20.19.0";
@@ -123,24 +125,24 @@ export function checkDependencies(projectDir = PROJECT_DIR): Check {
   return { name, ok: true, required: true, detail: "installed; better-sqlite3 loads" };
 }
 
-/** The command that runs Jupyter here, or undefined. */
-async function jupyterCommand(python: string | undefined): Promise<string[] | undefined> {
+/** The command that runs Jupyter here and its `--version` output, or undefined. */
+async function jupyterCommand(python: string | undefined): Promise<{ command: string[]; versions: string } | undefined> {
   const py = python ?? "/usr/bin/python3";
   if (existsSync(py) || python) {
     const out = await run`${py} -m jupyter --version`;
-    if (out.exitCode === 0) return [py, "-m", "jupyter"];
+    if (out.exitCode === 0) return { command: [py, "-m", "jupyter"], versions: out.stdout };
   }
   const onPath = await which("jupyter", { nothrow: true });
   if (onPath) {
     const out = await run`${onPath} --version`;
-    if (out.exitCode === 0) return [onPath];
+    if (out.exitCode === 0) return { command: [onPath], versions: out.stdout };
   }
   return undefined;
 }
 
 export async function checkJupyter(python?: string): Promise<Check[]> {
-  const jupyter = await jupyterCommand(python);
-  if (!jupyter) {
+  const found = await jupyterCommand(python);
+  if (!found) {
     return [
       {
         name: "Jupyter",
@@ -151,9 +153,10 @@ export async function checkJupyter(python?: string): Promise<Check[]> {
       },
     ];
   }
-  const versions = await run`${jupyter} --version`;
-  const core = /jupyter_core\s*:\s*(\S+)/.exec(versions.stdout)?.[1];
-  const found: Check = { name: "Jupyter", ok: true, required: false, detail: `${jupyter.join(" ")}${core ? ` (jupyter_core ${core})` : ""}` };
+  // Python starts slowly: the version output of the probe above is reused, not asked for again.
+  const { command: jupyter, versions } = found;
+  const core = /jupyter_core\s*:\s*(\S+)/.exec(versions)?.[1];
+  const jupyterFound: Check = { name: "Jupyter", ok: true, required: false, detail: `${jupyter.join(" ")}${core ? ` (jupyter_core ${core})` : ""}` };
   const specs = await run`${jupyter} kernelspec list --json`;
   let kernels: string[] = [];
   try {
@@ -163,7 +166,7 @@ export async function checkJupyter(python?: string): Promise<Check[]> {
   }
   const tslab = kernels.includes("tslab");
   return [
-    found,
+    jupyterFound,
     {
       name: "tslab kernel",
       ok: tslab,
@@ -328,16 +331,22 @@ export async function checkAws(env: NodeJS.ProcessEnv): Promise<Check[]> {
   return checks;
 }
 
-/** Every check for `target`, in the order a person would fix them. */
+/**
+ * Every check for `target`, in the order a person would fix them. They run at the same time (most
+ * wait on a child process or a socket); `only: "required"` leaves out the optional ones, which the
+ * notebook's summary never shows (Jupyter alone is three Python start-ups).
+ */
 export async function runChecks(target: Target, options: CheckOptions = {}): Promise<Check[]> {
   const env = options.env ?? process.env;
   const projectDir = options.projectDir ?? PROJECT_DIR;
-  const checks: Check[] = [checkNode(options.nodeVersion), checkDependencies(projectDir)];
-  checks.push(...(await checkJupyter(options.python)));
-  checks.push(await checkContainerEngine());
-  if (target === "local") checks.push(await checkCodeDeployNode(env, projectDir), await checkLocalAgentCore(env, projectDir));
-  else checks.push(...(await checkAws(env)));
-  return checks;
+  const all = options.only !== "required";
+  const groups: Array<Check[] | Promise<Check[]>> = [[checkNode(options.nodeVersion), checkDependencies(projectDir)]];
+  if (all) groups.push(checkJupyter(options.python), checkContainerEngine().then((c) => [c]));
+  if (target === "local") {
+    if (all) groups.push(checkCodeDeployNode(env, projectDir).then((c) => [c]));
+    groups.push(checkLocalAgentCore(env, projectDir).then((c) => [c]));
+  } else groups.push(checkAws(env));
+  return (await Promise.all(groups)).flat();
 }
 
 /** The target named by AGENTCORE_TARGET (default local): the session's own rule. */

@@ -85,6 +85,8 @@ export class TslabSession {
     const req = createRequire(import.meta.url);
     // Before the converter exists: a cell that changes a watched folder must not break the next one.
     (req("./tslab-timers.cjs") as { guardTslabTimers(r: NodeRequire): void }).guardTslabTimers(req);
+    // Before the converter loads: the library's files are not re-checked by every cell while unchanged.
+    (req("./tslab-check-cache.cjs") as { installTslabCheckCache(r: NodeRequire): unknown }).installTslabCheckCache(req);
     const { createConverter } = req("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
     const { createExecutor } = req("tslab/dist/executor") as {
       createExecutor(root: string, convs: object, console: TslabDiagnosticConsole): TslabExecutor;

@@ -2,7 +2,7 @@
  * Deploying benchmark agents to a bench's own Local AgentCore as real code bundles (zip → Local S3 →
  * CreateAgentRuntime → READY), and invoking them through the real InvokeAgentRuntimeCommand.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
@@ -18,6 +18,29 @@ import { PROJECT_DIR } from "./own-local.js";
 export const BENCH_AGENT = fileURLToPath(new URL("../../bench/fixtures/agents/bench-agent.mjs", import.meta.url));
 /** The tutorial's agent as the runtime-host tests deploy it (reused, not copied). */
 export const TUTORIAL_AGENT = fileURLToPath(new URL("../../test/fixtures/agents/strands-agent.ts", import.meta.url));
+
+/** The agent notebook 01 deploys (its calculator imports mathjs on first use). */
+export const NOTEBOOK_AGENT = fileURLToPath(new URL("../../assets/agents/strands_agents_openai_identity.ts", import.meta.url));
+const NOTEBOOK_PROVIDER = "openai-apikey-provider";
+
+/**
+ * The alternative to the notebook's agent: the same source with mathjs imported at the top, as it
+ * was before (written under out/bench/agents/; returns its path). Throws when the notebook's agent
+ * no longer has the lazy import this rewrites.
+ */
+export function eagerMathjsAgent(): string {
+  const source = readFileSync(NOTEBOOK_AGENT, "utf8");
+  const lazy = /\n {2}\/\/ mathjs takes[^\n]*\n {2}callback: async \(\{ expression \}\) => \{\n {4}const \{ evaluate \} = await import\("mathjs"\);\n {4}return String\(evaluate\(expression\)\);\n {2}\},/;
+  if (!lazy.test(source)) throw new Error(`${NOTEBOOK_AGENT} has no lazily imported calculator to compare with`);
+  const eager = source
+    .replace(lazy, "\n  callback: ({ expression }) => String(evaluate(expression)),")
+    .replace(/^(import \{ z \} from "zod";)$/m, 'import { evaluate } from "mathjs";\n$1');
+  const dir = join(PROJECT_DIR, "out", "bench", "agents");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "eager_mathjs_agent.ts");
+  writeFileSync(file, eager);
+  return file;
+}
 
 /** A session id of the length AWS requires (≥ 33 characters). */
 export const sessionId = (label: string) => `${label}-${"0".repeat(48)}`.slice(0, 48);
@@ -36,8 +59,8 @@ export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGEN
  * The tutorial agent as notebook 01 bundles it: compiled, with package.json, a lockfile and its
  * dependency closure copied from the project's installed packages (zip cached under out/bench/).
  */
-export async function tutorialAgentBundle(): Promise<{ zip: Uint8Array; entryPoint: string }> {
-  const built = await buildCodeBundle({ entrypoint: TUTORIAL_AGENT, agentName: "tutorial_agent", projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
+export async function tutorialAgentBundle(entrypoint = TUTORIAL_AGENT, agentName = "tutorial_agent"): Promise<{ zip: Uint8Array; entryPoint: string }> {
+  const built = await buildCodeBundle({ entrypoint, agentName, projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
   return { zip: built.zip, entryPoint: built.entryFile };
 }
 
@@ -105,6 +128,26 @@ export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agen
   const bundle = await tutorialAgentBundle();
   return deploy(local, { name, roleArn, zip: bundle.zip, entryPoint: bundle.entryPoint, environmentVariables: { OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1` } });
 }
+
+/**
+ * An agent file of notebook 01's kind (key from the provider notebook 01 creates, stand-in model)
+ * deployed as notebook 01 deploys it; the provider and role are made on first use.
+ */
+export async function deployNotebookAgent(local: OwnLocal, name: string, entrypoint = NOTEBOOK_AGENT): Promise<{ id: string; arn: string }> {
+  if (!notebookRoles.has(local)) {
+    await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: NOTEBOOK_PROVIDER, apiKey: local.issueModelKey("bench-notebook") }));
+    notebookRoles.set(local, await createRole(local, "bench-notebook-agent-role", TUTORIAL_POLICY));
+  }
+  const bundle = await tutorialAgentBundle(entrypoint, name);
+  return deploy(local, {
+    name,
+    roleArn: notebookRoles.get(local)!,
+    zip: bundle.zip,
+    entryPoint: bundle.entryPoint,
+    environmentVariables: { OPENAI_PROVIDER: "local", OPENAI_BASE_URL: `${local.endpoint}/_local/openai/v1`, API_KEY_PROVIDER_NAME: NOTEBOOK_PROVIDER },
+  });
+}
+const notebookRoles = new WeakMap<OwnLocal, string>();
 
 export interface InvokeOptions {
   arn: string;

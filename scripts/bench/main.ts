@@ -19,8 +19,10 @@ import { coldPaths } from "./cold-paths.js";
 import { identityThroughput } from "./identity-throughput.js";
 import { scale } from "./scale.js";
 import { nodeVersions } from "./node-versions.js";
+import { notebook01 } from "./notebook01.js";
+import { doctorBench } from "./doctor.js";
 
-export const BENCHES: Bench[] = [runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
+export const BENCHES: Bench[] = [notebook01, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -35,6 +37,10 @@ Options:
   --out <file>       where to write the JSON (default: out/bench/results.json)
   -h, --help         show this help
   -V, --version      print the version
+
+Environment (benchmark "nb01"):
+  BENCH_BEFORE_PROJECT=<checkout>       also run notebook 01 from this installed checkout,
+                                        alternating with ours, as the alternative (before/after)
 
 Environment (benchmark "nodes"):
   BENCH_NODE22=<node binary>            also measure Local AgentCore and notebook 01 under Node 22,

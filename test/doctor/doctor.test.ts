@@ -5,14 +5,14 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
-import { checkAws, checkCodeDeployNode, checkDependencies, checkLocalAgentCore, checkNode, formatChecks, passed, targetFrom, type Check } from "../../lib/doctor/checks.js";
+import { checkAws, checkCodeDeployNode, checkDependencies, checkLocalAgentCore, checkNode, formatChecks, passed, runChecks, targetFrom, type Check } from "../../lib/doctor/checks.js";
 
 const PROJECT = join(import.meta.dirname, "..", "..");
 const require = createRequire(import.meta.url);
@@ -213,4 +213,38 @@ test("CLI: --help, a usage error, and a full aws run that passes (exit 0) agains
   assert.equal(failing.status, 1);
   assert.match(failing.stdout, /^✗ AWS credentials/m);
   assert.match(failing.stdout, /→ Configure credentials/);
+});
+
+/** A stand-in "python" that answers like `python -m jupyter` and leaves a mark each time it starts. */
+function fakePython(dir: string): { python: string; ran: () => boolean } {
+  const mark = join(dir, "python-ran");
+  const python = join(dir, "fake-python");
+  writeFileSync(python, `#!/bin/sh\necho x >> '${mark}'\ncase "$*" in *kernelspec*) echo '{"kernelspecs":{"tslab":{}}}';; *) echo 'jupyter_core     : 9.9.9';; esac\n`);
+  chmodSync(python, 0o755);
+  return { python, ran: () => existsSync(mark) };
+}
+
+test("all checks, run at once, come back in the order a person fixes them; Jupyter is asked its version once", async () => {
+  const dir = mkdtempSync(join(emptyDir, "all-"));
+  const { python } = fakePython(dir);
+  const env = { AGENTCORE_LOCAL_PORT: String(local.server.port), AGENTCORE_LOCAL_DIR: join(dir, "state") };
+  const checks = await runChecks("local", { env, projectDir: PROJECT, python });
+  assert.deepEqual(
+    checks.map((c) => c.name),
+    ["Node.js", "Dependencies", "Jupyter", "tslab kernel", "Container engine", "Code-deploy Node", "Local AgentCore"],
+  );
+  assert.equal(checks[2]!.detail, `${python} -m jupyter (jupyter_core 9.9.9)`);
+  assert.equal(checks[3]!.ok, true);
+  const { readFileSync } = await import("node:fs");
+  assert.equal(readFileSync(join(dir, "python-ran"), "utf8").split("\n").filter(Boolean).length, 2, "--version once, kernelspec list once");
+});
+
+test("only the required checks: Jupyter, the container engine and the code-deploy Node are not run at all", async () => {
+  const dir = mkdtempSync(join(emptyDir, "required-"));
+  const { python, ran } = fakePython(dir);
+  const env = { AGENTCORE_LOCAL_PORT: String(local.server.port), AGENTCORE_LOCAL_DIR: join(dir, "state") };
+  const checks = await runChecks("local", { env, projectDir: PROJECT, python, only: "required" });
+  assert.deepEqual(checks.map((c) => c.name), ["Node.js", "Dependencies", "Local AgentCore"]);
+  assert.ok(checks.every((c) => c.required && c.ok), formatChecks(checks));
+  assert.equal(ran(), false, "no Python started");
 });

@@ -48,3 +48,9 @@ test("the target comes from AGENTCORE_TARGET when not given", async () => {
   }
   assert.deepEqual(seen, ["aws"]);
 });
+
+test("the summary asks only for the required checks (it never shows the others)", async () => {
+  const asked: unknown[] = [];
+  await doctor("local", { log: () => {}, python: "/nowhere/python", checks: async (_t, options) => (asked.push(options), [node]) });
+  assert.deepEqual(asked, [{ only: "required", python: "/nowhere/python" }]);
+});

@@ -4,10 +4,10 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AgentFileTypeError, agentTemplate, typeCheckAgentFile, writeAgentFile } from "../../lib/notebook/agent-file.js";
+import { AgentFileTypeError, agentCheckCache, agentTemplate, typeCheckAgentFile, writeAgentFile } from "../../lib/notebook/agent-file.js";
 
 // Agent files must live inside the project (its package.json makes them ESM, its node_modules has
 // their packages); out/ is the project's git-ignored scratch folder.
@@ -106,4 +106,25 @@ test("notebook 01 writes exactly the agent templates in assets/agents", () => {
     assert.equal(source, agentTemplate(name), `${name}: the notebook and assets/agents/${name}.ts differ`);
     assert.doesNotMatch(source, /`|\$\{|\\`/, `${name}: nothing in the cell may need escaping`);
   }
+});
+
+test("checks reuse the packages' parsed files, and an edited file (or one it imports) is checked as it now is", () => {
+  const helper = join(dir, "cache_helper.ts");
+  const agent = join(dir, "cache_agent.ts");
+  writeFileSync(helper, "export const n: number = 1;\n");
+  writeFileSync(agent, 'import { z } from "zod";\nimport { n } from "./cache_helper.js";\nexport const s = z.string().parse(String(n));\n');
+  assert.deepEqual(typeCheckAgentFile(agent), []);
+  const parsed = agentCheckCache.parsed;
+  assert.deepEqual(typeCheckAgentFile(agent), []);
+  assert.equal(agentCheckCache.parsed, parsed, "nothing parsed again for the same files");
+  assert.ok(agentCheckCache.reused > 0);
+
+  // Same names, new text: the errors of the new text, not the cached result.
+  writeFileSync(helper, 'export const n: number = "one";\n');
+  assert.deepEqual(typeCheckAgentFile(agent), [], "the agent itself is fine; the helper's error is its own");
+  writeFileSync(agent, 'import { n } from "./cache_helper.js";\nexport const s: string = n;\n');
+  const errors = typeCheckAgentFile(agent);
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0]!.message, /Type 'number' is not assignable to type 'string'/);
+  assert.equal(agentCheckCache.parsed, parsed + 2, "only the two edited files parsed again");
 });
