@@ -25,6 +25,8 @@ export {
   type CustomOauth2Input,
 } from "./agentcore/oauth2.js";
 export { createIdpClient, type CreatedIdpClient } from "./agentcore/idp-client.js";
+export { createIdpUser, type CreatedIdpUser } from "./agentcore/idp-user.js";
+export { signInOffline, OfflineSignInError, type UserToken } from "./agentcore/offline-sign-in.js";
 export { localIdp, type LocalIdp } from "./local/client/idp.js";
 export {
   createExecutionRole,

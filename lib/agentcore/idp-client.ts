@@ -30,12 +30,22 @@ export interface CreatedIdpClient {
   readonly clientSecret: string;
 }
 
+export interface IdpClientInput {
+  clientId: string;
+  /** The scopes the provider may grant it (space-separated). */
+  scope: string;
+  /** Default: client credentials. `["authorization_code"]` for an app its users sign in to. */
+  grantTypes?: ("client_credentials" | "authorization_code" | "refresh_token")[];
+  /** Where the provider may send a signed-in user back (needed for authorization_code). */
+  redirectUris?: string[];
+}
+
 /**
- * Creates a confidential client_credentials client. The secret is answered once, so a re-run
+ * Creates a confidential client (client credentials unless `grantTypes` says otherwise). The secret is answered once, so a re-run
  * replaces this ledger's client of that id by a new one (with a new secret); anyone else's client
  * of that id is refused.
  */
-export async function createIdpClient(input: { clientId: string; scope: string }, opts: IdpClientOptions = {}): Promise<CreatedIdpClient> {
+export async function createIdpClient(input: IdpClientInput, opts: IdpClientOptions = {}): Promise<CreatedIdpClient> {
   const s = opts.session ?? (await defaultSession());
   if (s.target !== "local") {
     throw new Error("createIdpClient makes a client at Local AgentCore's identity provider; on AWS, create an app client in your Cognito user pool (or your provider) and pass its id, secret and discovery URL.");
@@ -52,7 +62,14 @@ export async function createIdpClient(input: { clientId: string; scope: string }
   }
   let created;
   try {
-    created = await ledger.record(scope, resource, () => idp.createClient({ clientId: input.clientId, grantTypes: ["client_credentials"], scope: input.scope }));
+    created = await ledger.record(scope, resource, () =>
+      idp.createClient({
+        clientId: input.clientId,
+        grantTypes: input.grantTypes ?? ["client_credentials"],
+        scope: input.scope,
+        ...(input.redirectUris ? { redirectUris: input.redirectUris } : {}),
+      }),
+    );
   } catch (e) {
     if ((e as Error).name !== "ConflictException") throw e;
     throw new ForeignResourceError(
@@ -70,7 +87,8 @@ export async function createIdpClient(input: { clientId: string; scope: string }
     calendarResource: `${endpoint}${CALENDAR_PATH}`,
   } as CreatedIdpClient;
   Object.defineProperty(out, "clientSecret", { value: created.clientSecret ?? "", enumerable: false });
-  log(`Created identity provider client ${out.clientId} (client credentials, scope "${out.scope}"; its secret is not shown).`);
+  const grants = created.client.grantTypes.map((g) => g.replace(/_/g, " ")).join(", ");
+  log(`Created identity provider client ${out.clientId} (${grants}, scope "${out.scope}"; its secret is not shown).`);
   return out;
 }
 

@@ -173,6 +173,15 @@ describe("built-in identity provider", () => {
     secrets.push(refreshed.body.access_token!);
   });
 
+  it("deletes a user: gone from the list, a second delete is ResourceNotFoundException, the name can be used again", async () => {
+    await idp.createUser({ username: "dora", password: "correct horse battery" });
+    await idp.deleteUser("dora");
+    assert.equal((await idp.listUsers()).some((u) => u.username === "dora"), false);
+    await assert.rejects(idp.deleteUser("dora"), (e: LocalIdpError) => e.code === "ResourceNotFoundException" && e.status === 404);
+    await idp.createUser({ username: "dora", password: "another good password" });
+    await idp.deleteUser("dora");
+  });
+
   it("answers bad admin input with AWS-shaped errors", async () => {
     await assert.rejects(idp.createClient({ clientId: "<script>" }), (e: LocalIdpError) => e.code === "ValidationException");
     await assert.rejects(idp.createUser({ username: "bob", password: "short" }), (e: LocalIdpError) => e.code === "ValidationException");

@@ -46,6 +46,7 @@ export interface LocalIdp {
     clientSecret?: string;
   }): Promise<{ client: IdpClient; clientSecret?: string } & IdpEndpoints>;
   deleteClient(clientId: string): Promise<void>;
+  deleteUser(username: string): Promise<void>;
   listUsers(): Promise<IdpUser[]>;
   listClients(): Promise<{ clients: IdpClient[] } & IdpEndpoints>;
   /** The issuer URL (`<endpoint>/_local/idp`); its discovery document is below it. */
@@ -90,6 +91,7 @@ export function localIdp(admin: LocalAdmin | undefined = localAdminFromEnvFile()
     createUser: async (input) => (await call<{ user: IdpUser }>("POST", "/users", input)).user,
     createClient: (input) => call("POST", "/clients", input),
     deleteClient: async (clientId) => void (await call("DELETE", `/clients/${encodeURIComponent(clientId)}`)),
+    deleteUser: async (username) => void (await call("DELETE", `/users/${encodeURIComponent(username)}`)),
     listUsers: async () => (await call<{ users: IdpUser[] }>("GET", "/users")).users,
     listClients: () => call("GET", "/clients"),
   };
