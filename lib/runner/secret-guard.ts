@@ -2,7 +2,7 @@
  * The secret-leak guard: after each cell, its outputs are scanned for secrets known to the run —
  * values Local AgentCore vaulted (known here only by SHA-256 digest and length), values of
  * environment variables whose names contain KEY, SECRET, TOKEN or PASSWORD, and text shaped like
- * an AWS secret access key (the project's one secret policy, lib/secret-policy.ts). Every hit is
+ * an AWS secret access key or a JWT (a bearer credential: whoever reads it can use it) (the project's one secret policy, lib/secret-policy.ts). Every hit is
  * masked in place (`abc…wxyz`), so the saved notebook, the JUnit report and the failure message
  * never hold it; the caller decides whether a hit fails the run (it does, unless `--allow-secrets`).
  * A cell's outputs are read as a whole, because a secret need not sit in one string: it can be
@@ -33,7 +33,7 @@ export interface SecretDigest {
  */
 export type VaultDigestSource = () => Promise<SecretDigest[] | undefined>;
 
-export type LeakKind = "vaulted secret" | "environment variable" | "AWS secret key shape";
+export type LeakKind = "vaulted secret" | "environment variable" | "AWS secret key shape" | "JWT shape";
 
 export interface Leak {
   kind: LeakKind;
@@ -206,7 +206,7 @@ export class SecretGuard {
     return lengths.length === 0 ? undefined : Math.min(...lengths);
   }
 
-  /** Known values (vaulted, secret-named environment) and, with `shapes`, AWS secret key shapes. */
+  /** Known values (vaulted, secret-named environment) and, with `shapes`, AWS secret key and JWT shapes. */
   private find(text: string, known = true, shapes = true): Found[] {
     const found: Found[] = [];
     const seen = new Set<string>();
@@ -217,7 +217,11 @@ export class SecretGuard {
     };
     if (known) for (const value of this.vaultedIn(text)) add(value, { kind: "vaulted secret", masked: maskSecret(value) });
     if (known) for (const { name, value } of secretEnvValues(this.env)) if (text.includes(value)) add(value, { kind: "environment variable", envName: name, masked: maskSecret(value) });
-    if (shapes) for (const { value } of findSecretShapes(text, ["AWS secret access key"])) add(value, { kind: "AWS secret key shape", masked: maskSecret(value) });
+    if (shapes) {
+      for (const { shape, value } of findSecretShapes(text, ["JWT", "AWS secret access key"])) {
+        add(value, { kind: shape === "JWT" ? "JWT shape" : "AWS secret key shape", masked: maskSecret(value) });
+      }
+    }
     return found;
   }
 

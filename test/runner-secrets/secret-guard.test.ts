@@ -57,6 +57,21 @@ test("AWS secret access key shapes are found in error messages and tracebacks; h
   assert.equal((outputs[0] as { evalue: string }).evalue, "bad credentials wJa…EKEY");
 });
 
+test("a JWT (a bearer credential: an access or ID token, a workload access token) is a leak wherever it stands, split writes included", async () => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const jwt = `${b64({ alg: "RS256", kid: "k1" })}.${b64({ sub: "alice", aud: "app", exp: 2000000000 })}.${"c2lnbmF0dXJl".repeat(6)}`;
+  const guard = new SecretGuard({ env: {} });
+  const outputs: Output[] = [
+    { output_type: "stream", name: "stdout", text: `token: ${jwt.slice(0, 30)}` },
+    { output_type: "stream", name: "stdout", text: `${jwt.slice(30)}\n` },
+    { output_type: "execute_result", execution_count: 1, metadata: {}, data: { "text/plain": `{ sub: 'alice', accessToken: '${jwt}' }` } },
+  ];
+  const leaks = guard.inspect(outputs);
+  assert.deepEqual(leaks.map((l) => l.kind), ["JWT shape", "JWT shape"]);
+  assert.equal(JSON.stringify(outputs).includes(jwt), false);
+  assert.equal(JSON.stringify(outputs).includes(jwt.slice(30)), false, "the second write is masked too");
+});
+
 test("allowSecrets reports every hit but leaves the outputs as they are", async () => {
   const guard = new SecretGuard({ env: { API_KEY: "key-value-12345678" }, vault, allowSecrets: true });
   await guard.refresh();
