@@ -24,7 +24,9 @@ export {
   type Oauth2Provider,
   type CustomOauth2Input,
 } from "./agentcore/oauth2.js";
-export { createIdpClient, type CreatedIdpClient } from "./agentcore/idp-client.js";
+export { createIdpClient, createIdpUser, newClientSecret, type CreatedIdpClient, type CreatedIdpUser, type IdpClientInput } from "./agentcore/idp-client.js";
+export { startReturnUrlServer, type ReturnUrlServer, type ReturnUrlOptions } from "./agentcore/return-url.js";
+export { signInAndConsent, SignInError, type SignInOptions, type SignInResult } from "./local/client/sign-in.js";
 export { localIdp, type LocalIdp } from "./local/client/idp.js";
 export {
   createExecutionRole,

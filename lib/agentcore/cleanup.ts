@@ -13,7 +13,7 @@ import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
 import { adoptProvider, type LibOptions } from "./identity.js";
 import { adoptOauth2Provider, oauth2ProviderExists } from "./oauth2.js";
-import { deleteIdpClientEntry } from "./idp-client.js";
+import { deleteIdpClientEntry, deleteIdpUserEntry } from "./idp-client.js";
 import { localIdp, type LocalIdp } from "../local/client/idp.js";
 import { getRole, isOurRole, LEDGER_TAG, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
@@ -48,6 +48,7 @@ const ORDER: LedgerEntry["kind"][] = [
   "credential-provider",
   "oauth2-credential-provider",
   "idp-client",
+  "idp-user",
   "s3-object",
   "s3-bucket",
 ];
@@ -69,6 +70,8 @@ export function describeEntry(e: LedgerEntry): string {
       return e.name;
     case "idp-client":
       return `${e.clientId} (identity provider client)`;
+    case "idp-user":
+      return `${e.username} (identity provider user)`;
     case "s3-object":
       return `s3://${e.bucket}/${e.key}`;
     case "s3-bucket":
@@ -83,7 +86,7 @@ export interface CleanupOptions extends LibOptions {
   runtimeDeleteTimeoutMs?: number;
   /** List what would be deleted; delete nothing and leave the ledger as it is. */
   dryRun?: boolean;
-  /** The identity provider of `idp-client` entries (default: this project's Local AgentCore's). */
+  /** The identity provider of `idp-client` and `idp-user` entries (default: this project's Local AgentCore's). */
   idp?: LocalIdp;
 }
 
@@ -186,6 +189,10 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
     case "idp-client": {
       const outcome = await deleteIdpClientEntry(opts.idp ?? localIdp(), e);
       return outcome === "kept" ? { ...base, outcome, detail: "the create was never confirmed and the client of that id is older than it: someone else's" } : { ...base, outcome };
+    }
+    case "idp-user": {
+      const outcome = await deleteIdpUserEntry(opts.idp ?? localIdp(), e);
+      return outcome === "kept" ? { ...base, outcome, detail: "the create was never confirmed and the user of that name is older than it: someone else's" } : { ...base, outcome };
     }
     case "s3-object":
       return gone(await deleteObject(e.bucket, e.key, quiet));

@@ -3,6 +3,7 @@
  * Cognito app client), recorded in the ledger so that cleanup deletes it. Offline only: on AWS the
  * learner brings the client of their own authorization server.
  */
+import { randomBytes } from "node:crypto";
 import { localIdp, type LocalIdp } from "../local/client/idp.js";
 import { CALENDAR_PATH } from "../local/local-routes.js";
 import { registerSecret } from "../notebook/redact.js";
@@ -30,12 +31,26 @@ export interface CreatedIdpClient {
   readonly clientSecret: string;
 }
 
+export interface IdpClientInput {
+  clientId: string;
+  scope: string;
+  /** Default client_credentials; user federation (3LO) needs authorization_code (and refresh_token). */
+  grantTypes?: ("client_credentials" | "authorization_code" | "refresh_token")[];
+  /** Where the provider may send the user back: for 3LO, the OAuth2 credential provider's callbackUrl. */
+  redirectUris?: string[];
+  /**
+   * The secret to register (default: the identity provider makes one). For 3LO the credential
+   * provider is created first, to learn its callbackUrl, so its secret is chosen up front.
+   */
+  clientSecret?: string;
+}
+
 /**
- * Creates a confidential client_credentials client. The secret is answered once, so a re-run
- * replaces this ledger's client of that id by a new one (with a new secret); anyone else's client
- * of that id is refused.
+ * Creates a confidential client (client_credentials unless told otherwise). The secret is answered
+ * once, so a re-run replaces this ledger's client of that id by a new one (with a new secret);
+ * anyone else's client of that id is refused.
  */
-export async function createIdpClient(input: { clientId: string; scope: string }, opts: IdpClientOptions = {}): Promise<CreatedIdpClient> {
+export async function createIdpClient(input: IdpClientInput, opts: IdpClientOptions = {}): Promise<CreatedIdpClient> {
   const s = opts.session ?? (await defaultSession());
   if (s.target !== "local") {
     throw new Error("createIdpClient makes a client at Local AgentCore's identity provider; on AWS, create an app client in your Cognito user pool (or your provider) and pass its id, secret and discovery URL.");
@@ -52,14 +67,22 @@ export async function createIdpClient(input: { clientId: string; scope: string }
   }
   let created;
   try {
-    created = await ledger.record(scope, resource, () => idp.createClient({ clientId: input.clientId, grantTypes: ["client_credentials"], scope: input.scope }));
+    created = await ledger.record(scope, resource, () => idp.createClient({
+        clientId: input.clientId,
+        grantTypes: input.grantTypes ?? ["client_credentials"],
+        scope: input.scope,
+        ...(input.redirectUris ? { redirectUris: input.redirectUris } : {}),
+        ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
+      }),
+    );
   } catch (e) {
     if ((e as Error).name !== "ConflictException") throw e;
     throw new ForeignResourceError(
       `A client ${input.clientId} already exists in the identity provider and was not created by this notebook (${ledger.file} does not list it); it was left unchanged. Choose another clientId.`,
     );
   }
-  registerSecret(created.clientSecret);
+  const secret = input.clientSecret ?? created.clientSecret ?? "";
+  registerSecret(secret);
   const endpoint = new URL(idp.issuer).origin;
   const out = {
     clientId: created.client.clientId,
@@ -69,8 +92,9 @@ export async function createIdpClient(input: { clientId: string; scope: string }
     calendarApiUrl: `${endpoint}${CALENDAR_PATH}`,
     calendarResource: `${endpoint}${CALENDAR_PATH}`,
   } as CreatedIdpClient;
-  Object.defineProperty(out, "clientSecret", { value: created.clientSecret ?? "", enumerable: false });
-  log(`Created identity provider client ${out.clientId} (client credentials, scope "${out.scope}"; its secret is not shown).`);
+  Object.defineProperty(out, "clientSecret", { value: secret, enumerable: false });
+  const grants = (input.grantTypes ?? ["client_credentials"]).map((g) => g.replace(/_/g, " ")).join(", ");
+  log(`Created identity provider client ${out.clientId} (${grants}, scope "${out.scope}"; its secret is not shown).`);
   return out;
 }
 
@@ -90,6 +114,72 @@ export async function deleteIdpClientEntry(idp: LocalIdp, e: Extract<LedgerEntry
   }
   try {
     await idp.deleteClient(e.clientId);
+    return "deleted";
+  } catch (err) {
+    if (isNotFound(err)) return "already gone";
+    throw err;
+  }
+}
+
+/** A new random client secret, for a client whose secret must be known before it is registered. */
+export function newClientSecret(): string {
+  const secret = randomBytes(32).toString("base64url");
+  registerSecret(secret);
+  return secret;
+}
+
+export interface CreatedIdpUser {
+  username: string;
+  /** Not enumerable, so that printing the object never shows it. */
+  readonly password: string;
+}
+
+/**
+ * Creates a user who can sign in at Local AgentCore's identity provider, with a random password
+ * (kept in the result, never printed), recorded in the ledger so that cleanup deletes it. A re-run
+ * replaces this ledger's user of that name (the old password is not kept anywhere); anyone else's
+ * user of that name is refused.
+ */
+export async function createIdpUser(input: { username: string }, opts: IdpClientOptions = {}): Promise<CreatedIdpUser> {
+  const s = opts.session ?? (await defaultSession());
+  if (s.target !== "local") {
+    throw new Error("createIdpUser makes a user at Local AgentCore's identity provider; on AWS, sign in with a user of your own identity provider.");
+  }
+  const ledger = opts.ledger ?? new Ledger();
+  const log = opts.log ?? console.log;
+  const idp = opts.idp ?? localIdp();
+  const scope = await scopeOf(s);
+  const resource = { kind: "idp-user" as const, username: input.username };
+  const prior = ledger.find(scope, resource);
+  if (prior?.state === "created" && (await idp.listUsers()).some((u) => u.username === input.username)) {
+    await idp.deleteUser(input.username);
+    log(`Identity provider user ${input.username} existed from an earlier run: replaced it (with a new password).`);
+  }
+  const password = randomBytes(18).toString("base64url");
+  registerSecret(password);
+  try {
+    await ledger.record(scope, resource, () => idp.createUser({ username: input.username, password }));
+  } catch (e) {
+    if ((e as Error).name !== "ConflictException") throw e;
+    throw new ForeignResourceError(
+      `A user ${input.username} already exists in the identity provider and was not created by this notebook (${ledger.file} does not list it); it was left unchanged. Choose another username.`,
+    );
+  }
+  const out = { username: input.username } as CreatedIdpUser;
+  Object.defineProperty(out, "password", { value: password, enumerable: false });
+  log(`Created identity provider user ${input.username} (its password is in .password, not shown).`);
+  return out;
+}
+
+/** Cleanup's step for an `idp-user` entry, with the same rule for an unconfirmed create as for clients. */
+export async function deleteIdpUserEntry(idp: LocalIdp, e: Extract<LedgerEntry, { kind: "idp-user" }>): Promise<"deleted" | "already gone" | "kept"> {
+  if (e.state === "intent") {
+    const found = (await idp.listUsers()).find((u) => u.username === e.username);
+    if (!found) return "already gone";
+    if (Date.parse(found.createdTime) < Date.parse(e.recordedAt) - 60_000) return "kept";
+  }
+  try {
+    await idp.deleteUser(e.username);
     return "deleted";
   } catch (err) {
     if (isNotFound(err)) return "already gone";

@@ -19,6 +19,7 @@ export type LedgerResource =
   | { kind: "credential-provider"; name: string }
   | { kind: "oauth2-credential-provider"; name: string }
   | { kind: "idp-client"; clientId: string }
+  | { kind: "idp-user"; username: string }
   | { kind: "iam-role"; roleName: string }
   | { kind: "iam-role-policy"; roleName: string; policyName: string }
   | { kind: "ecr-repository"; repositoryName: string }
@@ -67,6 +68,8 @@ function identity(r: LedgerResource & Partial<LedgerScope>): string {
       return `${scope}/${kind}/${r.name}`;
     case "idp-client":
       return `${scope}/${kind}/${r.clientId}`;
+    case "idp-user":
+      return `${scope}/${kind}/${r.username}`;
     case "iam-role":
       // IAM is global: a role is the same in every region of the account.
       return `${r.target ?? ""}/${r.accountId ?? ""}/${kind}/${r.roleName}`;

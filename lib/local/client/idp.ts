@@ -47,6 +47,7 @@ export interface LocalIdp {
   }): Promise<{ client: IdpClient; clientSecret?: string } & IdpEndpoints>;
   deleteClient(clientId: string): Promise<void>;
   listUsers(): Promise<IdpUser[]>;
+  deleteUser(username: string): Promise<void>;
   listClients(): Promise<{ clients: IdpClient[] } & IdpEndpoints>;
   /** The issuer URL (`<endpoint>/_local/idp`); its discovery document is below it. */
   issuer: string;
@@ -91,6 +92,7 @@ export function localIdp(admin: LocalAdmin | undefined = localAdminFromEnvFile()
     createClient: (input) => call("POST", "/clients", input),
     deleteClient: async (clientId) => void (await call("DELETE", `/clients/${encodeURIComponent(clientId)}`)),
     listUsers: async () => (await call<{ users: IdpUser[] }>("GET", "/users")).users,
+    deleteUser: async (username) => void (await call("DELETE", `/users/${encodeURIComponent(username)}`)),
     listClients: () => call("GET", "/clients"),
   };
 }

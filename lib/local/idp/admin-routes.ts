@@ -68,6 +68,13 @@ export function idpAdminRoute(deps: { verify: RequestVerifier; directory: () => 
         deps.log(`identity provider: client ${created.client.clientId} created`);
         return answer(res, 200, { ...created, ...idpEndpoints(deps.endpoint()) });
       }
+      const userPath = /^\/users\/([^/]+)$/.exec(url.subpath);
+      if (userPath && method === "DELETE") {
+        const name = decodeURIComponent(userPath[1]!);
+        if (!directory.deleteUser(name)) return answer(res, 404, { __type: "ResourceNotFoundException", message: `No identity provider user ${name}.` });
+        deps.log(`identity provider: user ${name} deleted`);
+        return answer(res, 200, {});
+      }
       const clientPath = /^\/clients\/([^/]+)$/.exec(url.subpath);
       if (clientPath && method === "DELETE") {
         const id = decodeURIComponent(clientPath[1]!);

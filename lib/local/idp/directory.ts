@@ -77,6 +77,8 @@ export interface Directory {
   checkPassword(username: string, password: string): IdpUser | undefined;
   userBySub(sub: string): IdpUser | undefined;
   listUsers(): IdpUser[];
+  /** False when there was no such user. */
+  deleteUser(username: string): boolean;
   /** Returns the client and, for a confidential client, its secret (shown once, to the caller). */
   createClient(input: CreateClientInput): { client: IdpClientRecord; clientSecret?: string };
   getClient(clientId: string): IdpClientRecord | undefined;
@@ -149,6 +151,7 @@ export function createDirectory(local: LocalServices): Directory {
     },
 
     listUsers: () => store.list<IdpUserRecord>(KIND_IDP_USER).map(publicUser),
+    deleteUser: (username) => store.tx(() => store.delete(KIND_IDP_USER, username)),
 
     createClient(input) {
       if (!NAME.test(input.clientId ?? "")) throw invalid("clientId must be 1-128 characters of letters, digits and . _ @ - (starting with a letter or digit).");
