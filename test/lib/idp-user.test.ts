@@ -84,6 +84,10 @@ describe("identity provider user and authorization-code client", () => {
     assert.deepEqual(new Ledger(dir).entries(), []);
   });
 
+  test("deleting a user that is not there is ResourceNotFoundException", async () => {
+    await assert.rejects(idp.deleteUser("learner"), (e: Error) => e.name === "ResourceNotFoundException" && /No identity provider user learner/.test(e.message));
+  });
+
   test("no password or secret in any log line or in the ledger", () => {
     const text = lines.join("\n") + readFileSync(join(dir, LEDGER_FILE), "utf8");
     for (const secret of secrets) assert.equal(text.includes(secret), false);
