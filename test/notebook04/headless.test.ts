@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ListOauth2CredentialProvidersCommand } from "@aws-sdk/client-bedrock-agentcore-control";
-import { sourceText, type Notebook } from "../../lib/runner/notebook-file.js";
+import { sourceText, type CodeCell, type Notebook } from "../../lib/runner/notebook-file.js";
 import { Ledger } from "../../lib/agentcore/ledger.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { localPaths } from "../../lib/local/client/index.js";
@@ -72,7 +72,7 @@ describe("npm run nb: notebook 04 against its own cold Local AgentCore", () => {
 
   test("the first invoke streams the authorization URL as a link; the sign-in completes at the return URL; the next invoke reads the user's calendar", (t) => {
     if (!nb) return t.skip("no executed notebook");
-    const cells = nb.cells.filter((c) => c.cell_type === "code" && sourceText(c).includes("prompt: listPrompt"));
+    const cells = nb.cells.filter((c): c is CodeCell => c.cell_type === "code" && sourceText(c).includes("prompt: listPrompt"));
     assert.equal(cells.length, 2);
     const first = outputText(cells[0]!);
     assert.match(first, /\[Sign in and allow access to your calendar\]\(http:\/\/127\.0\.0\.1:\d+\/identities\/oauth2\/authorize\?request_uri=/);
