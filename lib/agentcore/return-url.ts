@@ -58,7 +58,10 @@ export async function startReturnUrlServer(opts: ReturnUrlOptions): Promise<Retu
     reply(res, 200, "Access granted", "You can close this tab and go back to the notebook: invoke the agent again.");
   };
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => reply(res, 500, "Error", "The return-URL handler failed."));
+    handle(req, res).catch(() => {
+      if (!res.headersSent) reply(res, 500, "Error", "The return-URL handler failed.");
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
