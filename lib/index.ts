@@ -24,9 +24,11 @@ export {
   type Oauth2Provider,
   type CustomOauth2Input,
 } from "./agentcore/oauth2.js";
-export { createIdpClient, type CreatedIdpClient } from "./agentcore/idp-client.js";
+export { createIdpClient, newClientSecret, type CreatedIdpClient, type IdpClientInput } from "./agentcore/idp-client.js";
 export { createIdpUser, type CreatedIdpUser } from "./agentcore/idp-user.js";
 export { signInOffline, OfflineSignInError, type UserToken } from "./agentcore/offline-sign-in.js";
+export { startReturnUrlServer, type ReturnUrlServer, type ReturnUrlOptions } from "./agentcore/return-url.js";
+export { signInAndConsent, SignInError, type SignInOptions, type SignInResult } from "./local/client/sign-in.js";
 export { localIdp, type LocalIdp } from "./local/client/idp.js";
 export {
   createExecutionRole,

@@ -3,6 +3,7 @@
  * Cognito app client), recorded in the ledger so that cleanup deletes it. Offline only: on AWS the
  * learner brings the client of their own authorization server.
  */
+import { randomBytes } from "node:crypto";
 import { localIdp, type LocalIdp } from "../local/client/idp.js";
 import { CALENDAR_PATH } from "../local/local-routes.js";
 import { registerSecret } from "../notebook/redact.js";
@@ -32,18 +33,22 @@ export interface CreatedIdpClient {
 
 export interface IdpClientInput {
   clientId: string;
-  /** The scopes the provider may grant it (space-separated). */
   scope: string;
-  /** Default: client credentials. `["authorization_code"]` for an app its users sign in to. */
+  /** Default client_credentials; user federation (3LO) needs authorization_code (and refresh_token). */
   grantTypes?: ("client_credentials" | "authorization_code" | "refresh_token")[];
-  /** Where the provider may send a signed-in user back (needed for authorization_code). */
+  /** Where the provider may send the user back: for 3LO, the OAuth2 credential provider's callbackUrl. */
   redirectUris?: string[];
+  /**
+   * The secret to register (default: the identity provider makes one). For 3LO the credential
+   * provider is created first, to learn its callbackUrl, so its secret is chosen up front.
+   */
+  clientSecret?: string;
 }
 
 /**
- * Creates a confidential client (client credentials unless `grantTypes` says otherwise). The secret is answered once, so a re-run
- * replaces this ledger's client of that id by a new one (with a new secret); anyone else's client
- * of that id is refused.
+ * Creates a confidential client (client_credentials unless told otherwise). The secret is answered
+ * once, so a re-run replaces this ledger's client of that id by a new one (with a new secret);
+ * anyone else's client of that id is refused.
  */
 export async function createIdpClient(input: IdpClientInput, opts: IdpClientOptions = {}): Promise<CreatedIdpClient> {
   const s = opts.session ?? (await defaultSession());
@@ -62,12 +67,12 @@ export async function createIdpClient(input: IdpClientInput, opts: IdpClientOpti
   }
   let created;
   try {
-    created = await ledger.record(scope, resource, () =>
-      idp.createClient({
+    created = await ledger.record(scope, resource, () => idp.createClient({
         clientId: input.clientId,
         grantTypes: input.grantTypes ?? ["client_credentials"],
         scope: input.scope,
         ...(input.redirectUris ? { redirectUris: input.redirectUris } : {}),
+        ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
       }),
     );
   } catch (e) {
@@ -76,7 +81,8 @@ export async function createIdpClient(input: IdpClientInput, opts: IdpClientOpti
       `A client ${input.clientId} already exists in the identity provider and was not created by this notebook (${ledger.file} does not list it); it was left unchanged. Choose another clientId.`,
     );
   }
-  registerSecret(created.clientSecret);
+  const secret = input.clientSecret ?? created.clientSecret ?? "";
+  registerSecret(secret);
   const endpoint = new URL(idp.issuer).origin;
   const out = {
     clientId: created.client.clientId,
@@ -86,8 +92,8 @@ export async function createIdpClient(input: IdpClientInput, opts: IdpClientOpti
     calendarApiUrl: `${endpoint}${CALENDAR_PATH}`,
     calendarResource: `${endpoint}${CALENDAR_PATH}`,
   } as CreatedIdpClient;
-  Object.defineProperty(out, "clientSecret", { value: created.clientSecret ?? "", enumerable: false });
-  const grants = created.client.grantTypes.map((g) => g.replace(/_/g, " ")).join(", ");
+  Object.defineProperty(out, "clientSecret", { value: secret, enumerable: false });
+  const grants = (input.grantTypes ?? ["client_credentials"]).map((g) => g.replace(/_/g, " ")).join(", ");
   log(`Created identity provider client ${out.clientId} (${grants}, scope "${out.scope}"; its secret is not shown).`);
   return out;
 }
@@ -113,4 +119,11 @@ export async function deleteIdpClientEntry(idp: LocalIdp, e: Extract<LedgerEntry
     if (isNotFound(err)) return "already gone";
     throw err;
   }
+}
+
+/** A new random client secret, for a client whose secret must be known before it is registered. */
+export function newClientSecret(): string {
+  const secret = randomBytes(32).toString("base64url");
+  registerSecret(secret);
+  return secret;
 }

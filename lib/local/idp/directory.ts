@@ -151,7 +151,6 @@ export function createDirectory(local: LocalServices): Directory {
     },
 
     listUsers: () => store.list<IdpUserRecord>(KIND_IDP_USER).map(publicUser),
-
     deleteUser: (username) => store.tx(() => store.delete(KIND_IDP_USER, username)),
 
     createClient(input) {

@@ -1,0 +1,66 @@
+/**
+ * The committed notebook 04: built from its readable source and the agent file it embeds, committed
+ * without outputs, one `parameters` cell, the library imported by its package name, the steps in
+ * order, and an agent that uses withAccessToken with the USER_FEDERATION flow and onAuthUrl, and never prints a token.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { declaredParameters } from "../../lib/runner/parameters.js";
+import { cellTags, sourceText } from "../../lib/runner/notebook-file.js";
+import { renderNotebook } from "../../scripts/notebooks/build-04.js";
+import { projectRoot, readNotebook } from "../notebook01/helpers.js";
+
+const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", "04-outbound-oauth2-3lo.ipynb");
+const committed = readFileSync(NOTEBOOK_PATH, "utf8");
+const nb = readNotebook(NOTEBOOK_PATH);
+const code = nb.cells.filter((c) => c.cell_type === "code");
+
+test("the notebook is what its source and the agent file build (run scripts/notebooks/build-04.ts after editing them)", () => {
+  assert.equal(committed, renderNotebook());
+});
+
+test("committed without outputs; one parameters cell; every cell runs headless", () => {
+  for (const cell of code) assert.deepEqual(cell.cell_type === "code" && cell.outputs, [], sourceText(cell).slice(0, 60));
+  const tagged = nb.cells.filter((c) => cellTags(c).includes("parameters"));
+  assert.equal(tagged.length, 1);
+  assert.deepEqual(
+    [...declaredParameters(sourceText(tagged[0]!)).keys()],
+    ["target", "region", "agentName", "oauth2ProviderName", "modelKeyProviderName", "oauthClientId", "learnerUsername", "grantedScope", "listPrompt", "userId"],
+  );
+  for (const cell of nb.cells) assert.deepEqual(cellTags(cell).filter((t) => t === "skip-headless" || t === "raises-exception"), []);
+});
+
+test("cells import the library by its package name; the steps come in order", () => {
+  const imports = code.flatMap((c) => [...sourceText(c).matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!));
+  assert.deepEqual(imports.filter((spec) => spec.startsWith(".") || spec.includes("/lib/")), []);
+  const steps = [
+    "createIdpUser(",
+    "createOauth2CredentialProvider(",
+    "createIdpClient(",
+    "startReturnUrlServer(",
+    "writeAgentFile(\"strands_agents_calendar_3lo.ts\"",
+    "agentcoreRuntime.configure(",
+    "agentcoreRuntime.launch(",
+    "putRolePolicy(",
+    "UpdateWorkloadIdentityCommand(",
+    "waitUntilReady(",
+    "prompt: listPrompt",
+    "signInAndConsent(",
+    "await cleanup()",
+    "listOauth2CredentialProviders()",
+  ];
+  const positions = steps.map((step) => code.findIndex((c) => sourceText(c).includes(step)));
+  assert.ok(positions.every((p) => p >= 0), `missing: ${steps.filter((_, i) => positions[i]! < 0).join(", ")}`);
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+});
+
+test("the agent gets the user's token with withAccessToken (USER_FEDERATION, onAuthUrl) and never prints it; no secret is written in a cell", () => {
+  const agent = readFileSync(path.join(projectRoot, "assets", "agents", "strands_agents_calendar_3lo.ts"), "utf8");
+  assert.match(agent, /withAccessToken\(\{[^}]*authFlow: "USER_FEDERATION",[^}]*onAuthUrl/);
+  assert.doesNotMatch(agent, /console\.(log|error|info)\([^)]*(accessToken|apiKey|modelKey)/);
+  // Both invokes are for the user: the workload access token is bound to them.
+  for (const cell of code.filter((c) => sourceText(c).includes("prompt: listPrompt"))) assert.match(sourceText(cell), /userId: userId, stream: true/);
+  for (const cell of code) assert.doesNotMatch(sourceText(cell), /clientSecret: "|OAUTH2_CLIENT_SECRET = "|password: "/);
+});
