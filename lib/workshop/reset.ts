@@ -13,7 +13,7 @@ import { Ledger, LEDGER_FILE, LedgerUnreadableError } from "../agentcore/ledger.
 import { localPaths, resetLocal, type LocalPaths } from "../local/client/index.js";
 
 /** What the notebooks write next to themselves (`writeAgentFile`, `Runtime.configure`). */
-const NOTEBOOK_RUN_FILES = [/^strands_agents_openai.*\.ts$/, /^strands_agents_calendar_.*\.ts$/, /^Dockerfile$/, /^\.dockerignore$/, /^\.agentcore\.json$/];
+const NOTEBOOK_RUN_FILES = [/^strands_agents_openai.*\.ts$/, /^strands_agents_calendar_.*\.ts$/, /^inbound_jwt_whoami\.ts$/, /^Dockerfile$/, /^\.dockerignore$/, /^\.agentcore\.json$/];
 
 export interface ResetPlan {
   local: LocalPaths;
