@@ -16,7 +16,9 @@ test("this Node always; Node 22 only when BENCH_NODE22 is given, from BENCH_NODE
   assert.equal(alone[0]!.bin, process.execPath);
   assert.equal(alone[0]!.projectDir, PROJECT_DIR);
   const both = nodesUnderTest({ BENCH_NODE22: process.execPath, BENCH_NODE22_PROJECT: "/elsewhere" });
-  assert.deepEqual(both[1], { label: "node22", bin: process.execPath, projectDir: "/elsewhere" });
+  // Under Node 22 already, the first row is node22 and the second needs a name of its own.
+  const secondLabel = process.versions.node.startsWith("22.") ? "node22-bench" : "node22";
+  assert.deepEqual(both[1], { label: secondLabel, bin: process.execPath, projectDir: "/elsewhere" });
   assert.equal(nodesUnderTest({ BENCH_NODE22: process.execPath })[1]!.projectDir, PROJECT_DIR);
 });
 
