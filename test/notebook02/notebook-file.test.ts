@@ -26,7 +26,7 @@ test("committed without outputs; one parameters cell; every cell runs headless",
   for (const cell of code) assert.deepEqual(cell.cell_type === "code" && cell.outputs, [], sourceText(cell).slice(0, 60));
   const tagged = nb.cells.filter((c) => cellTags(c).includes("parameters"));
   assert.equal(tagged.length, 1);
-  assert.deepEqual([...declaredParameters(sourceText(tagged[0]!)).keys()], ["target", "region", "agentName", "appClientId", "otherAppClientId", "username", "redirectUri", "prompt"]);
+  assert.deepEqual([...declaredParameters(sourceText(tagged[0]!)).keys()], ["target", "region", "agentName", "appClientId", "otherAppClientId", "username", "userPoolName", "redirectUri", "prompt"]);
   for (const cell of nb.cells) assert.deepEqual(cellTags(cell).filter((t) => t === "skip-headless" || t === "raises-exception"), []);
 });
 
