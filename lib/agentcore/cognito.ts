@@ -165,7 +165,11 @@ export async function createCognitoUser(input: { userPoolId: string; username: s
   const scope = await scopeOf(s);
   const resource = { kind: "cognito-user" as const, userPoolId: input.userPoolId, username: input.username };
   const prior = ledger.find(scope, resource);
-  let sub = prior?.state === "created" ? await userSub(s, input.userPoolId, input.username) : undefined;
+  const existing = prior ? await getUser(s, input.userPoolId, input.username) : undefined;
+  // An intent's user is this ledger's only when it was made after the intent (its answer was lost).
+  const ours = existing && (prior!.state === "created" || existing.created >= Date.parse(prior!.recordedAt) - 60_000);
+  if (ours && prior!.state === "intent") ledger.confirm(prior!.id);
+  let sub = ours ? existing.sub : undefined;
   if (sub === undefined) {
     try {
       const created = await ledger.record(scope, resource, () =>
@@ -184,7 +188,7 @@ export async function createCognitoUser(input: { userPoolId: string; username: s
   await s.clients.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: input.userPoolId, Username: input.username, Password: password, Permanent: true }));
   const out = { username: input.username, sub } as CreatedCognitoUser;
   Object.defineProperty(out, "password", { value: password, enumerable: false });
-  log(prior?.state === "created" ? `Cognito user ${input.username} existed from an earlier run: gave them a new password (not shown).` : `Created Cognito user ${input.username} (sub ${sub}; their password is not shown).`);
+  log(ours ? `Cognito user ${input.username} existed from an earlier run: gave them a new password (not shown).` : `Created Cognito user ${input.username} (sub ${sub}; their password is not shown).`);
   return out;
 }
 
@@ -276,10 +280,10 @@ async function findClient(s: Session, userPoolId: string, clientName: string): P
   return undefined;
 }
 
-async function userSub(s: Session, userPoolId: string, username: string): Promise<string | undefined> {
+async function getUser(s: Session, userPoolId: string, username: string): Promise<{ sub: string; created: number } | undefined> {
   try {
     const u = await s.clients.cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
-    return u.UserAttributes?.find((a) => a.Name === "sub")?.Value ?? "";
+    return { sub: u.UserAttributes?.find((a) => a.Name === "sub")?.Value ?? "", created: u.UserCreateDate?.getTime() ?? 0 };
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;

@@ -207,6 +207,20 @@ test("a user of that name this ledger did not create is refused and left alone",
   pools.get(poolId)!.users.delete("someone-else");
 });
 
+test("a user create whose answer was lost: adopted when the user is younger than its intent, else refused", async () => {
+  const scope = { target: "aws" as const, region: REGION, accountId: "123456789012" };
+  ledger().intend(scope, { kind: "cognito-user", userPoolId: poolId, username: "lost-bob" });
+  pools.get(poolId)!.users.set("lost-bob", { sub: "bob-sub", created: Date.now() });
+  const bob = await createCognitoUser({ userPoolId: poolId, username: "lost-bob" }, opts());
+  assert.equal(bob.sub, "bob-sub");
+  assert.equal(pools.get(poolId)!.users.get("lost-bob")!.password, bob.password);
+  assert.equal(ledger().find(scope, { kind: "cognito-user", userPoolId: poolId, username: "lost-bob" })?.state, "created");
+  ledger().intend(scope, { kind: "cognito-user", userPoolId: poolId, username: "old-carol" });
+  pools.get(poolId)!.users.set("old-carol", { sub: "carol-sub", created: Date.now() - 3_600_000, password: "Hers-1", permanent: true });
+  await assert.rejects(createCognitoUser({ userPoolId: poolId, username: "old-carol" }, opts()), ForeignResourceError);
+  assert.equal(pools.get(poolId)!.users.get("old-carol")!.password, "Hers-1");
+});
+
 test("a pool create whose answer was lost: the next run adopts the pool carrying its entry's tag, never another of that name", async () => {
   const scope = { target: "aws" as const, region: REGION, accountId: "123456789012" };
   const entry = ledger().intend(scope, { kind: "cognito-user-pool", poolName: "lost-answer" });
@@ -226,12 +240,14 @@ test("cleanup: users, then app clients, then pools; someone else's pools of the 
   const report = await cleanup({ session: s, ledger: ledger(), log });
   assert.equal(report.ok, true, JSON.stringify(report.steps));
   const deletes = fake.sequence((c) => c.operation.startsWith("Delete") || c.operation === "AdminDeleteUser");
-  assert.deepEqual(deletes, ["cognito:AdminDeleteUser", "cognito:DeleteUserPoolClient", "cognito:DeleteUserPoolClient", "cognito:DeleteUserPool", "cognito:DeleteUserPool"]);
+  assert.deepEqual(deletes, ["cognito:AdminDeleteUser", "cognito:AdminDeleteUser", "cognito:DeleteUserPoolClient", "cognito:DeleteUserPoolClient", "cognito:DeleteUserPool", "cognito:DeleteUserPool"]);
   const deletedPools = fake.find("DeleteUserPool").map((c) => body(c).UserPoolId).sort();
   assert.deepEqual(deletedPools, [poolId, `${REGION}_Lost`].sort());
   for (const id of [FOREIGN_POOL, `${REGION}_Foreign2`, `${REGION}_Foreign3`]) assert.ok(pools.has(id), `${id} is someone else's and stays`);
-  const kept = report.steps.find((x) => x.outcome === "kept");
-  assert.match(kept?.detail ?? "", /someone else's/);
+  const kept = report.steps.filter((x) => x.outcome === "kept");
+  assert.deepEqual(kept.map((x) => x.kind), ["cognito-user", "cognito-user-pool"]);
+  for (const k of kept) assert.match(k.detail ?? "", /someone else's/);
+  assert.deepEqual(fake.find("AdminDeleteUser").map((c) => body(c).Username).sort(), ["lost-bob", "whoami-alice"]);
   assert.deepEqual(ledger().entries(), []);
   const again = await cleanup({ session: s, ledger: ledger(), log });
   assert.deepEqual(again.steps, []);
