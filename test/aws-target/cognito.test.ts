@@ -171,6 +171,7 @@ test("signInCognito: InitiateAuth USER_PASSWORD_AUTH; the access token names the
   const token = await signInCognito({ clientId: clientId, username: user.username, password: user.password }, { session: s });
   const call = fake.one("InitiateAuth");
   assert.equal(call.headers["x-amz-target"], "AWSCognitoIdentityProviderService.InitiateAuth");
+  assert.equal(call.headers["authorization"], undefined, "an app's sign-in: not signed with the learner's AWS credentials");
   assert.deepEqual(body(call), { AuthFlow: "USER_PASSWORD_AUTH", ClientId: clientId, AuthParameters: { USERNAME: "whoami-alice", PASSWORD: user.password } });
   assert.equal(token.claims.client_id, clientId);
   assert.equal(token.claims.sub, user.sub);
