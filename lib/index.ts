@@ -26,6 +26,17 @@ export {
 } from "./agentcore/oauth2.js";
 export { createIdpClient, newClientSecret, type CreatedIdpClient, type IdpClientInput } from "./agentcore/idp-client.js";
 export { createIdpUser, type CreatedIdpUser } from "./agentcore/idp-user.js";
+export {
+  CognitoSignInError,
+  createCognitoUser,
+  createUserPool,
+  createUserPoolClient,
+  discoveryUrlOf,
+  signInCognito,
+  type CreatedCognitoUser,
+  type CreatedUserPool,
+  type CreatedUserPoolClient,
+} from "./agentcore/cognito.js";
 export { signInOffline, OfflineSignInError, type UserToken } from "./agentcore/offline-sign-in.js";
 export { startReturnUrlServer, type ReturnUrlServer, type ReturnUrlOptions } from "./agentcore/return-url.js";
 export { signInAndConsent, SignInError, type SignInOptions, type SignInResult } from "./local/client/sign-in.js";

@@ -8,6 +8,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { S3Client } from "@aws-sdk/client-s3";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { ensureLocalRunning } from "./local/client/start.js";
 import { readLocalEnv } from "./local/client/env-file.js";
 
@@ -41,6 +42,8 @@ export interface SessionClients {
   sts: STSClient;
   ecr: ECRClient;
   s3: S3Client;
+  /** Cognito user pools (aws only: offline, Local AgentCore's built-in identity provider plays them). */
+  cognito: CognitoIdentityProviderClient;
 }
 
 export interface Session {
@@ -136,7 +139,7 @@ async function awsSession(opts: SessionOptions): Promise<Session> {
 type CredentialProvider = () => Promise<SessionCredentials & { expiration?: Date }>;
 
 /**
- * The SDK's default chain (memoized, refreshed when expiring), shared by all six clients so an SSO
+ * The SDK's default chain (memoized, refreshed when expiring), shared by all the clients so an SSO
  * or role login happens once; a chain that finds nothing says how to fix it, in one line.
  */
 function awsCredentialChain(chain: (o?: Record<string, unknown>) => Promise<SessionCredentials & { expiration?: Date }>, profile?: string): CredentialProvider {
@@ -184,6 +187,7 @@ function assemble(target: Target, region: string, config: Record<string, unknown
     sts: new STSClient(config),
     ecr: new ECRClient(config),
     s3: new S3Client({ ...config, forcePathStyle: target === "local" }),
+    cognito: new CognitoIdentityProviderClient(config),
   };
   let account: Promise<string> | undefined = knownAccount ? Promise.resolve(knownAccount) : undefined;
   return {

@@ -17,6 +17,7 @@ const GONE = new Set([
   "NoSuchBucket",
   "NoSuchKey",
   "NotFound",
+  "UserNotFoundException",
 ]);
 
 export function isNotFound(e: unknown): boolean {

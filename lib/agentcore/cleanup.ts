@@ -1,7 +1,7 @@
 /**
  * Deletes what the ledger lists, in dependency order: runtimes → images → repositories → role
- * policies → roles → credential providers (API key, OAuth2) → identity provider clients → S3
- * objects → buckets. Already gone is fine; each step
+ * policies → roles → credential providers (API key, OAuth2) → identity provider clients and users
+ * → Cognito users, app clients, user pools → S3 objects → buckets. Already gone is fine; each step
  * is reported; the ledger ends empty (failures stay, to be retried). Entries of another target,
  * account or region are left for a session of that target. A resource that cannot be shown to be
  * the one this ledger created (a role without our tag, a runtime intent without an id) is kept.
@@ -15,6 +15,7 @@ import { adoptProvider, type LibOptions } from "./identity.js";
 import { adoptOauth2Provider, oauth2ProviderExists } from "./oauth2.js";
 import { deleteIdpClientEntry } from "./idp-client.js";
 import { deleteIdpUserEntry } from "./idp-user.js";
+import { deleteCognitoUserEntry, deleteUserPoolClientEntry, deleteUserPoolEntry } from "./cognito.js";
 import { localIdp, type LocalIdp } from "../local/client/idp.js";
 import { getRole, isOurRole, LEDGER_TAG, taggedFor } from "./ownership.js";
 import { errorName, isNotFound } from "./aws-errors.js";
@@ -50,6 +51,9 @@ const ORDER: LedgerEntry["kind"][] = [
   "oauth2-credential-provider",
   "idp-client",
   "idp-user",
+  "cognito-user",
+  "cognito-user-pool-client",
+  "cognito-user-pool",
   "s3-object",
   "s3-bucket",
 ];
@@ -73,6 +77,12 @@ export function describeEntry(e: LedgerEntry): string {
       return `${e.clientId} (identity provider client)`;
     case "idp-user":
       return `${e.username} (identity provider user)`;
+    case "cognito-user":
+      return `${e.username} (Cognito user in ${e.userPoolId})`;
+    case "cognito-user-pool-client":
+      return `${e.clientId ?? e.clientName} (Cognito app client in ${e.userPoolId})`;
+    case "cognito-user-pool":
+      return `${e.userPoolId ?? e.poolName} (Cognito user pool ${e.poolName})`;
     case "s3-object":
       return `s3://${e.bucket}/${e.key}`;
     case "s3-bucket":
@@ -195,6 +205,12 @@ async function deleteEntry(s: Session, e: LedgerEntry, opts: CleanupOptions): Pr
       const outcome = await deleteIdpUserEntry(opts.idp ?? localIdp(), e);
       return outcome === "kept" ? { ...base, outcome, detail: "the create was never confirmed and the user of that name is older than it: someone else's" } : { ...base, outcome };
     }
+    case "cognito-user":
+      return { ...base, ...(await deleteCognitoUserEntry(s, e)) };
+    case "cognito-user-pool-client":
+      return { ...base, ...(await deleteUserPoolClientEntry(s, e)) };
+    case "cognito-user-pool":
+      return { ...base, ...(await deleteUserPoolEntry(s, e)) };
     case "s3-object":
       return gone(await deleteObject(e.bucket, e.key, quiet));
     case "s3-bucket":

@@ -1,6 +1,6 @@
 /**
  * A user at Local AgentCore's built-in identity provider (the offline stand-in for a Cognito user
- * pool's user), recorded in the ledger so that cleanup deletes it. Offline only. The password is
+ * pool's user), recorded in the ledger so that cleanup deletes it. Offline only (on AWS: cognito.ts). The password is
  * generated here, kept out of printed objects and registered as a secret for the output guard.
  */
 import { randomBytes } from "node:crypto";
@@ -27,7 +27,7 @@ export interface CreatedIdpUser {
 export async function createIdpUser(input: { username: string; name?: string }, opts: IdpClientOptions = {}): Promise<CreatedIdpUser> {
   const s = opts.session ?? (await defaultSession());
   if (s.target !== "local") {
-    throw new Error("createIdpUser makes a user at Local AgentCore's identity provider; on AWS, create the user in your Cognito user pool and sign them in there.");
+    throw new Error("createIdpUser makes a user at Local AgentCore's identity provider; on AWS, create the user in a Cognito user pool: createUserPool and createCognitoUser (then signInCognito), or your own pool's user.");
   }
   const ledger = opts.ledger ?? new Ledger();
   const log = opts.log ?? console.log;

@@ -20,6 +20,9 @@ export type LedgerResource =
   | { kind: "oauth2-credential-provider"; name: string }
   | { kind: "idp-client"; clientId: string }
   | { kind: "idp-user"; username: string }
+  | { kind: "cognito-user-pool"; poolName: string; userPoolId?: string }
+  | { kind: "cognito-user-pool-client"; userPoolId: string; clientName: string; clientId?: string }
+  | { kind: "cognito-user"; userPoolId: string; username: string }
   | { kind: "iam-role"; roleName: string }
   | { kind: "iam-role-policy"; roleName: string; policyName: string }
   | { kind: "ecr-repository"; repositoryName: string }
@@ -70,6 +73,13 @@ function identity(r: LedgerResource & Partial<LedgerScope>): string {
       return `${scope}/${kind}/${r.clientId}`;
     case "idp-user":
       return `${scope}/${kind}/${r.username}`;
+    case "cognito-user-pool":
+      // Pool names are not unique at Cognito: the name is this ledger's, the id is what it got.
+      return `${scope}/${kind}/${r.poolName}`;
+    case "cognito-user-pool-client":
+      return `${scope}/${kind}/${r.userPoolId}/${r.clientName}`;
+    case "cognito-user":
+      return `${scope}/${kind}/${r.userPoolId}/${r.username}`;
     case "iam-role":
       // IAM is global: a role is the same in every region of the account.
       return `${r.target ?? ""}/${r.accountId ?? ""}/${kind}/${r.roleName}`;

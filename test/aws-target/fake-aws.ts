@@ -10,7 +10,7 @@ import { HttpResponse, type HttpRequest } from "@smithy/protocol-http";
 import type { Session, SessionClients } from "../../lib/session.js";
 
 export interface RecordedCall {
-  /** The session client that sent it (`control`, `data`, `iam`, `sts`, `ecr`, `s3`). */
+  /** The session client that sent it (`control`, `data`, `iam`, `sts`, `ecr`, `s3`, `cognito`). */
   client: keyof SessionClients;
   /** `CreateAgentRuntime` (the command's name without `Command`). */
   operation: string;
@@ -121,7 +121,7 @@ export class FakeAws {
   /** Adds the boundary middleware to every client of the session. */
   attach(s: Session): void {
     for (const [client, sdkClient] of Object.entries(s.clients) as [keyof SessionClients, SessionClients[keyof SessionClients]][]) {
-      // One middleware for six clients of different input/output types: typed loosely on purpose.
+      // One middleware for every client of different input/output types: typed loosely on purpose.
       (sdkClient.middlewareStack as unknown as LooseStack).addRelativeTo(
         (_next: unknown, context: { commandName?: string }) => async (args: { request: HttpRequest; input: Record<string, unknown> }) => {
           const r = args.request;

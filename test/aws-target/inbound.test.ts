@@ -1,6 +1,6 @@
 /**
  * Notebook 02's library calls against `AGENTCORE_TARGET=aws`, up to the SDK call boundary: no
- * identity provider client or user is made on AWS (the learner brings a Cognito user pool); the
+ * Local AgentCore identity provider client or user is made on AWS (Cognito's are: cognito.test.ts); the
  * runtime is created with the learner's discovery URL and app client as its JWT authorizer and
  * `Authorization` on its header allowlist, as the SDK serializes CreateAgentRuntime; AWS's
  * "Authorization method mismatch" answer to a SigV4 invoke comes back as an InvokeError that says
@@ -111,8 +111,8 @@ after(() => {
 const ledger = () => new Ledger(env.dir);
 let runtime: Runtime;
 
-test("no identity provider client or user is made on AWS: the learner brings a Cognito user pool", async () => {
-  await assert.rejects(createIdpUser({ username: "alice" }, { session: s, ledger: ledger(), log }), /on AWS, create the user in your Cognito user pool/);
+test("no Local AgentCore identity provider client or user is made on AWS: Cognito plays that part", async () => {
+  await assert.rejects(createIdpUser({ username: "alice" }, { session: s, ledger: ledger(), log }), /on AWS, create the user in a Cognito user pool: createUserPool and createCognitoUser/);
   await assert.rejects(
     createIdpClient({ clientId: "whoami-web-app", scope: "openid", grantTypes: ["authorization_code"], redirectUris: ["http://localhost:8765/signed-in"] }, { session: s, ledger: ledger(), log }),
     /on AWS, create an app client in your Cognito user pool/,

@@ -42,7 +42,7 @@ after(async () => {
 
 test("no identity provider user or client is made on AWS", async () => {
   const ledger = new Ledger(env.dir);
-  await assert.rejects(createIdpUser({ username: "learner" }, { session: s, ledger, log: () => {} }), /on AWS, create the user in your Cognito user pool/);
+  await assert.rejects(createIdpUser({ username: "learner" }, { session: s, ledger, log: () => {} }), /on AWS, create the user in a Cognito user pool/);
   await assert.rejects(createIdpClient({ clientId: "calendar-agent-3lo", scope: "calendar.read", grantTypes: ["authorization_code"] }, { session: s, ledger, log: () => {} }), /on AWS/);
   assert.deepEqual(ledger.entries(), []);
 });

@@ -1,8 +1,9 @@
 /**
  * The committed notebook 02: built from its readable source and the agent file it embeds, committed
  * without outputs, one `parameters` cell, the library imported by its package name, the steps in
- * order, a runtime with a JWT authorizer that passes the Authorization header on, and no token,
- * password or secret written in a cell or printed by the agent.
+ * order (on AWS: its own Cognito pool, clients and user), a runtime with a JWT authorizer that passes
+ * the Authorization header on, and no token, password or secret written in a cell or printed by
+ * the agent.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -26,7 +27,7 @@ test("committed without outputs; one parameters cell; every cell runs headless",
   for (const cell of code) assert.deepEqual(cell.cell_type === "code" && cell.outputs, [], sourceText(cell).slice(0, 60));
   const tagged = nb.cells.filter((c) => cellTags(c).includes("parameters"));
   assert.equal(tagged.length, 1);
-  assert.deepEqual([...declaredParameters(sourceText(tagged[0]!)).keys()], ["target", "region", "agentName", "appClientId", "otherAppClientId", "username", "redirectUri", "prompt"]);
+  assert.deepEqual([...declaredParameters(sourceText(tagged[0]!)).keys()], ["target", "region", "agentName", "appClientId", "otherAppClientId", "username", "userPoolName", "redirectUri", "prompt"]);
   for (const cell of nb.cells) assert.deepEqual(cellTags(cell).filter((t) => t === "skip-headless" || t === "raises-exception"), []);
 });
 
@@ -64,4 +65,16 @@ test("the runtime trusts one app client and passes Authorization on; the agent n
     assert.doesNotMatch(sourceText(cell), /console\.log\([^)]*(accessToken|password|clientSecret)/);
     assert.doesNotMatch(sourceText(cell), /password: "|INBOUND_USER_TOKEN = "/);
   }
+});
+
+test("on AWS the notebook makes its own Cognito pool, app clients and user (unless INBOUND_DISCOVERY_URL brings a pool) and checks the pool is gone", () => {
+  const all = code.map(sourceText).join("\n");
+  const steps = ["createUserPool({ poolName: userPoolName })", "createUserPoolClient({ userPoolId: pool.userPoolId, clientName: appClientId })", "createCognitoUser(", "signInCognito({ clientId: appClient.clientId", "clientName: otherAppClientId", "await cleanup()", "ListUserPoolsCommand({"];
+  const positions = steps.map((step) => all.indexOf(step));
+  assert.ok(positions.every((p) => p >= 0), `missing: ${steps.filter((_, i) => positions[i]! < 0).join(", ")}`);
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  // The INBOUND_* variables are an override only: nothing is created at Cognito when they are set.
+  assert.match(all, /const bringOwn = target === "aws" && !!process\.env\.INBOUND_DISCOVERY_URL;/);
+  assert.match(all, /const pool = target === "aws" && !bringOwn \? await createUserPool/);
+  assert.match(all, /const appClient = localAppClient \?\? cognitoAppClient \?\? fromEnvironment\(\);/);
 });
