@@ -141,7 +141,7 @@ const OPTIONS = {
 } as const;
 
 /** Flags whose next token is their value (so a value like "-p" is not read as a flag). */
-const VALUE_FLAGS = new Set(
+export const VALUE_FLAGS: ReadonlySet<string> = new Set(
   Object.entries(OPTIONS).flatMap(([name, o]) => (o.type === "string" && name !== "param" ? [`--${name}`, ...("short" in o ? [`-${o.short}`] : [])] : [])),
 );
 
