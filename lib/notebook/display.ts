@@ -25,6 +25,8 @@ function printMarkdown(markdown: string): void {
   process.stdout.write(renderMarkdown(markdown));
 }
 
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
 export type TableRow = Record<string, unknown> | unknown[];
 
 function cellText(value: unknown): string {
@@ -56,6 +58,17 @@ export const display = {
     const d = tslabDisplay();
     if (d) d.html(text);
     else process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  },
+  /**
+   * A link the reader is meant to open (a sign-in page), as an HTML anchor in markdown that opens a
+   * new tab: the classic Notebook opens a plain markdown link in the notebook's own tab, leaving
+   * the notebook (behind a "leave this page?" prompt). JupyterLab opens links in a new tab anyway.
+   */
+  link(url: string, text: string, note?: string): void {
+    const after = note ? ` (${note})` : "";
+    const d = tslabDisplay();
+    if (d) d.markdown(redact(`**<a href="${escapeHtml(url)}" target="_blank" rel="noopener">${escapeHtml(text)}</a>**${after}`));
+    else printMarkdown(redact(`**${text}**${after}: ${url}`));
   },
   /** JupyterLab shows `application/json` as a collapsible tree. */
   json(value: unknown): void {

@@ -135,6 +135,10 @@ describe("built-in identity provider", () => {
     assert.equal(login.status, 200);
     assert.match(login.body, /<form method="post" action="\/_local\/idp\/interaction\/[^"]+\/login">/);
     assert.equal(login.headers.get("x-frame-options"), "DENY");
+    // Never framed, no script; but no form-action: a browser applies it to the redirects after the
+    // submit, which end at the application's return URL (test/notebook-browser/ follows them).
+    assert.match(login.headers.get("content-security-policy") ?? "", /default-src 'none'.*frame-ancestors 'none'/);
+    assert.doesNotMatch(login.headers.get("content-security-policy") ?? "", /form-action/);
     const loginAction = new URL(/action="([^"]+\/login)"/.exec(login.body)![1]!, local.endpoint).href;
 
     const wrong = await browser.go(loginAction, { method: "POST", form: { username: "alice", password: "wrong password" } });

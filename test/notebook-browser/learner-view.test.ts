@@ -10,81 +10,15 @@
  * Runs in CI (CI=true: a missing Jupyter or Chromium is a failure); elsewhere it skips with a message.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { freePort } from "../../lib/local/free-port.js";
-import { localInventory, NOTEBOOK_NAME, NOTEBOOK_PATH, ownLocal, projectRoot, run, type OwnLocal } from "../notebook01/helpers.js";
+import { type Browser, type Page } from "playwright-core";
+import { localInventory, NOTEBOOK_NAME, NOTEBOOK_PATH, ownLocal, type OwnLocal } from "../notebook01/helpers.js";
+import { cellStates, installKernel, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const JUPYTER = "/usr/bin/jupyter";
-const PYTHON = "/usr/bin/python3";
-const SCREENSHOTS = path.join(projectRoot, "out", "notebook-browser");
 const RUN_ALL_TIMEOUT_MS = 25 * 60_000;
-
-/** Why this machine cannot run the test, or undefined. */
-function missingTool(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not installed (apt-get install chromium)`;
-  if (!existsSync(JUPYTER)) return `${JUPYTER} not installed (apt-get install python3-notebook jupyter-notebook)`;
-  return undefined;
-}
-
-/** Starts `jupyter notebook notebooks/` as the README says, plus what a test needs: no browser, 127.0.0.1, a random port, a token. */
-async function startNotebookServer(env: NodeJS.ProcessEnv, logFile: string): Promise<{ server: ChildProcess; url: string; token: string }> {
-  const port = await freePort();
-  const token = randomBytes(24).toString("hex");
-  const server = spawn(
-    JUPYTER,
-    [
-      "notebook", "notebooks/", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--NotebookApp.token=${token}`,
-      // CI containers run as root, which Jupyter refuses unless told.
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-    ],
-    { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let log = "";
-  const collect = (chunk: Buffer) => {
-    log += chunk.toString();
-    writeFileSync(logFile, log);
-  };
-  server.stdout!.on("data", collect);
-  server.stderr!.on("data", collect);
-  const url = `http://127.0.0.1:${port}`;
-  // Ready when the API answers (with the token); gone if the process exits first.
-  for (let attempt = 0; attempt < 240; attempt++) {
-    if (server.exitCode !== null) throw new Error(`jupyter notebook exited with ${server.exitCode}:\n${log}`);
-    const ok = await fetch(`${url}/api/status?token=${token}`).then((r) => r.ok, () => false);
-    if (ok) return { server, url, token };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  server.kill();
-  throw new Error(`jupyter notebook did not answer on ${url}:\n${log}`);
-}
-
-interface CellState {
-  type: string;
-  prompt: number | string | null;
-}
-
-/** Waits until no code cell is queued or running and the kernel is idle, twice in a row (a cell can start just after an idle moment). */
-async function waitForRunAll(page: Page): Promise<void> {
-  const settled = () =>
-    page.waitForFunction(
-      () => {
-        const nb = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook;
-        const busy = nb.get_cells().some((c) => c.cell_type === "code" && c.input_prompt_number === "*");
-        return !busy && document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
-      },
-      undefined,
-      { timeout: RUN_ALL_TIMEOUT_MS, polling: 1000 },
-    );
-  await settled();
-  await page.waitForTimeout(3000);
-  await settled();
-}
 
 describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel, Chromium)", { timeout: 40 * 60_000 }, () => {
   const missing = missingTool();
@@ -100,46 +34,21 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
     if (missing) return;
     local = await ownLocal();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const env = {
-      ...local.env,
-      JUPYTER_PATH: path.join(local.tmp, "share", "jupyter"),
-      JUPYTER_CONFIG_DIR: path.join(local.tmp, "config"),
-      JUPYTER_RUNTIME_DIR: path.join(local.tmp, "runtime"),
-      JUPYTER_DATA_DIR: path.join(local.tmp, "data"),
-      IPYTHONDIR: path.join(local.tmp, "ipython"),
-    };
-    // `npm run kernel:install`, into this test's own Jupyter folders.
-    const install = await run(process.execPath, ["--import", "tsx", "scripts/kernel-install.ts", "--prefix", local.tmp, "--python", PYTHON], env);
-    if (install.code !== 0) {
-      setupError = `kernel:install failed:\n${install.stdout}\n${install.stderr}`;
-      return;
-    }
+    const env = jupyterEnv(local.env, local.tmp);
+    setupError = await installKernel(env, local.tmp);
+    if (setupError) return;
     try {
       const started = await startNotebookServer(env, path.join(SCREENSHOTS, "jupyter-server.log"));
       server = started.server;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
       context.on("request", (req) => requests.push(req.url()));
-      const tree = await context.newPage();
-      // The address Jupyter prints: the file list, logged in by the token.
-      await tree.goto(`${started.url}/tree?token=${started.token}`);
-      const link = tree.locator("a.item_link", { hasText: NOTEBOOK_NAME });
-      await link.waitFor({ timeout: 60_000 });
-      await tree.screenshot({ path: path.join(SCREENSHOTS, "00-file-list.png") });
-      // The file list opens a notebook in a new tab.
-      const [opened] = await Promise.all([context.waitForEvent("page"), link.click()]);
-      page = opened;
-      await page.waitForFunction(() => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected?.() === true, undefined, { timeout: 180_000 });
-      // A learner's autosave would write outputs into the committed notebook: not in a test.
-      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { set_autosave_interval(ms: number): void } } }).Jupyter.notebook.set_autosave_interval(0));
+      page = await openNotebook(context, started, NOTEBOOK_NAME, path.join(SCREENSHOTS, "00-file-list.png"));
       await page.screenshot({ path: path.join(SCREENSHOTS, "01-opened.png"), fullPage: true });
       // Cell → Run All.
       await page.locator("#celllink").click();
       await page.locator("#run_all_cells > a").click();
-      await waitForRunAll(page);
+      await waitForRunAll(page, RUN_ALL_TIMEOUT_MS);
       await page.screenshot({ path: path.join(SCREENSHOTS, "02-after-run-all.png"), fullPage: true });
     } catch (error) {
       setupError = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -149,11 +58,7 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once("exit", r));
-      server.kill("SIGTERM");
-      await exited;
-    }
+    await stopNotebookServer(server);
     // Whatever happened, the committed notebook stays as it was.
     if (readFileSync(NOTEBOOK_PATH, "utf8") !== committedNotebook) {
       writeFileSync(NOTEBOOK_PATH, committedNotebook);
@@ -175,11 +80,7 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
   test("every code cell ran", async (t) => {
     const p = ready(t);
     if (!p) return;
-    const cells = await p.evaluate(() =>
-      (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: number | string | null }[] } } }).Jupyter.notebook
-        .get_cells()
-        .map((c) => ({ type: c.cell_type, prompt: c.input_prompt_number ?? null })),
-    ) as CellState[];
+    const cells = await cellStates(p);
     const code = cells.filter((c) => c.type === "code");
     assert.ok(code.length > 10, `only ${code.length} code cells`);
     const notRun = code.map((c, i) => (typeof c.prompt === "number" ? undefined : `code cell ${i + 1}: [${c.prompt ?? " "}]`)).filter(Boolean);

@@ -75,7 +75,7 @@ describe("npm run nb: notebook 04 against its own cold Local AgentCore", () => {
     const cells = nb.cells.filter((c): c is CodeCell => c.cell_type === "code" && sourceText(c).includes("prompt: listPrompt"));
     assert.equal(cells.length, 2);
     const first = outputText(cells[0]!);
-    assert.match(first, /\[Sign in and allow access to your calendar\]\(http:\/\/127\.0\.0\.1:\d+\/identities\/oauth2\/authorize\?request_uri=/);
+    assert.match(first, /<a href="http:\/\/127\.0\.0\.1:\d+\/identities\/oauth2\/authorize\?request_uri=[^"]*" target="_blank" rel="noopener">Sign in and allow access to your calendar<\/a>/);
     assert.match(first, /has not authorized access to their calendar yet/);
     assert.match(outputText(cellWith(nb, "signInAndConsent(")), /Signed in as learner and allowed access; the return URL answered 200: Access granted/);
     const second = outputText(cells[1]!);

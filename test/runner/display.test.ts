@@ -23,7 +23,8 @@ describe("display", () => {
 display.json({ a: 1 });
 display.table([{ k: "x", v: 2 }]);
 display.png(new Uint8Array(3));
-display.markdown("**strong** text");`;
+display.markdown("**strong** text");
+display.link("http://127.0.0.1:1/sign-in?a=1&b=2", "Sign in", "a new tab");`;
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: projectRoot, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined } }, (e, out, err) =>
         e ? reject(new Error(err)) : resolve(out),
@@ -33,6 +34,8 @@ display.markdown("**strong** text");`;
     assert.match(stdout, /│ k +│ v +│/);
     assert.match(stdout, /\[image\/png, 3 bytes\]/);
     assert.match(stdout, /^strong text$/m);
+    // No HTML in a terminal: the text and the whole address to copy.
+    assert.match(stdout, /^Sign in \(a new tab\): http:\/\/127\.0\.0\.1:1\/sign-in\?a=1&b=2$/m);
   });
 
   test("markdownTable escapes pipes and newlines, and takes columns from all rows", () => {

@@ -12,10 +12,15 @@ export function page(title: string, body: string): string {
 </head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-/** Headers for a page that must not be framed or cached (login and consent). */
+/**
+ * Headers for a page that must not be framed or cached (login and consent). No `form-action`:
+ * browsers apply it to every redirect that follows the submit, and signing in or answering the
+ * consent page ends, through the client's redirect URI, at the application's return URL on an
+ * origin this provider does not know; `'self'` made Chromium stop the user on the consent page.
+ */
 export const PAGE_HEADERS = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "x-frame-options": "DENY",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
 } as const;
