@@ -9,15 +9,15 @@ import path from "node:path";
 import { test } from "node:test";
 import { declaredParameters } from "../../lib/runner/parameters.js";
 import { cellTags, sourceText } from "../../lib/runner/notebook-file.js";
-import { renderNotebook } from "../../scripts/notebooks/build-01.js";
+import { renderNotebook } from "../../scripts/notebooks/build.js";
 import { NOTEBOOK_PATH, projectRoot, readNotebook } from "./helpers.js";
 
 const committed = readFileSync(NOTEBOOK_PATH, "utf8");
 const nb = readNotebook(NOTEBOOK_PATH);
 const code = nb.cells.filter((c) => c.cell_type === "code");
 
-test("the notebook is what its source and the agent files build (run scripts/notebooks/build-01.ts after editing them)", () => {
-  assert.equal(committed, renderNotebook());
+test("the notebook is what its source and the agent files build (run scripts/notebooks/build.ts 01 after editing them)", () => {
+  assert.equal(committed, renderNotebook("01"));
 });
 
 test("nbformat 4 on the tslab kernel, committed without outputs", () => {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { declaredParameters } from "../../lib/runner/parameters.js";
 import { cellTags, sourceText } from "../../lib/runner/notebook-file.js";
-import { renderNotebook } from "../../scripts/notebooks/build-02.js";
+import { renderNotebook } from "../../scripts/notebooks/build.js";
 import { projectRoot, readNotebook } from "../notebook01/helpers.js";
 
 const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", "02-inbound-auth-jwt.ipynb");
@@ -19,8 +19,8 @@ const committed = readFileSync(NOTEBOOK_PATH, "utf8");
 const nb = readNotebook(NOTEBOOK_PATH);
 const code = nb.cells.filter((c) => c.cell_type === "code");
 
-test("the notebook is what its source and the agent file build (run scripts/notebooks/build-02.ts after editing them)", () => {
-  assert.equal(committed, renderNotebook());
+test("the notebook is what its source and the agent file build (run scripts/notebooks/build.ts 02 after editing them)", () => {
+  assert.equal(committed, renderNotebook("02"));
 });
 
 test("committed without outputs; one parameters cell; every cell runs headless", () => {

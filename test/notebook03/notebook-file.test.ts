@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { declaredParameters } from "../../lib/runner/parameters.js";
 import { cellTags, sourceText } from "../../lib/runner/notebook-file.js";
-import { renderNotebook } from "../../scripts/notebooks/build-03.js";
+import { renderNotebook } from "../../scripts/notebooks/build.js";
 import { projectRoot, readNotebook } from "../notebook01/helpers.js";
 
 const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", "03-outbound-oauth2-m2m.ipynb");
@@ -17,8 +17,8 @@ const committed = readFileSync(NOTEBOOK_PATH, "utf8");
 const nb = readNotebook(NOTEBOOK_PATH);
 const code = nb.cells.filter((c) => c.cell_type === "code");
 
-test("the notebook is what its source and the agent file build (run scripts/notebooks/build-03.ts after editing them)", () => {
-  assert.equal(committed, renderNotebook());
+test("the notebook is what its source and the agent file build (run scripts/notebooks/build.ts 03 after editing them)", () => {
+  assert.equal(committed, renderNotebook("03"));
 });
 
 test("committed without outputs; one parameters cell; every cell runs headless", () => {
