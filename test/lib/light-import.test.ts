@@ -103,7 +103,7 @@ test("a cell's require loads Local AgentCore's client, never its server, on eith
   assert.equal(run.code, 0, run.stderr);
   const r = run.result!;
   assert.equal(relative(projectDir, r.entry), "tslab-entry.cjs", "the package is loaded through its CommonJS entry, as tslab does");
-  assert.deepEqual(r.sessions.aws, { target: "aws", region: "eu-west-1", endpoint: null, clients: ["control", "data", "ecr", "iam", "s3", "sts"] });
+  assert.deepEqual(r.sessions.aws, { target: "aws", region: "eu-west-1", endpoint: null, clients: ["cognito", "control", "data", "ecr", "iam", "s3", "sts"] });
   assert.equal(r.sessions.local?.endpoint, `http://127.0.0.1:${port}`, "the session started this test's Local AgentCore on demand");
   assert.match(r.sessions.local!.account, /^\d{12}$/);
   assert.equal(r.sessions.local!.knownAccount, r.sessions.local!.account);
@@ -126,6 +126,6 @@ test("the aws target works on a machine where better-sqlite3 failed to build", {
   assert.equal(r.targetFromEnv, "aws");
   assert.match(run.stdout, /^display works$/m);
   assert.equal(r.masked, "sk-…abcd");
-  assert.deepEqual(r.sessions.aws, { target: "aws", region: "eu-west-1", endpoint: null, clients: ["control", "data", "ecr", "iam", "s3", "sts"] });
+  assert.deepEqual(r.sessions.aws, { target: "aws", region: "eu-west-1", endpoint: null, clients: ["cognito", "control", "data", "ecr", "iam", "s3", "sts"] });
   assert.deepEqual(serverModules(run.files), []);
 });

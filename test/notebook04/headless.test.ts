@@ -7,40 +7,14 @@
  * runtime, role, bucket, credential provider, identity provider client or user, and an empty ledger.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ListOauth2CredentialProvidersCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { sourceText, type CodeCell, type Notebook } from "../../lib/runner/notebook-file.js";
 import { Ledger } from "../../lib/agentcore/ledger.js";
-import { localIdp } from "../../lib/local/client/idp.js";
-import { localPaths } from "../../lib/local/client/index.js";
-import { makeClients } from "../helpers/local.js";
-import { cellWith, findSecrets, knownSecrets, localInventory, outputText, ownLocal, projectRoot, readNotebook, run, type OwnLocal, type Run } from "../notebook01/helpers.js";
+import { cellWith, findSecrets, knownSecrets, outputText, projectRoot, type OwnLocal, type Run } from "../notebook01/helpers.js";
+import { runHeadless } from "../helpers/headless-notebook.js";
 import { outputProblems } from "../notebook01/output-checks.js";
 
 const NOTEBOOK_NAME = "04-outbound-oauth2-3lo.ipynb";
-
-/** The OAuth2 providers and identity provider clients Local AgentCore holds. */
-async function oauth2Inventory(env: NodeJS.ProcessEnv): Promise<string[]> {
-  const values = Object.fromEntries(
-    [...readFileSync(localPaths(projectRoot, env).envFile, "utf8").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]),
-  );
-  const credentials = { accessKeyId: values.AWS_ACCESS_KEY_ID!, secretAccessKey: values.AWS_SECRET_ACCESS_KEY! };
-  const c = makeClients(values.AWS_ENDPOINT_URL!, values.AWS_REGION!, credentials);
-  try {
-    const providers = (await c.control.send(new ListOauth2CredentialProvidersCommand({}))).credentialProviders ?? [];
-    const clients = (await localIdp({ endpoint: values.AWS_ENDPOINT_URL!, region: values.AWS_REGION!, credentials }).listClients()).clients;
-    const users = await localIdp({ endpoint: values.AWS_ENDPOINT_URL!, region: values.AWS_REGION!, credentials }).listUsers();
-    return [
-      ...providers.map((p) => `oauth2 provider ${p.name}`),
-      ...clients.map((x) => `identity provider client ${x.clientId}`),
-      ...users.map((u) => `identity provider user ${u.username}`),
-    ];
-  } finally {
-    for (const client of Object.values(c)) client.destroy();
-  }
-}
 
 describe("npm run nb: notebook 04 against its own cold Local AgentCore", () => {
   let local: OwnLocal;
@@ -50,15 +24,7 @@ describe("npm run nb: notebook 04 against its own cold Local AgentCore", () => {
   let inventory: string[] = [];
 
   before(async () => {
-    local = await ownLocal();
-    const outDir = path.join(local.tmp, "out");
-    result = await run(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts", "nb.ts"), path.join("notebooks", NOTEBOOK_NAME), "--out", outDir, "--cell-timeout", "300"], local.env);
-    const outFile = path.join(outDir, NOTEBOOK_NAME);
-    if (existsSync(outFile)) {
-      nbText = readFileSync(outFile, "utf8");
-      nb = readNotebook(outFile);
-    }
-    inventory = existsSync(path.join(local.stateDir, "env")) ? [...(await localInventory(local.env)), ...(await oauth2Inventory(local.env))] : ["(Local AgentCore never started)"];
+    ({ local, result, nb, nbText, inventory } = await runHeadless(NOTEBOOK_NAME));
   });
 
   after(async () => {
