@@ -13,12 +13,12 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { localInventory, ownLocal, projectRoot, type OwnLocal } from "../notebook01/helpers.js";
-import { cellStates, installKernel, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
+import { cellStates, installKernel, pageOrSkip, restoreCommitted, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
 
 const NOTEBOOK_NAME = "04-outbound-oauth2-3lo.ipynb";
 const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", NOTEBOOK_NAME);
@@ -184,22 +184,11 @@ describe("notebook 04 in a real browser: the learner clicks the consent link", {
     await browser?.close();
     await stopNotebookServer(server);
     // Whatever happened, the committed notebook stays as it was.
-    if (readFileSync(NOTEBOOK_PATH, "utf8") !== committedNotebook) {
-      writeFileSync(NOTEBOOK_PATH, committedNotebook);
-      assert.fail(`Jupyter wrote ${NOTEBOOK_NAME} during the test (restored)`);
-    }
+    restoreCommitted(NOTEBOOK_PATH, committedNotebook);
     await local?.stop();
   });
 
-  const ready = (t: { skip(message: string): void }): Page | undefined => {
-    if (missing) {
-      if (process.env.CI) assert.fail(`${missing}: .ci/run installs it`);
-      t.skip(missing);
-      return undefined;
-    }
-    assert.equal(setupError, undefined, setupError);
-    return page;
-  };
+  const ready = (t: { skip(message: string): void }): Page | undefined => pageOrSkip(t, missing, setupError, page);
 
   const outputOf = async (p: Page, marker: string) => {
     const index = (await cellStates(p)).findIndex((c) => c.type === "code" && c.text.includes(marker));

@@ -3,9 +3,10 @@
  * the README says (`npm run kernel:install`, `jupyter notebook notebooks/`) in a test's own Jupyter
  * folders, headless Chromium, and opening a notebook from the file list like a learner.
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { freePort } from "../../lib/local/free-port.js";
@@ -133,4 +134,26 @@ export function cellStates(page: Page): Promise<CellState[]> {
       .get_cells()
       .map((c) => ({ type: c.cell_type, prompt: c.input_prompt_number ?? null, text: c.get_text() })),
   );
+}
+
+/** Puts the committed notebook back when Jupyter wrote it during the test, and fails the test then. */
+export function restoreCommitted(notebookPath: string, committed: string): void {
+  if (readFileSync(notebookPath, "utf8") !== committed) {
+    writeFileSync(notebookPath, committed);
+    assert.fail(`Jupyter wrote ${path.basename(notebookPath)} during the test (restored)`);
+  }
+}
+
+/**
+ * The page a test step drives, or undefined after skipping: a missing tool fails in CI (`.ci/run`
+ * installs it) and skips elsewhere; a setup error fails.
+ */
+export function pageOrSkip(t: { skip(message: string): void }, missing: string | undefined, setupError: string | undefined, page: Page | undefined): Page | undefined {
+  if (missing) {
+    if (process.env.CI) assert.fail(`${missing}: .ci/run installs it`);
+    t.skip(missing);
+    return undefined;
+  }
+  assert.equal(setupError, undefined, setupError);
+  return page;
 }

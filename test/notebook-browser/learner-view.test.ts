@@ -11,12 +11,12 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Browser, type Page } from "playwright-core";
 import { localInventory, NOTEBOOK_NAME, NOTEBOOK_PATH, ownLocal, type OwnLocal } from "../notebook01/helpers.js";
-import { cellStates, installKernel, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
+import { cellStates, installKernel, pageOrSkip, restoreCommitted, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
 
 const RUN_ALL_TIMEOUT_MS = 25 * 60_000;
 
@@ -60,22 +60,11 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
     await browser?.close();
     await stopNotebookServer(server);
     // Whatever happened, the committed notebook stays as it was.
-    if (readFileSync(NOTEBOOK_PATH, "utf8") !== committedNotebook) {
-      writeFileSync(NOTEBOOK_PATH, committedNotebook);
-      assert.fail(`Jupyter wrote ${NOTEBOOK_NAME} during the test (restored)`);
-    }
+    restoreCommitted(NOTEBOOK_PATH, committedNotebook);
     await local?.stop();
   });
 
-  const ready = (t: { skip(message: string): void }): Page | undefined => {
-    if (missing) {
-      if (process.env.CI) assert.fail(`${missing}: .ci/run installs it`);
-      t.skip(missing);
-      return undefined;
-    }
-    assert.equal(setupError, undefined, setupError);
-    return page;
-  };
+  const ready = (t: { skip(message: string): void }): Page | undefined => pageOrSkip(t, missing, setupError, page);
 
   test("every code cell ran", async (t) => {
     const p = ready(t);
