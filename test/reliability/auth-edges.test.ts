@@ -12,6 +12,7 @@ import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } 
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../../lib/local/services/identity/arns.js";
+import { createHmac, createPrivateKey, sign } from "node:crypto";
 import { mintWorkloadAccessToken } from "../../lib/local/auth/workload-tokens.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { buildCall, servedOperations, type OpTarget } from "./model-requests.js";
@@ -218,6 +219,57 @@ describe("authentication edges are rejected with AWS's error names", () => {
       expectError(await getKey(tokenA, local.admin, at(clock.offset)), 401, "UnauthorizedException", /expired/);
       clock.offset = 0;
       assert.equal((await getKey(tokenA)).status, 200, "the same token before its expiry");
+    });
+
+    /** A token signed with this Local AgentCore's own signing key, with any header and claims. */
+    const signHere = async (header: Record<string, unknown>, claims: Record<string, unknown>) => {
+      const jwk = JSON.parse(local.server.services.vault.get("agentcore-local:workload-token-signing-key")!) as JsonWebKey;
+      const [h, p] = tokenA.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>);
+      const input = `${Buffer.from(JSON.stringify({ ...h, ...header })).toString("base64url")}.${Buffer.from(JSON.stringify({ ...p, ...claims })).toString("base64url")}`;
+      const signature = sign("sha256", Buffer.from(input), { key: createPrivateKey({ key: jwk, format: "jwk" }), dsaEncoding: "ieee-p1363" });
+      return `${input}.${signature.toString("base64url")}`;
+    };
+
+    it("a token signed with this key but for another audience or issuer, not yet valid, with no expiry or another header alg: UnauthorizedException (401)", async () => {
+      clock.offset = 0;
+      assert.equal((await getKey(await signHere({}, {}))).status, 200, "re-signed unchanged, the token is accepted (the helper signs as the server does)");
+      expectError(await getKey(await signHere({}, { aud: "someone-else" })), 401, "UnauthorizedException", /not valid/);
+      expectError(await getKey(await signHere({}, { iss: "someone-else" })), 401, "UnauthorizedException", /not valid/);
+      expectError(await getKey(await signHere({}, { nbf: Math.floor(Date.now() / 1000) + 600 })), 401, "UnauthorizedException", /not valid/);
+      expectError(await getKey(await signHere({}, { exp: undefined })), 401, "UnauthorizedException", /not valid/);
+      expectError(await getKey(await signHere({ crit: ["x-unknown"], "x-unknown": 1 }, {})), 401, "UnauthorizedException", /not valid/);
+      // Signed correctly, but the header claims another algorithm: the header is not what was verified.
+      expectError(await getKey(await signHere({ alg: "ES384" }, {})), 401, "UnauthorizedException", /not valid/);
+    });
+
+    it("a token with another algorithm (none, HS256 keyed with the public key) or a damaged signature: UnauthorizedException (401)", async () => {
+      clock.offset = 0;
+      const [h, p, s] = tokenA.split(".");
+      const header = JSON.parse(Buffer.from(h!, "base64url").toString("utf8")) as Record<string, unknown>;
+      const withAlg = (alg: string) => Buffer.from(JSON.stringify({ ...header, alg })).toString("base64url");
+      expectError(await getKey(`${withAlg("none")}.${p}.`), 401, "UnauthorizedException");
+      const jwk = JSON.parse(local.server.services.vault.get("agentcore-local:workload-token-signing-key")!) as JsonWebKey;
+      const { d: _d, ...pub } = jwk;
+      const hsInput = `${withAlg("HS256")}.${p}`;
+      const hs = createHmac("sha256", JSON.stringify(pub)).update(hsInput).digest("base64url");
+      expectError(await getKey(`${hsInput}.${hs}`), 401, "UnauthorizedException");
+      const sig = Buffer.from(s!, "base64url");
+      sig[10] ^= 1;
+      expectError(await getKey(`${h}.${p}.${sig.toString("base64url")}`), 401, "UnauthorizedException");
+      expectError(await getKey(`${h}.${p}.${s}AA`), 401, "UnauthorizedException");
+      assert.equal((await getKey(tokenA)).status, 200, "the untouched token still works");
+    });
+
+    it("a token accepted before its expiry is refused at and after it, and the same token from the same caller again", async () => {
+      clock.offset = 0;
+      const exp = (JSON.parse(Buffer.from(tokenA.split(".")[1]!, "base64url").toString("utf8")) as { exp: number }).exp;
+      assert.equal((await getKey(tokenA)).status, 200);
+      clock.offset = exp * 1000 - Date.now(); // exactly at exp: already expired (exp is exclusive)
+      expectError(await getKey(tokenA, local.admin, at(clock.offset)), 401, "UnauthorizedException", /expired/);
+      expectError(await getKey(tokenA, local.admin, at(clock.offset)), 401, "UnauthorizedException", /expired/);
+      clock.offset = exp * 1000 - Date.now() - 1500; // a second before: still valid
+      assert.equal((await getKey(tokenA, local.admin, at(clock.offset))).status, 200);
+      clock.offset = 0;
     });
 
     it("the SDK surfaces these as the named exceptions", async () => {

@@ -4,9 +4,12 @@
  * with an expiry. `GetResourceApiKey` accepts nothing else.
  *
  * The signing key pair is created on first use; its private half is kept in the token vault.
+ * Tokens are minted with `jose`; they are verified on every call with the synchronous ES256 check
+ * of `es256-jwt.ts` (a cached public KeyObject), which costs far less per call than WebCrypto.
  */
-import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify, generateKeyPair, exportJWK, importJWK, errors, type JWK, type CryptoKey } from "jose";
+import { KeyObject, randomUUID } from "node:crypto";
+import { SignJWT, generateKeyPair, exportJWK, importJWK, type JWK, type CryptoKey } from "jose";
+import { verifyEs256Jwt } from "./es256-jwt.js";
 import { AwsError } from "../errors.js";
 import type { LocalServices } from "../service.js";
 
@@ -35,7 +38,8 @@ export interface WorkloadTokenClaims {
 interface KeyPair {
   kid: string;
   privateKey: CryptoKey | Uint8Array;
-  publicKey: CryptoKey | Uint8Array;
+  /** The public half as Node's KeyObject, imported once, for the per-call signature check. */
+  verifyKey: KeyObject;
 }
 
 const keyCache = new WeakMap<LocalServices, Promise<KeyPair>>();
@@ -55,7 +59,7 @@ async function loadOrCreateKey(local: LocalServices): Promise<KeyPair> {
   if (stored) {
     const jwk = JSON.parse(stored) as JWK & { kid: string };
     const { d: _d, ...pub } = jwk;
-    return { kid: jwk.kid, privateKey: await importJWK(jwk, "ES256"), publicKey: await importJWK(pub, "ES256") };
+    return { kid: jwk.kid, privateKey: await importJWK(jwk, "ES256"), verifyKey: KeyObject.from((await importJWK(pub, "ES256")) as CryptoKey) };
   }
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
   const kid = randomUUID();
@@ -65,7 +69,7 @@ async function loadOrCreateKey(local: LocalServices): Promise<KeyPair> {
     if (!local.vault.get(KEY_ARN)) local.vault.put(KEY_ARN, JSON.stringify(jwk));
   });
   if (JSON.parse(local.vault.get(KEY_ARN)!).kid !== kid) return loadOrCreateKey(local);
-  return { kid, privateKey, publicKey };
+  return { kid, privateKey, verifyKey: KeyObject.from(publicKey) };
 }
 
 export async function mintWorkloadAccessToken(
@@ -98,27 +102,22 @@ export async function mintWorkloadAccessToken(
  */
 export async function verifyWorkloadAccessToken(local: LocalServices, token: string): Promise<WorkloadTokenClaims> {
   const key = await signingKey(local);
-  try {
-    const { payload } = await jwtVerify(token, key.publicKey, {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ["ES256"],
-      currentDate: local.now(),
-    });
-    return {
-      accountId: String(payload.account),
-      region: String(payload.region),
-      workloadName: String(payload.sub),
-      workloadIdentityArn: String(payload.workload_identity_arn),
-      userId: typeof payload.user_id === "string" ? payload.user_id : undefined,
-      ...(typeof payload.user_token_sha256 === "string" ? { userTokenDigest: payload.user_token_sha256 } : {}),
-      grant: payload.grant === "user-id" || payload.grant === "jwt" ? payload.grant : "workload",
-      expiresAt: Number(payload.exp),
-    };
-  } catch (e) {
-    if (e instanceof errors.JWTExpired) {
+  const checked = verifyEs256Jwt(token, key.verifyKey, { issuer: ISSUER, audience: AUDIENCE, now: local.now() });
+  if (!checked.ok) {
+    if (checked.failure === "expired") {
       throw new AwsError("UnauthorizedException", "The workload access token has expired. Request a new one.", 401);
     }
     throw new AwsError("UnauthorizedException", "The workload access token is not valid.", 401);
   }
+  const payload = checked.payload;
+  return {
+    accountId: String(payload.account),
+    region: String(payload.region),
+    workloadName: String(payload.sub),
+    workloadIdentityArn: String(payload.workload_identity_arn),
+    userId: typeof payload.user_id === "string" ? payload.user_id : undefined,
+    ...(typeof payload.user_token_sha256 === "string" ? { userTokenDigest: payload.user_token_sha256 } : {}),
+    grant: payload.grant === "user-id" || payload.grant === "jwt" ? payload.grant : "workload",
+    expiresAt: Number(payload.exp),
+  };
 }
