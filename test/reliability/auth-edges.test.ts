@@ -12,7 +12,7 @@ import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } 
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../../lib/local/services/identity/arns.js";
-import { createHmac, createPrivateKey, sign } from "node:crypto";
+import { createHmac, createPrivateKey, sign, type JsonWebKey } from "node:crypto";
 import { mintWorkloadAccessToken } from "../../lib/local/auth/workload-tokens.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { buildCall, servedOperations, type OpTarget } from "./model-requests.js";

@@ -11,7 +11,10 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from "@aws-sdk/client-bedrock-agentcore";
-import { UpdateAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { CreateApiKeyCredentialProviderCommand, UpdateAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import { Store } from "../../lib/local/state/store.js";
+import { createVault } from "../../lib/local/state/vault.js";
+import { KIND_APIKEY_PROVIDER } from "../../lib/local/services/identity/records.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
 import { agentLogFile, printAgentLogs } from "../../lib/local/runtime-host/agent-logs.js";
@@ -222,6 +225,41 @@ test("agent output is logged per runtime and session with secrets redacted", asy
   assert.equal(await printAgentLogs(local.stateDir, { runtime: "echo_agent", session: s }, (t) => (printed += t)), true, "found by runtime name");
   assert.match(printed, /printing \[REDACTED\]/);
 });
+
+test("a secret stored while a session's instance runs is redacted from its very next invoke's output, whoever stored it", async () => {
+  const s = sessionId("new-secret");
+  const print = async (value: string) => {
+    await invokeJson(local, { agentRuntimeArn: runtime.arn, runtimeSessionId: s, payload: { print: value }, contentType: "application/json" });
+    const file = agentLogFile(local.stateDir, runtime.id, s);
+    await until(() => existsSync(file) && readFileSync(file, "utf8").split("\n").filter((l) => l.includes("printing")).length >= printed + 1, "the agent's output in its log");
+    printed++;
+    return readFileSync(file, "utf8");
+  };
+  let printed = 0;
+  // No key shape: hidden only because it is a stored secret.
+  const viaApi = "first stored value 51c0e2a97d3b4f68 with spaces";
+  const viaOtherConnection = "second stored value 9e4d7a20c6b1f358 with spaces";
+  await print("warm-up, nothing secret");
+  await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: "added-while-running", apiKey: viaApi }));
+  assert.doesNotMatch(await print(viaApi), /first stored value/, "a provider created through the API");
+  // Another process (the CLI, a bench) writes through its own database connection.
+  const other = new Store(local.stateDir);
+  try {
+    const record = other.get<Record<string, unknown>>(KIND_APIKEY_PROVIDER, listedId(other))!;
+    const arn = `${String(record.secretArn)}-copy`;
+    createVault(other, local.stateDir).put(arn, viaOtherConnection);
+    other.put(KIND_APIKEY_PROVIDER, `${listedId(other)}-copy`, { ...record, name: "added-elsewhere", secretArn: arn });
+  } finally {
+    other.close();
+  }
+  assert.doesNotMatch(await print(viaOtherConnection), /second stored value/, "a secret written by another connection");
+});
+
+/** The id of the first API key provider row. */
+function listedId(store: Store): string {
+  const row = store.db.prepare("SELECT id FROM resources WHERE kind = ? ORDER BY id LIMIT 1").get(KIND_APIKEY_PROVIDER) as { id: string };
+  return row.id;
+}
 
 test("a second version with the same lockfile reuses the dependency cache", async () => {
   await uploadBundle(local, "echo/v2.zip", echoBundle());

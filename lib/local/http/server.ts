@@ -28,6 +28,7 @@ import { vaultDigestsRoute } from "./admin-routes.js";
 import { registerIdpRoutes } from "../idp/routes.js";
 import { userFederationRoutes } from "../services/identity-data/oauth2-browser-routes.js";
 import { digestsOf, issuedSecrets } from "../services/identity-data/issued-secrets.js";
+import { cachedWhileUnchanged } from "../state/change-version.js";
 import { HEALTH_PATH, STANDIN_MODEL_PATH, VAULT_DIGESTS_PATH } from "../local-routes.js";
 import type { LocalServices, ServiceImpl, Vault } from "../service.js";
 import { DEFAULT_PORT, DEFAULT_REGION, LOCAL_VERSION } from "../defaults.js";
@@ -99,7 +100,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       now: () => services.now(),
       openBundle: ({ bucket, key }) => openObject(services, bucket, key),
       assumeExecutionRole: (request) => assumeRoleAsService(services, request),
-      vaultedSecrets: () => [...vaultedSecrets(services), ...issuedSecrets(services)],
+      // Asked on every invoke (new secrets reach a running agent's log redactor): read and decrypt
+      // again only when the store changed since the last answer.
+      vaultedSecrets: cachedWhileUnchanged(store, () => [...vaultedSecrets(services), ...issuedSecrets(services)]),
     });
     startedHost = runtimeHost;
     const handlers = opts.services ?? ((host: RuntimeHost) => createServices({ host }));
