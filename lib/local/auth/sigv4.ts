@@ -1,15 +1,14 @@
 /**
- * SigV4 verification: the signature is recomputed with `@smithy/signature-v4` over exactly the
- * headers the client signed (`applyChecksum: false`, so the signer adds nothing the client did not
- * sign) and compared in constant time.
+ * SigV4 verification: the signature is recomputed over exactly the headers the client signed,
+ * canonicalized as the AWS SDK's SignatureV4 does (a test checks the two agree on generated
+ * requests), and compared in constant time.
  *
  * Also here: what AWS answers when authentication fails, per family of service (JSON services,
  * query services, S3), so every caller rejects requests with the same codes and messages.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { AwsError } from "../errors.js";
+import { signingKey } from "./streaming-payload.js";
 
 export interface ParsedAuthorization {
   accessKeyId: string;
@@ -81,28 +80,51 @@ function safeDecode(s: string): string {
   }
 }
 
-// One signer per (key, secret, region, service); @smithy/signature-v4 caches the derived signing
-// key per (secret, date, region, service) itself, so repeated requests skip the HMAC chain.
-const signers = new Map<string, SignatureV4>();
-const sha256 = Hash.bind(null, "sha256");
+/** `encodeURIComponent` plus the characters SigV4 also escapes (as the AWS SDK's `escapeUri`). */
+const escapeUri = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function signerFor(accessKeyId: string, secretAccessKey: string, region: string, service: string): SignatureV4 {
-  const key = `${accessKeyId}\n${secretAccessKey}\n${region}\n${service}`;
-  let s = signers.get(key);
-  if (!s) {
-    if (signers.size >= 512) signers.clear();
-    s = new SignatureV4({
-      credentials: { accessKeyId, secretAccessKey },
-      region,
-      service,
-      sha256,
-      // S3 signs the path as sent; every other service signs the sent path encoded once more.
-      uriEscapePath: service !== "s3",
-      applyChecksum: false,
-    });
-    signers.set(key, s);
+/** The canonical path: S3 signs the path as sent; every other service the normalized path encoded once more. */
+function canonicalPath(path: string, service: string): string {
+  if (service === "s3") return path;
+  const segments: string[] = [];
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") segments.pop();
+    else segments.push(segment);
   }
-  return s;
+  const normalized = `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`;
+  return escapeUri(normalized).replace(/%2F/g, "/");
+}
+
+function canonicalQuery(rawQuery: string): string {
+  const query = signerQuery(rawQuery);
+  const serialized = new Map<string, string>();
+  for (const key of Object.keys(query)) {
+    if (key.toLowerCase() === "x-amz-signature") continue;
+    const k = escapeUri(key);
+    const value = query[key]!;
+    serialized.set(k, typeof value === "string" ? `${k}=${escapeUri(value)}` : value.map((v) => `${k}=${escapeUri(v)}`).sort().join("&"));
+  }
+  return [...serialized.keys()].sort().map((k) => serialized.get(k)!).filter((v) => v).join("&");
+}
+
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/** Headers the AWS SDK's signer never takes from the request (it sets x-amz-date itself). */
+const GENERATED = new Set(["authorization", "x-amz-date", "date"]);
+
+// Derived signing keys per (secret, date, region, service), as the AWS SDK keeps them: a request
+// then costs two SHA-256 and one HMAC, not the four-HMAC chain. Bounded; cleared when full.
+const signingKeys = new Map<string, Buffer>();
+
+function cachedSigningKey(secretAccessKey: string, shortDate: string, region: string, service: string): Buffer {
+  const key = `${secretAccessKey}\n${shortDate}\n${region}\n${service}`;
+  let k = signingKeys.get(key);
+  if (!k) {
+    if (signingKeys.size >= 512) signingKeys.clear();
+    k = signingKey(secretAccessKey, shortDate, region, service);
+    signingKeys.set(key, k);
+  }
+  return k;
 }
 
 export interface SignedRequest {
@@ -116,6 +138,42 @@ export interface SignedRequest {
 }
 
 /**
+ * The signature `secretAccessKey` gives the request, computed as the AWS SDK's SignatureV4 signs
+ * it (`applyChecksum: false`, the client's signed headers only): the canonical request over the
+ * signed headers (plus x-amz-date), the string to sign, an HMAC with the derived key. Undefined
+ * when a signed header is missing from the request.
+ */
+export function expectedSignature(req: SignedRequest, auth: ParsedAuthorization, secretAccessKey: string, signingDate: Date): string | undefined {
+  const headers = new Map<string, string>();
+  for (const h of auth.signedHeaders) {
+    const v = req.headers[h];
+    if (v === undefined) return undefined;
+    if (GENERATED.has(h)) continue;
+    // Repeated headers are joined with "," in the canonical request; whitespace runs fold to one space.
+    const joined = Array.isArray(v) ? v.join(",") : v;
+    headers.set(h, joined.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, ""));
+  }
+  const longDate = formatAmzDate(signingDate);
+  const shortDate = longDate.slice(0, 8);
+  headers.set("x-amz-date", longDate);
+  const names = [...headers.keys()].sort();
+  const declared = headers.get("x-amz-content-sha256");
+  const payloadHash = declared ?? (req.body.length ? createHash("sha256").update(req.body).digest("hex") : EMPTY_SHA256);
+  const canonical = [
+    req.method,
+    canonicalPath(req.rawPath, auth.service),
+    canonicalQuery(req.rawQuery),
+    ...names.map((n) => `${n}:${headers.get(n)}`),
+    "",
+    names.join(";"),
+    payloadHash,
+  ].join("\n");
+  const scope = `${shortDate}/${auth.region}/${auth.service}/aws4_request`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash("sha256").update(canonical, "utf8").digest("hex")}`;
+  return createHmac("sha256", cachedSigningKey(secretAccessKey, shortDate, auth.region, auth.service)).update(stringToSign, "utf8").digest("hex");
+}
+
+/**
  * Whether the request's signature is the one `secretAccessKey` gives. A signed header that is
  * missing from the request makes it false.
  */
@@ -125,33 +183,7 @@ export async function signatureMatches(
   secretAccessKey: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const hdrs: Record<string, string> = {};
-  for (const h of auth.signedHeaders) {
-    const v = req.headers[h];
-    if (v === undefined) return false;
-    // Repeated headers are joined with "," in the canonical request.
-    hdrs[h] = Array.isArray(v) ? v.join(",") : v;
-  }
-  const signer = signerFor(auth.accessKeyId, secretAccessKey, auth.region, auth.service);
-  const host = hdrs.host ?? String(req.headers.host ?? "");
-  const signed = await signer.sign(
-    {
-      method: req.method,
-      protocol: "http:",
-      hostname: host.split(":")[0] ?? "",
-      path: req.rawPath,
-      query: signerQuery(req.rawQuery),
-      headers: hdrs,
-      body: req.body.length ? req.body : undefined,
-    },
-    {
-      signingDate,
-      signingRegion: auth.region,
-      signingService: auth.service,
-      signableHeaders: new Set(auth.signedHeaders),
-    },
-  );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
+  const expected = expectedSignature(req, auth, secretAccessKey, signingDate);
   if (!expected) return false;
   return timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
 }
