@@ -43,9 +43,9 @@ export const invokeOverhead: Bench = {
       }
       ctx.log(`invoke: ${local$.length} pairs`);
       const goals: Record<number, [string, number | undefined]> = {
-        50: ["added p50 ≤ 2 ms", 2],
+        50: ["added p50 ≤ 1 ms", 1],
         95: ["none (reported)", undefined],
-        99: ["added p99 ≤ 10 ms", 10],
+        99: ["added p99 ≤ 5 ms", 5],
       };
       return [50, 95, 99].map((p) => {
         const value = percentile(local$, p);
