@@ -83,3 +83,31 @@ test("an invoke that cannot get the session's turn in time gets RetryableConflic
   const next = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: {}, contentType: "application/json" });
   assert.equal(next.body.pid, first.body.pid, "the same instance serves the session again");
 });
+
+test("a caller that gives up while waiting for the session's turn leaves the queue at once (its operation's signal aborts)", TEST, async () => {
+  const s = sessionId("give-up");
+  const open = await local.clients.data.send(
+    new InvokeAgentRuntimeCommand({
+      agentRuntimeArn: agent.arn,
+      runtimeSessionId: s,
+      contentType: "application/json",
+      accept: "text/event-stream",
+      payload: Buffer.from(JSON.stringify({ streamThenHang: true })),
+    }),
+  );
+  const it = (open.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  await it.next();
+  const giveUp = new AbortController();
+  const waiting = rejection(
+    local.clients.data.send(
+      new InvokeAgentRuntimeCommand({ agentRuntimeArn: agent.arn, runtimeSessionId: s, contentType: "application/json", payload: Buffer.from("{}") }),
+      { abortSignal: giveUp.signal },
+    ),
+  );
+  await until(() => local.server.runtimeHost.sessionLoad(agent.id, s) === 2, "the second invoke to wait for the session");
+  giveUp.abort();
+  await waiting;
+  await until(() => local.server.runtimeHost.sessionLoad(agent.id, s) === 1, "the waiter that gave up to leave the queue", 3000);
+  await it.return?.();
+  await until(() => local.server.runtimeHost.sessionLoad(agent.id, s) === 0, "the session's turn to be released");
+});

@@ -109,6 +109,8 @@ function canonicalQuery(rawQuery: string): string {
 }
 
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/** A header value the folding below would change (most do not: then it is skipped). */
+const NEEDS_FOLDING = /[\r\n\t]| {2}|^ | $/;
 /** Headers the AWS SDK's signer never takes from the request (it sets x-amz-date itself). */
 const GENERATED = new Set(["authorization", "x-amz-date", "date"]);
 
@@ -151,7 +153,7 @@ export function expectedSignature(req: SignedRequest, auth: ParsedAuthorization,
     if (GENERATED.has(h)) continue;
     // Repeated headers are joined with "," in the canonical request; whitespace runs fold to one space.
     const joined = Array.isArray(v) ? v.join(",") : v;
-    headers.set(h, joined.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, ""));
+    headers.set(h, NEEDS_FOLDING.test(joined) ? joined.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "") : joined);
   }
   const longDate = formatAmzDate(signingDate);
   const shortDate = longDate.slice(0, 8);

@@ -16,7 +16,8 @@ export interface RequestContextInit {
   operation: string;
   local: LocalServices;
   headers: Record<string, string | string[] | undefined>;
-  signal: AbortSignal;
+  /** Made on first use: most operations never look (an AbortSignal is not free to create). */
+  signal: () => AbortSignal;
   family: ErrorFamily;
   deniedMessage: DeniedMessage;
 }
@@ -51,7 +52,9 @@ export function createRequestContext(init: RequestContextInit): RequestContext {
     operation: init.operation,
     local: init.local,
     headers: init.headers,
-    signal: init.signal,
+    get signal() {
+      return init.signal();
+    },
     authorize(action, resources, context) {
       const principal = init.principal;
       if (principal.kind === "admin") return; // the notebook user's own key: allowed everything

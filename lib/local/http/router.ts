@@ -260,10 +260,21 @@ export function createRouter(opts: RouterOptions): Router {
     if (!handler)
       return fail(new AwsError("NotImplemented", `Local AgentCore does not implement ${m.metadata.serviceId} ${operation} yet.`, 501), m);
 
-    const abort = new AbortController();
+    // The caller going away aborts the operation's signal, made only if the handler asks for it.
+    let abort: AbortController | undefined;
+    let callerGone = false;
     res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
+      if (res.writableFinished) return;
+      callerGone = true;
+      abort?.abort();
     });
+    const signal = () => {
+      if (!abort) {
+        abort = new AbortController();
+        if (callerGone) abort.abort();
+      }
+      return abort.signal;
+    };
     const ctx = createRequestContext({
       requestId,
       region: head.region,
@@ -272,7 +283,7 @@ export function createRouter(opts: RouterOptions): Router {
       operation,
       local,
       headers: raw.headers,
-      signal: abort.signal,
+      signal,
       family,
       deniedMessage: opts.deniedMessage,
     });
@@ -304,7 +315,7 @@ export function createRouter(opts: RouterOptions): Router {
         res.destroy();
         return;
       }
-      if (abort.signal.aborted) {
+      if (callerGone) {
         // The client went away (e.g. mid-stream): nothing to answer, nothing broken.
         local.log(`${raw.method} ${head.service} ${operation} client closed the connection ${requestId}`);
         res.destroy();
