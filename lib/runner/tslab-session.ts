@@ -89,6 +89,8 @@ export class TslabSession {
     (req("./tslab-timers.cjs") as { guardTslabTimers(r: NodeRequire): void }).guardTslabTimers(req);
     // Before the converter loads: the library's files are not re-checked by every cell while unchanged.
     (req("./tslab-check-cache.cjs") as { installTslabCheckCache(r: NodeRequire): unknown }).installTslabCheckCache(req);
+    // A second notebook in this process gets the standard library typings its predecessor parsed.
+    (req("./shared-lib-files.cjs") as { installSharedLibFiles(r: NodeRequire): unknown }).installSharedLibFiles(req);
     const { createConverter } = req("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
     const { createExecutor } = req("tslab/dist/executor") as {
       createExecutor(root: string, convs: object, console: TslabDiagnosticConsole): TslabExecutor;
