@@ -13,6 +13,8 @@
 // Plain CommonJS, installed before tslab's converter loads.
 "use strict";
 
+const { statSync } = require("node:fs");
+
 const MODULE = "@tslab/typescript-for-tslab";
 const SHAREABLE = /[\\/]node_modules[\\/].*\.d\.ts$/;
 
@@ -28,29 +30,41 @@ function optionsKey(compilerOptions) {
 }
 
 /** Wraps one watch program's compiler host so shareable files come from (and go to) `store`. */
+/** Size and modification time: a shared file edited while a notebook runs is read again. */
+function stampOf(fileName) {
+  try {
+    const s = statSync(fileName);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined; // not a plain file on disk (tslab's virtual paths): not shared
+  }
+}
+
 function shareFilesOf(compilerHost, compilerOptions, store) {
-  const own = new Map(); // path -> the file this converter uses (asked again for every cell's program)
+  const own = new Map(); // path -> { sourceFile, stamp } this converter uses (asked again for every cell's program)
   const original = compilerHost.getSourceFileByPath;
   const optionKey = optionsKey(compilerOptions);
   const byPath = (fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile) => {
-    if (!SHAREABLE.test(fileName) || shouldCreateNewSourceFile) return original(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    const stamp = SHAREABLE.test(fileName) && !shouldCreateNewSourceFile ? stampOf(fileName) : undefined;
+    if (stamp === undefined) return original(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
     const mine = own.get(path);
-    if (mine) return mine;
+    if (mine && mine.stamp === stamp) return mine.sourceFile;
     const key = `${path}\0${JSON.stringify(languageVersionOrOptions)}\0${optionKey}`;
     const shared = store.files.get(key);
     if (shared) {
       if (compilerHost.readFile(fileName) === shared.text) {
         store.stats.hits++;
-        own.set(path, shared.sourceFile);
+        own.set(path, { sourceFile: shared.sourceFile, stamp });
         return shared.sourceFile;
       }
       store.stats.stale++;
     }
-    const sourceFile = original(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    // Parsed by the watch program's own host, so it watches the file as before.
+    const sourceFile = original(fileName, path, languageVersionOrOptions, onError, true);
     if (sourceFile) {
       store.stats.parsed++;
       store.files.set(key, { text: sourceFile.text, sourceFile });
-      own.set(path, sourceFile);
+      own.set(path, { sourceFile, stamp });
     }
     return sourceFile;
   };
