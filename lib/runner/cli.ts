@@ -7,13 +7,17 @@ import { formatParameterListing, listParameters } from "./parameter-list.js";
 import { BUILT_IN_SANITIZERS, readSanitizerFile, type Sanitizer, SanitizerFileError } from "./sanitizers.js";
 import type { VaultDigestSource } from "./secret-guard.js";
 import { runnerVersion } from "./version.js";
-import { runNotebookSupervised } from "./supervised-run.js";
+import { ReusableChild, runNotebookSupervised } from "./supervised-run.js";
 
 import type { RunOptions, RunResult } from "./run-notebook.js";
 
-/** Each notebook's cells run in a supervised child process, so a cell that ends its process fails the run (see supervised-run.ts). */
-async function runInChild(options: RunOptions): Promise<RunResult> {
-  const { code, result } = await runNotebookSupervised(options);
+/**
+ * Each notebook's cells run in a supervised child process, so a cell that ends its process fails the
+ * run (see supervised-run.ts). The notebooks of one run share a child while it stays reusable: a
+ * fresh kernel state for each, the compiler and library typings loaded once.
+ */
+async function runInChild(options: RunOptions, keep: ReusableChild): Promise<RunResult> {
+  const { code, result } = await runNotebookSupervised(options, keep);
   if (result) return result;
   if (code === 2) throw new NotebookFormatError(`${path.basename(options.notebookPath)}: the notebook could not be run (see the error above)`);
   return { ok: false, outputPath: options.outputPath ?? path.join(options.outDir, path.basename(options.notebookPath)), cells: [] };
@@ -71,15 +75,16 @@ export async function runCli(argv: string[], baseDir = process.cwd(), services: 
       throw e;
     }
   }
+  const keep = new ReusableChild();
   const result = await runBatch(options, {
     vaultDigests: services.vaultDigests,
-    runOne: runInChild,
+    runOne: (o) => runInChild(o, keep),
     userSanitizers,
     builtInSanitizers: BUILT_IN_SANITIZERS,
     live: tty,
     write: (t) => process.stdout.write(t),
     writeError: (t) => process.stderr.write(t),
     baseDir,
-  });
+  }).finally(() => keep.close());
   return result.code;
 }

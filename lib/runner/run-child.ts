@@ -8,6 +8,7 @@ import { NotebookFormatError } from "./notebook-file.js";
 import { runNotebook, type RunResult } from "./run-notebook.js";
 import type { SecretDigest } from "./secret-guard.js";
 import type { FromChild, ToChild } from "./supervised-run.js";
+import { snapshotProcess } from "./process-state.js";
 
 const send = (m: FromChild) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -43,6 +44,7 @@ process.on("message", (m: ToChild) => {
 async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
   let code: number;
   let result: RunResult | undefined;
+  const before = snapshotProcess();
   try {
     result = await runNotebook({ ...m.options, vaultDigests: m.hasVault ? vaultFromParent : undefined });
     code = result.ok ? 0 : 1;
@@ -55,7 +57,13 @@ async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
       code = 1;
     }
   }
-  await send({ type: "result", code, result });
+  // Another notebook may follow in this process only from a fresh kernel state: what the cells
+  // changed is put back, and if they left anything running (timers, sockets, processes), it is not
+  // offered.
+  before.restore();
+  const left = before.leftHandles();
+  const reusable = m.reuse === true && left.length === 0;
+  await send({ type: "result", code, result, reusable });
   // Cells may leave timers, sockets or child processes behind; the run is over.
-  process.exit(code);
+  if (!reusable) process.exit(code);
 }

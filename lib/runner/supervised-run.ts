@@ -8,7 +8,7 @@
  * the run marked failed, the JUnit report, exit 1. The child gets no standard input (as a headless
  * Jupyter kernel has none), so a cell reading it sees end-of-input at once instead of waiting on ours.
  */
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeJunitReport } from "./junit-report.js";
@@ -19,8 +19,25 @@ import { SecretGuard } from "./secret-guard.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
-export type ToChild = { type: "start"; options: Omit<RunOptions, "vaultDigests">; hasVault: boolean } | { type: "vault"; id: number; digests?: unknown; failed?: boolean };
-export type FromChild = { type: "result"; code: number; result?: RunResult } | { type: "vault"; id: number };
+export type ToChild =
+  | { type: "start"; options: Omit<RunOptions, "vaultDigests">; hasVault: boolean; reuse?: boolean }
+  | { type: "vault"; id: number; digests?: unknown; failed?: boolean };
+/** `reusable`: the child put the process back to a fresh kernel state and can run another notebook. */
+export type FromChild = { type: "result"; code: number; result?: RunResult; reusable?: boolean } | { type: "vault"; id: number };
+
+/**
+ * The child kept between the notebooks of a batch: the next notebook then finds TypeScript loaded
+ * and the library typings parsed. The child offers itself only when the cells left nothing running
+ * (see run-child.ts); otherwise, or when it ended, the next notebook gets a new one.
+ */
+export class ReusableChild {
+  child: ChildProcess | undefined;
+  /** Lets the idle child end (it exits when its parent disconnects). */
+  close(): void {
+    if (this.child?.connected) this.child.disconnect();
+    this.child = undefined;
+  }
+}
 
 const CHILD_ENTRY = fileURLToPath(new URL(`./run-child${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
@@ -45,7 +62,7 @@ export interface SupervisedResult {
 }
 
 /** Runs the notebook in a supervised child and returns what it ran, even when a cell ended the child early. */
-export async function runNotebookSupervised(options: RunOptions): Promise<SupervisedResult> {
+export async function runNotebookSupervised(options: RunOptions, keep?: ReusableChild): Promise<SupervisedResult> {
   const notebookPath = path.resolve(options.notebookPath);
   // Refused before anything starts (NotebookFormatError: the caller's exit 2).
   checkKernelspec(await readNotebook(notebookPath), notebookPath);
@@ -54,18 +71,26 @@ export async function runNotebookSupervised(options: RunOptions): Promise<Superv
   const launchedAt = Date.now();
 
   const { vaultDigests, ...plain } = options;
-  const child = fork(CHILD_ENTRY, [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    execArgv: childExecArgv(),
-    serialization: "advanced", // parameters are a Map
-  });
+  const kept = keep?.child;
+  const child =
+    kept && kept.connected && kept.exitCode === null && kept.signalCode === null
+      ? kept
+      : fork(CHILD_ENTRY, [], {
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+          execArgv: childExecArgv(),
+          serialization: "advanced", // parameters are a Map
+        });
+  if (keep) keep.child = undefined;
   const send = (m: ToChild) => {
     if (child.connected) child.send(m);
   };
   let reported: SupervisedResult | undefined;
-  child.on("message", (m: FromChild) => {
-    if (m.type === "result") reported = { code: m.code, result: m.result };
-    else if (m.type === "vault") {
+  let offered: (() => void) | undefined;
+  const onMessage = (m: FromChild) => {
+    if (m.type === "result") {
+      reported = { code: m.code, result: m.result };
+      if (m.reusable && keep) offered?.();
+    } else if (m.type === "vault") {
       Promise.resolve()
         .then(() => vaultDigests?.())
         .then(
@@ -73,16 +98,27 @@ export async function runNotebookSupervised(options: RunOptions): Promise<Superv
           () => send({ type: "vault", id: m.id, failed: true }),
         );
     }
-  });
+  };
+  child.on("message", onMessage);
   // Signals are the child's to handle (SIGINT interrupts the running cell and saves); a Ctrl+C from
   // the terminal reaches it twice (directly and forwarded), which it treats as one interrupt.
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
-  send({ type: "start", options: plain, hasVault: vaultDigests !== undefined });
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.on("exit", (c, s) => resolve([c, s]));
+  send({ type: "start", options: plain, hasVault: vaultDigests !== undefined, reuse: keep !== undefined });
+  let onExit: ((c: number | null, s: NodeJS.Signals | null) => void) | undefined;
+  const ended = await new Promise<[number | null, NodeJS.Signals | null] | "reusable">((resolve) => {
+    onExit = (c, s) => resolve([c, s]);
+    offered = () => resolve("reusable");
+    child.on("exit", onExit);
   });
+  child.off("exit", onExit!);
+  child.off("message", onMessage);
   for (const signal of FORWARDED) process.off(signal, forward);
+  if (ended === "reusable") {
+    keep!.child = child;
+    return reported!;
+  }
+  const [code, signal] = ended;
   if (reported !== undefined) return reported;
   const result = await finishAfterEarlyEnd({ ...options, notebookPath }, outputPath, launchedAt, code, signal);
   return { code: 1, result };

@@ -83,10 +83,14 @@ export class TslabSession {
     // tslab's converter type-checks relative to process.cwd(), so move there first.
     process.chdir(options.cwd);
     const req = createRequire(import.meta.url);
+    // First of all: TypeScript itself, from V8's code cache when this Node has compiled it before.
+    (req("./code-cache.cjs") as { loadWithCodeCache(r: NodeRequire): unknown }).loadWithCodeCache(req);
     // Before the converter exists: a cell that changes a watched folder must not break the next one.
     (req("./tslab-timers.cjs") as { guardTslabTimers(r: NodeRequire): void }).guardTslabTimers(req);
     // Before the converter loads: the library's files are not re-checked by every cell while unchanged.
     (req("./tslab-check-cache.cjs") as { installTslabCheckCache(r: NodeRequire): unknown }).installTslabCheckCache(req);
+    // A second notebook in this process gets the standard library typings its predecessor parsed.
+    (req("./shared-lib-files.cjs") as { installSharedLibFiles(r: NodeRequire): unknown }).installSharedLibFiles(req);
     const { createConverter } = req("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
     const { createExecutor } = req("tslab/dist/executor") as {
       createExecutor(root: string, convs: object, console: TslabDiagnosticConsole): TslabExecutor;
