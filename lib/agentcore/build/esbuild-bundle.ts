@@ -46,12 +46,15 @@ export function createRequiredPackages(source: string): string[] {
   return [...names];
 }
 
-/** An esbuild plugin adding to `found` what `createRequiredPackages` finds in each loaded package file. */
+/**
+ * An esbuild plugin adding to `found` what `createRequiredPackages` finds in each loaded file: the
+ * packages' ES modules, and the agent's own file (it may `createRequire` a package too).
+ */
 export function findCreateRequired(found: Set<string>): Plugin {
   return {
     name: "agentcore-create-require",
     setup(build) {
-      build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, (args) => {
+      build.onLoad({ filter: /\.(?:m?js|m?ts|tsx?)$/ }, (args) => {
         for (const name of createRequiredPackages(readFileSync(args.path, "utf8"))) found.add(name);
         return undefined; // esbuild loads the file as usual
       });
