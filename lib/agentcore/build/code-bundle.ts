@@ -267,7 +267,8 @@ export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBu
   let roots: string[];
   let closure: InstalledPackage[];
   if (mode === "bundled") {
-    const bundled = await bundleEntry(entryPath, entryBaseName(entryPath));
+    const leaveOut = UNUSED_OPTIONAL_PACKAGES.filter((name) => !compiled.packages.includes(name));
+    const bundled = await bundleEntry(entryPath, entryBaseName(entryPath), leaveOut);
     code = bundled.files;
     roots = bundled.external;
     // A shipped package's peer dependency is usually its host (fastify for a fastify plugin), which

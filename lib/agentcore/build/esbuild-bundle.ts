@@ -69,8 +69,12 @@ export interface BundledEntry {
   external: string[];
 }
 
-/** Bundles `file` (already checked to compile and to import no local files) into `<entryName>.mjs` and chunks. */
-export async function bundleEntry(file: string, entryName: string): Promise<BundledEntry> {
+/**
+ * Bundles `file` (already checked to compile and to import no local files) into `<entryName>.mjs` and
+ * chunks. `leaveOut`: packages neither bundled nor shipped (an `import()` of one fails as if it were
+ * not installed, as in a node_modules bundle that leaves it out).
+ */
+export async function bundleEntry(file: string, entryName: string, leaveOut: readonly string[] = []): Promise<BundledEntry> {
   const esbuild = await import("esbuild");
   const found = new Set<string>();
   const out = await esbuild.build({
@@ -88,6 +92,7 @@ export async function bundleEntry(file: string, entryName: string): Promise<Bund
     write: false,
     logLevel: "silent",
     legalComments: "none",
+    external: leaveOut.flatMap((name) => [name, `${name}/*`]),
     plugins: [findCreateRequired(found)],
   });
   const files: Record<string, string> = {};
