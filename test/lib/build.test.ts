@@ -124,6 +124,8 @@ describe("code bundle", () => {
       writeFileSync(join(dir, "uses_local.ts"), 'import { h } from "./helper.ts";\nconsole.log(h);\n');
       await assert.rejects(compileEntry(join(dir, "uses_local.ts")), /imports local files/);
       assert.throws(() => dependencyClosure(PROJECT, ["no-such-package-xyz"]), /npm install no-such-package-xyz/);
+      writeFileSync(join(dir, "uses_missing.ts"), 'import x from "no-such-package-xyz";\nconsole.log(x);\n');
+      await assert.rejects(buildCodeBundle({ entrypoint: join(dir, "uses_missing.ts"), agentName: "m", projectDir: PROJECT, cacheDir: dir }), /npm install no-such-package-xyz/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

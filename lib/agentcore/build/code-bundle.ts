@@ -268,7 +268,18 @@ export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBu
   let closure: InstalledPackage[];
   if (mode === "bundled") {
     const leaveOut = UNUSED_OPTIONAL_PACKAGES.filter((name) => !compiled.packages.includes(name));
-    const bundled = await bundleEntry(entryPath, entryBaseName(entryPath), leaveOut);
+    for (const name of compiled.packages) {
+      if (!resolveInstalled(projectDir, projectDir, name)) dependencyClosure(projectDir, [name]); // throws the fix
+    }
+    let bundled;
+    try {
+      bundled = await bundleEntry(entryPath, entryBaseName(entryPath), projectDir, leaveOut);
+    } catch (e) {
+      throw new Error(
+        `The agent ${o.entrypoint} could not be bundled with its packages:\n${formatEsbuildErrors(e)}\n` +
+          `If a package does not work bundled, configure the agent with bundleDependencies: false to ship node_modules as installed.`,
+      );
+    }
     code = bundled.files;
     roots = bundled.external;
     // A shipped package's peer dependency is usually its host (fastify for a fastify plugin), which

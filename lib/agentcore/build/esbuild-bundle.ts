@@ -11,7 +11,7 @@
  * them (the chunks sit at the zip's root, next to `node_modules/`).
  */
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import type { Plugin } from "esbuild";
 import { packageNameOf } from "./code-bundle.js";
 
@@ -74,7 +74,7 @@ export interface BundledEntry {
  * chunks. `leaveOut`: packages neither bundled nor shipped (an `import()` of one fails as if it were
  * not installed, as in a node_modules bundle that leaves it out).
  */
-export async function bundleEntry(file: string, entryName: string, leaveOut: readonly string[] = []): Promise<BundledEntry> {
+export async function bundleEntry(file: string, entryName: string, projectDir: string, leaveOut: readonly string[] = []): Promise<BundledEntry> {
   const esbuild = await import("esbuild");
   const found = new Set<string>();
   const out = await esbuild.build({
@@ -93,6 +93,8 @@ export async function bundleEntry(file: string, entryName: string, leaveOut: rea
     logLevel: "silent",
     legalComments: "none",
     external: leaveOut.flatMap((name) => [name, `${name}/*`]),
+    // The agent file may live outside the project whose node_modules has its packages.
+    nodePaths: [join(projectDir, "node_modules")],
     plugins: [findCreateRequired(found)],
   });
   const files: Record<string, string> = {};
