@@ -224,6 +224,29 @@ describe("code bundle", () => {
     }
   });
 
+  test("the esbuild output is cached, and built again when a bundled package file changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundle-project-"));
+    try {
+      mkdirSync(join(dir, "node_modules", "tiny-dep"), { recursive: true });
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "package.json"), JSON.stringify({ name: "tiny-dep", version: "1.0.0", type: "module", exports: "./index.js" }));
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "index.js"), 'export const tag = "first";\n');
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag);\n');
+      const entryText = async () => {
+        const b = await buildCodeBundle({ entrypoint: join(dir, "agent.ts"), agentName: "agent", projectDir: dir, cacheDir: join(dir, "cache") });
+        return strFromU8(unzipSync(b.zip, { filter: (f) => f.name === "agent.mjs" })["agent.mjs"]!);
+      };
+      assert.match(await entryText(), /"first"/);
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag);\n'); // written again, same text
+      assert.match(await entryText(), /"first"/);
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "index.js"), 'export const tag = "second!";\n');
+      assert.match(await entryText(), /"second!"/, "a changed package file is bundled again");
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag, "changed");\n');
+      assert.match(await entryText(), /"changed"/, "a changed agent is bundled again");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("createRequire'd packages are found in package files and in the agent's own file, built-ins and relative paths are not", () => {
     const esm = 'import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\nconst a = require("@fastify/sse");\nconst b = require(\'ws/lib/x.js\');\nrequire("node:fs"); require("path"); require("./local.js"); require.resolve("yauzl");\n';
     assert.deepEqual(createRequiredPackages(esm).sort(), ["@fastify/sse", "ws", "yauzl"]);

@@ -11,8 +11,9 @@
  * `node_modules/` with the whole production closure of its imports. Either way the packages are
  * copied from the project's own installed ones (a launch works offline).
  *
- * The `node_modules/` part is zipped once per lock file and cached (memory and `.agentcore-build/`);
- * a launch then appends the small files to the cached zip.
+ * The `node_modules/` part is zipped once per lock file and cached (memory and `.agentcore-build/`),
+ * and so is esbuild's output (until the agent's text or a bundled file changes); a launch then
+ * zips the bundled files and appends the cached node_modules zip.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { builtinModules } from "node:module";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { zipSync, type Zippable } from "fflate";
 import { renderAgentPackageJson } from "./dockerfile.js";
-import { bundleEntry, packagesReachedFrom } from "./esbuild-bundle.js";
+import { cachedBundleEntry, packagesReachedFrom } from "./esbuild-bundle.js";
 
 /** Fixed zip timestamps: the same files give the same bytes. */
 const ZIP_MTIME = new Date(2000, 0, 1, 0, 0, 0);
@@ -263,6 +264,7 @@ export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBu
   const projectDir = resolve(o.projectDir ?? findProjectDir(dirname(entryPath)));
   const compiled = await compileEntry(entryPath); // the checks (compiles, no local files) and the imports
   const mode = o.bundleDependencies === false ? "node_modules" : "bundled";
+  const cacheDir = o.cacheDir ?? join(dirname(entryPath), ".agentcore-build");
   let code: Record<string, string>;
   let roots: string[];
   let closure: InstalledPackage[];
@@ -273,7 +275,7 @@ export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBu
     }
     let bundled;
     try {
-      bundled = await bundleEntry(entryPath, entryBaseName(entryPath), projectDir, leaveOut);
+      bundled = await cachedBundleEntry(entryPath, entryBaseName(entryPath), projectDir, leaveOut, cacheDir);
     } catch (e) {
       throw new Error(
         `The agent ${o.entrypoint} could not be bundled with its packages:\n${formatEsbuildErrors(e)}\n` +
@@ -301,7 +303,6 @@ export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBu
   const lockSha256 = sha256hex(lock);
   const packageJson = renderAgentPackageJson({ agentName: o.agentName, entry: entryBaseName(entryPath), dependencies: shipped });
 
-  const cacheDir = o.cacheDir ?? join(dirname(entryPath), ".agentcore-build");
   const { zip: depsZip, cached } = closure.length ? dependencyZip(closure, lockSha256, cacheDir) : { zip: EMPTY_ZIP, cached: true };
   const small = zipSync(
     {

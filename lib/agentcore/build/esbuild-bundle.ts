@@ -6,13 +6,13 @@
  * What esbuild cannot follow stays a package: an ES module under node_modules that makes a
  * `require` with `createRequire(import.meta.url)` (`bedrock-agentcore`'s runtime loads
  * `@fastify/sse` and `@fastify/websocket` so) requires at run time a name esbuild never sees as an
- * import. `findCreateRequired` collects those names while esbuild loads the files; the bundle
+ * import. `createRequiredPackages` finds those names in the files esbuild bundled; the bundle
  * builder then ships them, with their dependencies, in `node_modules/`, where that `require` finds
  * them (the chunks sit at the zip's root, next to `node_modules/`).
  */
-import { readFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import type { Plugin } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { packageNameOf } from "./code-bundle.js";
 
 /**
@@ -46,27 +46,13 @@ export function createRequiredPackages(source: string): string[] {
   return [...names];
 }
 
-/**
- * An esbuild plugin adding to `found` what `createRequiredPackages` finds in each loaded file: the
- * packages' ES modules, and the agent's own file (it may `createRequire` a package too).
- */
-export function findCreateRequired(found: Set<string>): Plugin {
-  return {
-    name: "agentcore-create-require",
-    setup(build) {
-      build.onLoad({ filter: /\.(?:m?js|m?ts|tsx?)$/ }, (args) => {
-        for (const name of createRequiredPackages(readFileSync(args.path, "utf8"))) found.add(name);
-        return undefined; // esbuild loads the file as usual
-      });
-    },
-  };
-}
-
 export interface BundledEntry {
   /** Output files by their path in the zip: `<entry>.mjs` and its chunks, sorted. */
   files: Record<string, string>;
   /** Packages the bundle requires at run time from node_modules, sorted. */
   external: string[];
+  /** The files bundled (absolute paths). */
+  inputs: string[];
 }
 
 /**
@@ -76,7 +62,6 @@ export interface BundledEntry {
  */
 export async function bundleEntry(file: string, entryName: string, projectDir: string, leaveOut: readonly string[] = []): Promise<BundledEntry> {
   const esbuild = await import("esbuild");
-  const found = new Set<string>();
   const out = await esbuild.build({
     entryPoints: { [entryName]: file },
     bundle: true,
@@ -95,11 +80,78 @@ export async function bundleEntry(file: string, entryName: string, projectDir: s
     external: leaveOut.flatMap((name) => [name, `${name}/*`]),
     // The agent file may live outside the project whose node_modules has its packages.
     nodePaths: [join(projectDir, "node_modules")],
-    plugins: [findCreateRequired(found)],
+    absWorkingDir: projectDir, // metafile paths are relative to it
+    metafile: true,
   });
+  // Every file esbuild bundled (the packages' and the agent's own): which packages they createRequire.
+  const found = new Set<string>();
+  for (const input of Object.keys(out.metafile.inputs)) {
+    if (!/\.(?:[mc]?js|[mc]?ts|tsx?)$/.test(input)) continue;
+    let source: string;
+    try {
+      source = readFileSync(resolve(projectDir, input), "utf8");
+    } catch {
+      continue; // not a file (an esbuild namespace)
+    }
+    for (const name of createRequiredPackages(source)) found.add(name);
+  }
   const files: Record<string, string> = {};
   for (const f of out.outputFiles) files[basename(f.path)] = f.text;
-  return { files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))), external: [...found].sort() };
+  const inputs = Object.keys(out.metafile.inputs).map((i) => resolve(projectDir, i));
+  return { files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))), external: [...found].sort(), inputs };
+}
+
+interface CachedBundle extends BundledEntry {
+  /** Every bundled file but the entry (whose text is in the key), and npm's record of the install: path, size, mtime. */
+  stats: [string, number, number][];
+}
+
+const memoryCache = new Map<string, CachedBundle>();
+
+function statOf(path: string): [string, number, number] {
+  try {
+    const st = statSync(path);
+    return [path, st.size, st.mtimeMs];
+  } catch {
+    return [path, -1, -1];
+  }
+}
+
+/**
+ * `bundleEntry`, cached in memory and in `cacheDir` (a launch builds the same agent again and again):
+ * keyed by the entry's text, the options and esbuild's version, and valid while no bundled file (and
+ * no install, which npm records in node_modules/.package-lock.json) has changed size or mtime.
+ */
+export async function cachedBundleEntry(file: string, entryName: string, projectDir: string, leaveOut: readonly string[], cacheDir: string): Promise<BundledEntry> {
+  const { version } = await import("esbuild");
+  const key = createHash("sha256")
+    .update(JSON.stringify({ format: 1, version, ESM_SHIMS, file, entryName, projectDir, leaveOut }))
+    .update(readFileSync(file))
+    .digest("hex")
+    .slice(0, 32);
+  const path = join(cacheDir, `esbuild-${key}.json`);
+  const valid = (c: CachedBundle | undefined) => !!c && c.stats.every(([p, size, mtime]) => { const [, s2, m2] = statOf(p); return s2 === size && m2 === mtime; });
+  let cached = memoryCache.get(key);
+  if (!cached && existsSync(path)) {
+    try {
+      cached = JSON.parse(readFileSync(path, "utf8")) as CachedBundle;
+    } catch {
+      cached = undefined; // unreadable: built again
+    }
+  }
+  if (cached && valid(cached)) {
+    memoryCache.set(key, cached);
+    return cached;
+  }
+  const built = await bundleEntry(file, entryName, projectDir, leaveOut);
+  const stats = [...built.inputs.filter((p) => p !== file), join(projectDir, "node_modules", ".package-lock.json")].map(statOf);
+  const entry: CachedBundle = { ...built, stats };
+  memoryCache.set(key, entry);
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(entry));
+  renameSync(tmp, path);
+  return built;
 }
 
 /**
