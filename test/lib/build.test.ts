@@ -6,7 +6,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
 import { unzipSync, zipSync, strFromU8 } from "fflate";
 import { renderDockerfile, renderDockerignore, renderAgentPackageJson } from "../../lib/agentcore/build/dockerfile.js";
 import { buildCommand, enginesOnPath, localImageManifest, loginCommand, pushCommand, runCommand, tagCommand } from "../../lib/agentcore/build/container.js";
@@ -242,6 +243,43 @@ describe("code bundle", () => {
       assert.match(await entryText(), /"second!"/, "a changed package file is bundled again");
       writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag, "changed");\n');
       assert.match(await entryText(), /"changed"/, "a changed agent is bundled again");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("unpacked, the bundle runs with plain node: bundled CommonJS sees require, __dirname and __filename; the agent's own __dirname stays its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundle-run-"));
+    try {
+      mkdirSync(join(dir, "node_modules", "cjs-dep"), { recursive: true });
+      writeFileSync(join(dir, "node_modules", "cjs-dep", "package.json"), JSON.stringify({ name: "cjs-dep", version: "1.0.0", main: "index.js" }));
+      writeFileSync(join(dir, "node_modules", "cjs-dep", "index.js"), 'const path = require("path");\nmodule.exports = { dir: __dirname, file: path.basename(__filename) };\n');
+      writeFileSync(
+        join(dir, "agent.ts"),
+        [
+          'import dep from "cjs-dep";',
+          'import { dirname } from "node:path";',
+          'import { fileURLToPath } from "node:url";',
+          "const __filename = fileURLToPath(import.meta.url);",
+          "const __dirname = dirname(__filename);",
+          "console.log(JSON.stringify({ dep, mine: __dirname }));",
+        ].join("\n"),
+      );
+      // Without a bundled package that reads __dirname, esbuild has no reason to rename the agent's own.
+      writeFileSync(join(dir, "own.ts"), ["import { dirname } from \"node:path\";", "import { fileURLToPath } from \"node:url\";", "const __filename = fileURLToPath(import.meta.url);", "const __dirname = dirname(__filename);", "console.log(JSON.stringify({ mine: __dirname }));"].join("\n"));
+      const run = async (entry: string) => {
+        const b = await buildCodeBundle({ entrypoint: join(dir, entry), agentName: "agent", projectDir: dir, cacheDir: join(dir, "cache") });
+        const out = join(dir, `unpacked-${entry}`);
+        for (const [name, data] of Object.entries(unzipSync(b.zip))) {
+          mkdirSync(dirname(join(out, name)), { recursive: true });
+          writeFileSync(join(out, name), data);
+        }
+        return { out, printed: JSON.parse(execFileSync(process.execPath, [b.entryFile], { cwd: out, encoding: "utf8" })) };
+      };
+      const a = await run("agent.ts");
+      assert.deepEqual(a.printed, { dep: { dir: a.out, file: "agent.mjs" }, mine: a.out });
+      const o = await run("own.ts");
+      assert.deepEqual(o.printed, { mine: o.out });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,17 +17,20 @@ import { packageNameOf } from "./code-bundle.js";
 
 /**
  * Bundled CommonJS code calls `require` for Node built-ins and reads `__filename`/`__dirname`; ES
- * modules have none of these, so every output file defines them for itself. The names are free
- * identifiers esbuild left in the bundle: an agent declaring its own `require` is renamed by esbuild.
+ * modules have none of these, so every output file defines them for itself. `require` is a name
+ * esbuild keeps free (it renames an agent's own top-level `require`); the other two get names of
+ * their own, which `ESM_DEFINES` substitutes for the free `__filename`/`__dirname` only, so an
+ * agent's own `const __dirname = …` stays as it is.
  */
 export const ESM_SHIMS = [
   'import { createRequire as __agentcoreCreateRequire } from "node:module";',
   'import { fileURLToPath as __agentcoreFileURLToPath } from "node:url";',
   'import { dirname as __agentcoreDirname } from "node:path";',
   "const require = __agentcoreCreateRequire(import.meta.url);",
-  "const __filename = __agentcoreFileURLToPath(import.meta.url);",
-  "const __dirname = __agentcoreDirname(__filename);",
+  "const __agentcoreFilename = __agentcoreFileURLToPath(import.meta.url);",
+  "const __agentcoreDirnameValue = __agentcoreDirname(__agentcoreFilename);",
 ].join(" ");
+export const ESM_DEFINES = { __filename: "__agentcoreFilename", __dirname: "__agentcoreDirnameValue" };
 
 const ESM_SYNTAX = /^\s*(?:import|export)\b/m;
 const REQUIRE_CALL = /\brequire(?:\.resolve)?\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g;
@@ -74,6 +77,7 @@ export async function bundleEntry(file: string, entryName: string, projectDir: s
     // Next to the entry, so that a chunk's createRequire resolves node_modules/ at the zip's root too.
     chunkNames: "[name]-[hash]",
     banner: { js: ESM_SHIMS },
+    define: ESM_DEFINES,
     write: false,
     logLevel: "silent",
     legalComments: "none",
@@ -125,7 +129,7 @@ function statOf(path: string): [string, number, number] {
 export async function cachedBundleEntry(file: string, entryName: string, projectDir: string, leaveOut: readonly string[], cacheDir: string): Promise<BundledEntry> {
   const { version } = await import("esbuild");
   const key = createHash("sha256")
-    .update(JSON.stringify({ format: 1, version, ESM_SHIMS, file, entryName, projectDir, leaveOut }))
+    .update(JSON.stringify({ format: 1, version, ESM_SHIMS, ESM_DEFINES, file, entryName, projectDir, leaveOut }))
     .update(readFileSync(file))
     .digest("hex")
     .slice(0, 32);
