@@ -47,6 +47,8 @@ export interface AgentConfig {
   requestHeaderAllowlist?: string[];
   /** Where node_modules comes from (absolute), when not the entry's nearest ancestor with one. */
   projectDir?: string;
+  /** false: ship the agent's packages in node_modules/ instead of bundling them (see code-bundle.ts). */
+  bundleDependencies?: boolean;
   deployments: Partial<Record<Target, Deployment>>;
 }
 

@@ -75,6 +75,13 @@ export interface ConfigureOptions {
   /** The folder whose node_modules the agent's packages come from. */
   projectDir?: string;
   /**
+   * Default true: the agent and its packages are bundled with esbuild into a few files (only the
+   * packages loaded through `createRequire` stay in node_modules/). `false` ships every package in
+   * node_modules/ as installed: for a package that does not work bundled (e.g. one reading its own
+   * files next to its code).
+   */
+  bundleDependencies?: boolean;
+  /**
    * Inbound auth: `{ customJWTAuthorizer: { discoveryUrl, allowedClients?, allowedAudience? } }` makes
    * the runtime take callers' JWTs (invoke with `bearerToken`) instead of SigV4.
    */
@@ -206,6 +213,7 @@ export class Runtime {
       ...(o.authorizerConfiguration ? { authorizerConfiguration: o.authorizerConfiguration } : {}),
       ...(o.requestHeaderAllowlist ? { requestHeaderAllowlist: o.requestHeaderAllowlist } : {}),
       projectDir: o.projectDir ? resolve(o.projectDir) : undefined,
+      ...(o.bundleDependencies === false ? { bundleDependencies: false } : {}),
       // Keep what earlier launches deployed: configure() again must not orphan a runtime.
       deployments: previous.agents[agentName]?.deployments ?? {},
     };
@@ -279,13 +287,13 @@ export class Runtime {
     let codeLocation: LaunchResult["codeLocation"];
     let ecrUri: string | undefined;
     if (agent.deploymentType === "code") {
-      const bundle = await buildCodeBundle({ entrypoint: entryPath, agentName: agent.name, projectDir: agent.projectDir });
+      const bundle = await buildCodeBundle({ entrypoint: entryPath, agentName: agent.name, projectDir: agent.projectDir, bundleDependencies: agent.bundleDependencies });
       const bucket = codeBucketName(await s.accountId(), s.region);
       await ensureBucket(bucket, lib);
       const key = `${agent.name}/${bundle.sha256.slice(0, 32)}.zip`;
       const upload = await uploadObject(bucket, key, bundle.zip, lib);
       this.log(
-        `Code bundle ${bundle.entryFile} + ${bundle.packageCount} packages (${(bundle.zip.length / 1e6).toFixed(1)} MB${bundle.dependenciesCached ? ", dependencies cached" : ""}): s3://${bucket}/${key} ${upload}.`,
+        `Code bundle ${bundle.entryFile} (${bundle.mode === "bundled" ? "bundled with esbuild, " : ""}${bundle.packageCount} packages in node_modules, ${bundle.fileCount} files, ${(bundle.zip.length / 1e6).toFixed(1)} MB${bundle.dependenciesCached ? ", dependencies cached" : ""}): s3://${bucket}/${key} ${upload}.`,
       );
       codeLocation = { bucket, key };
       artifact = { codeConfiguration: { code: { s3: { bucket, prefix: key } }, runtime: "NODE_22", entryPoint: [bundle.entryFile] } };
@@ -534,7 +542,12 @@ async function withIamRetry<T>(s: Session, call: () => Promise<T>): Promise<T> {
 /** The build context: compiled entry, package.json, lock and node_modules (from the code bundle's closure), Dockerfile, .dockerignore. */
 async function stageContainerContext(entryPath: string, agent: AgentConfig): Promise<string> {
   const { unzipSync } = await import("fflate");
-  const bundle = await buildCodeBundle({ entrypoint: entryPath, agentName: agent.name, projectDir: agent.projectDir ?? findProjectDir(dirname(entryPath)) });
+  const bundle = await buildCodeBundle({
+    entrypoint: entryPath,
+    agentName: agent.name,
+    projectDir: agent.projectDir ?? findProjectDir(dirname(entryPath)),
+    bundleDependencies: agent.bundleDependencies,
+  });
   const context = join(dirname(entryPath), ".agentcore-build", agent.name, "context");
   rmSync(context, { recursive: true, force: true });
   for (const [name, data] of Object.entries(unzipSync(bundle.zip))) {

@@ -56,11 +56,12 @@ function zip(files: Record<string, string | Uint8Array>, symlinks: Record<string
 export const benchAgentBundle = () => zip({ "agent.mjs": readFileSync(BENCH_AGENT), "package.json": JSON.stringify({ name: "bench-agent", type: "module", private: true }) });
 
 /**
- * The tutorial agent as notebook 01 bundles it: compiled, with package.json, a lockfile and its
- * dependency closure copied from the project's installed packages (zip cached under out/bench/).
+ * The tutorial agent as notebook 01 bundles it: bundled with esbuild (or, with `bundleDependencies`
+ * false, compiled alone with its whole dependency closure in node_modules), with package.json and a
+ * lockfile (the node_modules zip cached under out/bench/).
  */
-export async function tutorialAgentBundle(entrypoint = TUTORIAL_AGENT, agentName = "tutorial_agent"): Promise<{ zip: Uint8Array; entryPoint: string }> {
-  const built = await buildCodeBundle({ entrypoint, agentName, projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles") });
+export async function tutorialAgentBundle(entrypoint = TUTORIAL_AGENT, agentName = "tutorial_agent", bundleDependencies = true): Promise<{ zip: Uint8Array; entryPoint: string }> {
+  const built = await buildCodeBundle({ entrypoint, agentName, projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "bench", "bundles"), bundleDependencies });
   return { zip: built.zip, entryPoint: built.entryFile };
 }
 
@@ -133,12 +134,12 @@ export async function deployTutorialAgent(local: OwnLocal, name = "tutorial_agen
  * An agent file of notebook 01's kind (key from the provider notebook 01 creates, stand-in model)
  * deployed as notebook 01 deploys it; the provider and role are made on first use.
  */
-export async function deployNotebookAgent(local: OwnLocal, name: string, entrypoint = NOTEBOOK_AGENT): Promise<{ id: string; arn: string }> {
+export async function deployNotebookAgent(local: OwnLocal, name: string, entrypoint = NOTEBOOK_AGENT, bundleDependencies = true): Promise<{ id: string; arn: string }> {
   if (!notebookRoles.has(local)) {
     await local.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: NOTEBOOK_PROVIDER, apiKey: local.issueModelKey("bench-notebook") }));
     notebookRoles.set(local, await createRole(local, "bench-notebook-agent-role", TUTORIAL_POLICY));
   }
-  const bundle = await tutorialAgentBundle(entrypoint, name);
+  const bundle = await tutorialAgentBundle(entrypoint, name, bundleDependencies);
   return deploy(local, {
     name,
     roleArn: notebookRoles.get(local)!,

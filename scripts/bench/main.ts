@@ -16,13 +16,14 @@ import { cellOverhead } from "./cell-overhead.js";
 import { invokeOverhead } from "./invoke-overhead.js";
 import { streaming } from "./streaming.js";
 import { coldPaths } from "./cold-paths.js";
+import { codeBundleBench } from "./code-bundle.js";
 import { identityThroughput } from "./identity-throughput.js";
 import { scale } from "./scale.js";
 import { nodeVersions } from "./node-versions.js";
 import { notebook01 } from "./notebook01.js";
 import { doctorBench } from "./doctor.js";
 
-export const BENCHES: Bench[] = [notebook01, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, identityThroughput, scale, nodeVersions];
+export const BENCHES: Bench[] = [notebook01, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, codeBundleBench, identityThroughput, scale, nodeVersions];
 
 const USAGE = `Usage: npm run bench [-- options]
 

@@ -6,14 +6,18 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
 import { unzipSync, zipSync, strFromU8 } from "fflate";
 import { renderDockerfile, renderDockerignore, renderAgentPackageJson } from "../../lib/agentcore/build/dockerfile.js";
 import { buildCommand, enginesOnPath, localImageManifest, loginCommand, pushCommand, runCommand, tagCommand } from "../../lib/agentcore/build/container.js";
 import { buildCodeBundle, compileEntry, concatZips, dependencyClosure, packageNameOf } from "../../lib/agentcore/build/code-bundle.js";
+import { createRequiredPackages } from "../../lib/agentcore/build/esbuild-bundle.js";
 
 const PROJECT = resolve(import.meta.dirname, "..", "..");
 const FIXTURE = join(PROJECT, "test", "lib", "fixtures", "echo_agent.ts");
+/** Notebook 01's agent (its calculator imports mathjs on the first calculation). */
+const NOTEBOOK_AGENT = join(PROJECT, "assets", "agents", "strands_agents_openai_identity.ts");
 
 describe("Dockerfile", () => {
   test("a Node agent for linux/arm64, non-root, port 8080, running the compiled entry", () => {
@@ -121,6 +125,8 @@ describe("code bundle", () => {
       writeFileSync(join(dir, "uses_local.ts"), 'import { h } from "./helper.ts";\nconsole.log(h);\n');
       await assert.rejects(compileEntry(join(dir, "uses_local.ts")), /imports local files/);
       assert.throws(() => dependencyClosure(PROJECT, ["no-such-package-xyz"]), /npm install no-such-package-xyz/);
+      writeFileSync(join(dir, "uses_missing.ts"), 'import x from "no-such-package-xyz";\nconsole.log(x);\n');
+      await assert.rejects(buildCodeBundle({ entrypoint: join(dir, "uses_missing.ts"), agentName: "m", projectDir: PROJECT, cacheDir: dir }), /npm install no-such-package-xyz/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -155,25 +161,135 @@ describe("code bundle", () => {
     }
   });
 
-  test("zip: entry, package.json, lock, node_modules; the same inputs give the same bytes", async () => {
+  test("zip: bundled entry, package.json, lock, node_modules of what esbuild cannot follow; the same inputs give the same bytes", async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), "bundle-cache-"));
     try {
       const a = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "echo_agent", projectDir: PROJECT, cacheDir });
       const b = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "echo_agent", projectDir: PROJECT, cacheDir });
       assert.equal(a.sha256, b.sha256);
       assert.equal(b.dependenciesCached, true);
-      const files = unzipSync(a.zip, { filter: (f) => !f.name.startsWith("node_modules/") || f.name === "node_modules/bedrock-agentcore/package.json" });
-      assert.deepEqual(Object.keys(files).sort(), ["echo_agent.mjs", "node_modules/bedrock-agentcore/package.json", "package-lock.json", "package.json"]);
+      assert.equal(a.mode, "bundled");
+      const files = unzipSync(a.zip, { filter: (f) => !f.name.startsWith("node_modules/") || f.name === "node_modules/@fastify/sse/package.json" });
+      const top = Object.keys(files).filter((n) => !n.endsWith(".mjs") || n === "echo_agent.mjs").sort();
+      assert.deepEqual(top, ["echo_agent.mjs", "node_modules/@fastify/sse/package.json", "package-lock.json", "package.json"]);
+      assert.doesNotMatch(strFromU8(files["echo_agent.mjs"]!), /from "bedrock-agentcore/, "the agent's package is bundled");
       const pkg = JSON.parse(strFromU8(files["package.json"]!));
       assert.equal(pkg.type, "module");
-      assert.deepEqual(pkg.dependencies, { "bedrock-agentcore": a.dependencies["bedrock-agentcore"] });
+      assert.deepEqual(pkg.dependencies, a.shipped, "package.json names what node_modules holds");
+      assert.deepEqual(Object.keys(a.shipped), ["@fastify/sse", "@fastify/websocket"]);
+      assert.deepEqual(Object.keys(a.dependencies), ["bedrock-agentcore"], "what the agent imports, for the record");
       const lock = JSON.parse(strFromU8(files["package-lock.json"]!));
       assert.equal(lock.lockfileVersion, 3);
-      assert.equal(lock.packages["node_modules/bedrock-agentcore"].version, a.dependencies["bedrock-agentcore"]);
+      assert.equal(lock.packages["node_modules/@fastify/sse"].version, a.shipped["@fastify/sse"]);
+      assert.equal(lock.packages["node_modules/bedrock-agentcore"], undefined);
       assert.equal(Object.keys(lock.packages).length, a.packageCount + 1);
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }
+  });
+
+  test("bundleDependencies: false keeps the whole closure in node_modules and the entry compiled alone", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "bundle-cache-"));
+    try {
+      const a = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "echo_agent", projectDir: PROJECT, cacheDir, bundleDependencies: false });
+      assert.equal(a.mode, "node_modules");
+      const files = unzipSync(a.zip, { filter: (f) => !f.name.startsWith("node_modules/") || f.name === "node_modules/bedrock-agentcore/package.json" });
+      assert.deepEqual(Object.keys(files).sort(), ["echo_agent.mjs", "node_modules/bedrock-agentcore/package.json", "package-lock.json", "package.json"]);
+      assert.match(strFromU8(files["echo_agent.mjs"]!), /^import \{ BedrockAgentCoreApp \} from "bedrock-agentcore\/runtime";/m);
+      assert.deepEqual(JSON.parse(strFromU8(files["package.json"]!)).dependencies, { "bedrock-agentcore": a.dependencies["bedrock-agentcore"] });
+      assert.ok(a.packageCount > 100, `the whole closure (${a.packageCount} packages)`);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test("the tutorial agent's bundle: few files, node_modules only the createRequire'd packages' closure, mathjs in its own chunk", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "bundle-cache-"));
+    try {
+      const b = await buildCodeBundle({ entrypoint: NOTEBOOK_AGENT, agentName: "tutorial", projectDir: PROJECT, cacheDir });
+      assert.ok(b.fileCount < 300, `${b.fileCount} files`);
+      assert.ok(b.zip.length < 4e6, `${b.zip.length} bytes`);
+      const files = unzipSync(b.zip);
+      // Each file's package folder: the last `node_modules/<name>` (or `<@scope/name>`) of its path.
+      const installed = new Set(Object.keys(files).flatMap((n) => n.match(/^(?:.*\/)?node_modules\/(?:@[^/]+\/)?[^/]+(?=\/)/)?.[0] ?? []));
+      const expected = dependencyClosure(PROJECT, ["@fastify/sse", "@fastify/websocket"], undefined, () => false).map((p) => p.path);
+      assert.deepEqual([...installed].sort(), expected, "node_modules holds the two packages bedrock-agentcore requires with createRequire, and their dependencies");
+      assert.ok(!installed.has("node_modules/fastify"), "fastify, the plugins' peer, is bundled, not shipped");
+      // mathjs is imported on the first calculation: its code is in a chunk the entry imports lazily.
+      const entry = strFromU8(files["strands_agents_openai_identity.mjs"]!);
+      assert.doesNotMatch(entry, /createUnitClass/, "mathjs is not in the entry");
+      const lazy = [...entry.matchAll(/import\("\.\/([^"]+\.mjs)"\)/g)].map((m) => m[1]!);
+      assert.ok(lazy.some((f) => /createUnitClass/.test(strFromU8(files[f]!))), `a chunk imported with import() holds mathjs (${lazy.join(", ")})`);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test("the esbuild output is cached, and built again when a bundled package file changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundle-project-"));
+    try {
+      mkdirSync(join(dir, "node_modules", "tiny-dep"), { recursive: true });
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "package.json"), JSON.stringify({ name: "tiny-dep", version: "1.0.0", type: "module", exports: "./index.js" }));
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "index.js"), 'export const tag = "first";\n');
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag);\n');
+      const entryText = async () => {
+        const b = await buildCodeBundle({ entrypoint: join(dir, "agent.ts"), agentName: "agent", projectDir: dir, cacheDir: join(dir, "cache") });
+        return strFromU8(unzipSync(b.zip, { filter: (f) => f.name === "agent.mjs" })["agent.mjs"]!);
+      };
+      assert.match(await entryText(), /"first"/);
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag);\n'); // written again, same text
+      assert.match(await entryText(), /"first"/);
+      writeFileSync(join(dir, "node_modules", "tiny-dep", "index.js"), 'export const tag = "second!";\n');
+      assert.match(await entryText(), /"second!"/, "a changed package file is bundled again");
+      writeFileSync(join(dir, "agent.ts"), 'import { tag } from "tiny-dep";\nconsole.log(tag, "changed");\n');
+      assert.match(await entryText(), /"changed"/, "a changed agent is bundled again");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("unpacked, the bundle runs with plain node: bundled CommonJS sees require, __dirname and __filename; the agent's own __dirname stays its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundle-run-"));
+    try {
+      mkdirSync(join(dir, "node_modules", "cjs-dep"), { recursive: true });
+      writeFileSync(join(dir, "node_modules", "cjs-dep", "package.json"), JSON.stringify({ name: "cjs-dep", version: "1.0.0", main: "index.js" }));
+      writeFileSync(join(dir, "node_modules", "cjs-dep", "index.js"), 'const path = require("path");\nmodule.exports = { dir: __dirname, file: path.basename(__filename) };\n');
+      writeFileSync(
+        join(dir, "agent.ts"),
+        [
+          'import dep from "cjs-dep";',
+          'import { dirname } from "node:path";',
+          'import { fileURLToPath } from "node:url";',
+          "const __filename = fileURLToPath(import.meta.url);",
+          "const __dirname = dirname(__filename);",
+          "console.log(JSON.stringify({ dep, mine: __dirname }));",
+        ].join("\n"),
+      );
+      // Without a bundled package that reads __dirname, esbuild has no reason to rename the agent's own.
+      writeFileSync(join(dir, "own.ts"), ["import { dirname } from \"node:path\";", "import { fileURLToPath } from \"node:url\";", "const __filename = fileURLToPath(import.meta.url);", "const __dirname = dirname(__filename);", "console.log(JSON.stringify({ mine: __dirname }));"].join("\n"));
+      const run = async (entry: string) => {
+        const b = await buildCodeBundle({ entrypoint: join(dir, entry), agentName: "agent", projectDir: dir, cacheDir: join(dir, "cache") });
+        const out = join(dir, `unpacked-${entry}`);
+        for (const [name, data] of Object.entries(unzipSync(b.zip))) {
+          mkdirSync(dirname(join(out, name)), { recursive: true });
+          writeFileSync(join(out, name), data);
+        }
+        return { out, printed: JSON.parse(execFileSync(process.execPath, [b.entryFile], { cwd: out, encoding: "utf8" })) };
+      };
+      const a = await run("agent.ts");
+      assert.deepEqual(a.printed, { dep: { dir: a.out, file: "agent.mjs" }, mine: a.out });
+      const o = await run("own.ts");
+      assert.deepEqual(o.printed, { mine: o.out });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("createRequire'd packages are found in package files and in the agent's own file, built-ins and relative paths are not", () => {
+    const esm = 'import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\nconst a = require("@fastify/sse");\nconst b = require(\'ws/lib/x.js\');\nrequire("node:fs"); require("path"); require("./local.js"); require.resolve("yauzl");\n';
+    assert.deepEqual(createRequiredPackages(esm).sort(), ["@fastify/sse", "ws", "yauzl"]);
+    assert.deepEqual(createRequiredPackages('const x = require("ws");\n'), [], "CommonJS: esbuild follows its require");
+    assert.deepEqual(createRequiredPackages('import x from "y";\nconst z = require("ws");\n'), [], "no createRequire");
   });
 
   test("concatenated zips hold both sides' files", () => {

@@ -1,12 +1,19 @@
 /**
  * The code deploy bundle Local AgentCore's runtime host (and AgentCore's NODE_22 runtime) expects:
- * a zip of `<entry>.mjs` (the agent compiled to ESM by esbuild, `bundle: false`), `package.json`
- * (`"type": "module"`), a deterministic `package-lock.json`, and `node_modules/` with the production
- * dependency closure of the agent's imports, copied from the project's own installed packages
- * (a launch works offline).
+ * a zip that `node <entry>.mjs` runs as it is, unpacked, with `package.json` (`"type": "module"`) and
+ * a deterministic `package-lock.json`.
  *
- * The dependency part is the slow part, so it is zipped once per lock file and cached (memory and
- * `.agentcore-build/`); a launch then only appends the three small files to the cached zip.
+ * By default the agent is bundled with esbuild (`esbuild-bundle.ts`): `<entry>.mjs` holds the agent
+ * and the packages it imports, chunks next to it hold what it only imports with `import()`, and
+ * `node_modules/` holds only the packages esbuild cannot follow (required through `createRequire`),
+ * with their production closure. `bundleDependencies: false` builds the older layout, the escape
+ * hatch for a package that breaks when bundled: `<entry>.mjs` compiled alone (`bundle: false`) and
+ * `node_modules/` with the whole production closure of its imports. Either way the packages are
+ * copied from the project's own installed ones (a launch works offline).
+ *
+ * The `node_modules/` part is zipped once per lock file and cached (memory and `.agentcore-build/`),
+ * and so is esbuild's output (until the agent's text or a bundled file changes); a launch then
+ * zips the bundled files and appends the cached node_modules zip.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
@@ -14,6 +21,7 @@ import { builtinModules } from "node:module";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { zipSync, type Zippable } from "fflate";
 import { renderAgentPackageJson } from "./dockerfile.js";
+import { cachedBundleEntry, packagesReachedFrom } from "./esbuild-bundle.js";
 
 /** Fixed zip timestamps: the same files give the same bytes. */
 const ZIP_MTIME = new Date(2000, 0, 1, 0, 0, 0);
@@ -132,7 +140,13 @@ export const UNUSED_OPTIONAL_PACKAGES = ["@tobilu/qmd"];
  * dependencies (those that are installed), except UNUSED_OPTIONAL_PACKAGES unless a root names one.
  * A root that is not installed is an error naming the fix.
  */
-export function dependencyClosure(projectDir: string, roots: string[], leaveOut: readonly string[] = UNUSED_OPTIONAL_PACKAGES): InstalledPackage[] {
+export function dependencyClosure(
+  projectDir: string,
+  roots: string[],
+  leaveOut: readonly string[] = UNUSED_OPTIONAL_PACKAGES,
+  /** Which peer dependencies to follow (default: every installed one). */
+  followPeer: (name: string) => boolean = () => true,
+): InstalledPackage[] {
   const found = new Map<string, InstalledPackage>();
   const visit = (name: string, fromDir: string, required: boolean) => {
     if (!required && leaveOut.includes(name)) return;
@@ -149,8 +163,9 @@ export function dependencyClosure(projectDir: string, roots: string[], leaveOut:
     }
     const m = readManifest(dir);
     found.set(path, { name, version: m.version ?? "0.0.0", path, dir });
-    const next = { ...m.peerDependencies, ...m.optionalDependencies, ...m.dependencies };
-    for (const dep of Object.keys(next).sort()) visit(dep, dir, false);
+    const peers = Object.keys(m.peerDependencies ?? {}).filter(followPeer);
+    const next = new Set([...peers, ...Object.keys(m.optionalDependencies ?? {}), ...Object.keys(m.dependencies ?? {})]);
+    for (const dep of [...next].sort()) visit(dep, dir, false);
   };
   for (const root of roots) visit(root, projectDir, true);
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -214,8 +229,16 @@ export interface CodeBundle {
   /** SHA-256 of package-lock.json (hex): the key of the dependency zip cached by this builder. */
   lockSha256: string;
   entryFile: string;
+  /** The packages the agent imports, with their installed versions. */
   dependencies: Record<string, string>;
+  /** How the agent's packages are shipped: bundled by esbuild, or all in node_modules/. */
+  mode: "bundled" | "node_modules";
+  /** The packages in the zip's node_modules/ (for a bundled agent: only what esbuild cannot follow). */
   packageCount: number;
+  /** The packages node_modules/ holds for themselves (its roots), with versions; package.json's `dependencies`. */
+  shipped: Record<string, string>;
+  /** Files in the zip. */
+  fileCount: number;
   /** Whether the node_modules part came from the cache. */
   dependenciesCached: boolean;
 }
@@ -229,33 +252,87 @@ export interface BuildCodeBundleOptions {
   projectDir?: string;
   /** Where the dependency zips are cached (default `<entry dir>/.agentcore-build`). */
   cacheDir?: string;
+  /**
+   * Default true: bundle the agent's packages with esbuild. `false`: ship them all in node_modules/
+   * (the escape hatch for a package that does not work bundled, e.g. one that reads its own files).
+   */
+  bundleDependencies?: boolean;
 }
 
 export async function buildCodeBundle(o: BuildCodeBundleOptions): Promise<CodeBundle> {
   const entryPath = resolve(o.entrypoint);
   const projectDir = resolve(o.projectDir ?? findProjectDir(dirname(entryPath)));
-  const compiled = await compileEntry(entryPath);
-  const closure = dependencyClosure(projectDir, compiled.packages);
-  const dependencies = Object.fromEntries(
-    compiled.packages.map((name) => [name, closure.find((p) => p.path === `node_modules/${name}`)?.version ?? "*"]),
-  );
-  const packageName = o.agentName.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
-  const lock = packageLock(projectDir, { name: packageName, dependencies }, closure);
-  const lockSha256 = sha256hex(lock);
-  const packageJson = renderAgentPackageJson({ agentName: o.agentName, entry: entryBaseName(entryPath), dependencies });
-
+  const compiled = await compileEntry(entryPath); // the checks (compiles, no local files) and the imports
+  const mode = o.bundleDependencies === false ? "node_modules" : "bundled";
   const cacheDir = o.cacheDir ?? join(dirname(entryPath), ".agentcore-build");
-  const { zip: depsZip, cached } = dependencyZip(closure, lockSha256, cacheDir);
+  let code: Record<string, string>;
+  let roots: string[];
+  let closure: InstalledPackage[];
+  if (mode === "bundled") {
+    const leaveOut = UNUSED_OPTIONAL_PACKAGES.filter((name) => !compiled.packages.includes(name));
+    for (const name of compiled.packages) {
+      if (!resolveInstalled(projectDir, projectDir, name)) dependencyClosure(projectDir, [name]); // throws the fix
+    }
+    let bundled;
+    try {
+      bundled = await cachedBundleEntry(entryPath, entryBaseName(entryPath), projectDir, leaveOut, cacheDir);
+    } catch (e) {
+      throw new Error(
+        `The agent ${o.entrypoint} could not be bundled with its packages:\n${formatEsbuildErrors(e)}\n` +
+          `If a package does not work bundled, configure the agent with bundleDependencies: false to ship node_modules as installed.`,
+      );
+    }
+    code = bundled.files;
+    roots = bundled.external;
+    // A shipped package's peer dependency is usually its host (fastify for a fastify plugin), which
+    // is bundled: it is shipped too only when the package's own code loads it.
+    const reached = await packagesReachedFrom(projectDir, roots);
+    closure = dependencyClosure(projectDir, roots, UNUSED_OPTIONAL_PACKAGES, (name) => reached.has(name));
+  } else {
+    code = { [compiled.fileName]: compiled.code };
+    roots = compiled.packages;
+    closure = dependencyClosure(projectDir, roots);
+  }
+  const versionOf = (name: string) => closure.find((p) => p.path === `node_modules/${name}`)?.version ?? installedVersion(projectDir, name);
+  const dependencies = Object.fromEntries(compiled.packages.map((name) => [name, versionOf(name)]));
+  const shipped = Object.fromEntries(roots.map((name) => [name, versionOf(name)]));
+  const packageName = o.agentName.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
+  // package.json and the lock name what node_modules/ holds, so that `npm ci` in the unpacked bundle
+  // agrees with it; the bundled packages are inside the .mjs files.
+  const lock = packageLock(projectDir, { name: packageName, dependencies: shipped }, closure);
+  const lockSha256 = sha256hex(lock);
+  const packageJson = renderAgentPackageJson({ agentName: o.agentName, entry: entryBaseName(entryPath), dependencies: shipped });
+
+  const { zip: depsZip, cached } = closure.length ? dependencyZip(closure, lockSha256, cacheDir) : { zip: EMPTY_ZIP, cached: true };
   const small = zipSync(
     {
-      [compiled.fileName]: strToU8(compiled.code),
+      ...Object.fromEntries(Object.entries(code).map(([name, text]) => [name, strToU8(text)])),
       "package.json": strToU8(packageJson),
       "package-lock.json": strToU8(lock),
     },
     { mtime: ZIP_MTIME, level: 6 },
   );
   const zip = concatZips(small, depsZip);
-  return { zip, sha256: sha256hex(zip), lockSha256, entryFile: compiled.fileName, dependencies, packageCount: closure.length, dependenciesCached: cached };
+  return {
+    zip,
+    sha256: sha256hex(zip),
+    lockSha256,
+    entryFile: compiled.fileName,
+    dependencies,
+    mode,
+    packageCount: closure.length,
+    shipped,
+    fileCount: splitZip(zip).count,
+    dependenciesCached: cached,
+  };
+}
+
+const EMPTY_ZIP = zipSync({});
+
+/** The version of an installed top-level package (a bundled one, for the record). */
+function installedVersion(projectDir: string, name: string): string {
+  const dir = resolveInstalled(projectDir, projectDir, name);
+  return dir ? (readManifest(dir).version ?? "*") : "*";
 }
 
 function dependencyZip(closure: InstalledPackage[], lockSha256: string, cacheDir: string): { zip: Uint8Array; cached: boolean } {
