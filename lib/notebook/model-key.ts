@@ -1,0 +1,19 @@
+/**
+ * `issueLocalModelKey(label)`: a key for Local AgentCore's stand-in model, issued in this process
+ * (what `npm run local -- issue-key` does in a terminal, without starting npm and a second Node
+ * with tsx, a second or so in a notebook cell). Only its SHA-256 is stored, in the state folder
+ * of the Local AgentCore this process's session uses (AGENTCORE_LOCAL_DIR, else the project's).
+ */
+import { localPaths } from "../local/client/paths.js";
+import { PROJECT_DIR } from "../project-dir.js";
+
+export async function issueLocalModelKey(label = "default", env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  // Loaded on call: importing the library never loads the server's state (nor better-sqlite3).
+  const [{ Store }, { issueModelKey }] = await Promise.all([import("../local/state/store.js"), import("../local/standin-model/keys.js")]);
+  const store = new Store(localPaths(PROJECT_DIR, env).stateDir);
+  try {
+    return issueModelKey(store, label);
+  } finally {
+    store.close();
+  }
+}
