@@ -63,6 +63,7 @@ export { ForeignResourceError, LEDGER_TAG } from "./agentcore/ownership.js";
 export { cleanup, type CleanupReport } from "./agentcore/cleanup.js";
 export { writeAgentFile, typeCheckAgentFile, agentTemplate, AgentFileTypeError, type WrittenAgentFile, type AgentTypeError, type WriteAgentFileOptions } from "./notebook/agent-file.js";
 export { runAgentLocally, AgentRunError, type RunAgentOptions } from "./notebook/run-agent.js";
+export { issueLocalModelKey } from "./notebook/model-key.js";
 export { redact, redactValue, registerSecret } from "./notebook/redact.js";
 export { runChecks, formatChecks, passed as checksPassed, type Check } from "./doctor/checks.js";
 export { doctor, DoctorError } from "./doctor/summary.js";

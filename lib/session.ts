@@ -11,6 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { ensureLocalRunning } from "./local/client/start.js";
 import { readLocalEnv } from "./local/client/env-file.js";
+import { startAgentChecker } from "./notebook/agent-check-service.js";
 
 export type Target = "local" | "aws";
 
@@ -73,6 +74,8 @@ let cached: Promise<Session> | undefined;
  */
 export function session(opts?: SessionOptions): Promise<Session> {
   if (opts && Object.keys(opts).length > 0) return createSession(opts);
+  // A notebook's session: its agent files' type check warms up in a worker meanwhile.
+  startAgentChecker();
   cached ??= createSession({}).catch((e) => {
     cached = undefined; // a failed start is retried by the next cell
     throw e;

@@ -6,25 +6,16 @@
  * options, resolving imports from where the file lives (so an agent written outside the project,
  * where Node could not find `@strands-agents/sdk` either, fails here rather than at run time).
  * A type error is thrown, naming the file, each error's line and column, and what to do.
+ * The check runs in the warm checker's worker when `session()` started it (agent-check-service.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
-import type * as TS from "typescript";
-import { PROJECT_DIR } from "../project-dir.js"; // agent templates and the TypeScript options come from here
-const requireHere = createRequire(import.meta.url);
+import { PROJECT_DIR } from "../project-dir.js"; // agent templates come from here
+import type { AgentTypeError } from "./agent-check.js";
+import { checkAgentFile } from "./agent-check-service.js";
 
-/** TypeScript is large (~1 s to load): only cells that write an agent pay for it. */
-function typescript(): typeof TS {
-  return requireHere("typescript") as typeof TS;
-}
-
-export interface AgentTypeError {
-  line: number;
-  column: number;
-  code: number;
-  message: string;
-}
+export type { AgentTypeError } from "./agent-check.js";
+export { agentCheckCache } from "./agent-check-service.js";
 
 export interface WrittenAgentFile {
   /** Absolute path of the file. */
@@ -87,74 +78,9 @@ export function writeAgentFile(path: string, source: string, options: WriteAgent
   return written;
 }
 
-/** The project's compiler options (tsconfig.json), made fit for checking one file. */
-function compilerOptions(ts: typeof TS): TS.CompilerOptions {
-  const configFile = join(PROJECT_DIR, "tsconfig.json");
-  const read = ts.readConfigFile(configFile, (f) => ts.sys.readFile(f));
-  const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, PROJECT_DIR, undefined, configFile);
-  return {
-    ...parsed.options,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    noEmit: true,
-    skipLibCheck: true,
-    // Type packages come from the project even when the agent file lives elsewhere.
-    typeRoots: [join(PROJECT_DIR, "node_modules", "@types")],
-  };
-}
-
-/**
- * Parsed files kept between checks: parsing the packages' declaration files is about half of a
- * check, and a notebook checks several agents against the same packages. A parsed file is reused
- * only for the same name, text and parse settings; anything else is parsed again.
- */
-const parsedFiles = new Map<string, TS.SourceFile>();
-export const agentCheckCache = { reused: 0, parsed: 0 };
-
-function cachingHost(ts: typeof TS, options: TS.CompilerOptions): TS.CompilerHost {
-  const host = ts.createCompilerHost(options);
-  host.getSourceFile = (fileName, languageVersionOrOptions, onError) => {
-    const text = host.readFile(fileName);
-    if (text === undefined) {
-      onError?.(`Cannot read file ${fileName}`);
-      return undefined;
-    }
-    const settings = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
-    const key = `${settings.languageVersion}:${settings.impliedNodeFormat ?? ""}:${fileName}`;
-    const known = parsedFiles.get(key);
-    if (known && known.text === text) {
-      agentCheckCache.reused++;
-      return known;
-    }
-    agentCheckCache.parsed++;
-    const parsed = ts.createSourceFile(fileName, text, languageVersionOrOptions);
-    parsedFiles.set(key, parsed);
-    return parsed;
-  };
-  return host;
-}
-
 /** The type errors in an agent file (an empty list when it is fine), with 1-based lines and columns. */
 export function typeCheckAgentFile(path: string): AgentTypeError[] {
-  const ts = typescript();
-  const file = resolve(path);
-  const options = compilerOptions(ts);
-  const program = ts.createProgram({ rootNames: [file], options, host: cachingHost(ts, options) });
-  const source = program.getSourceFile(file);
-  const diagnostics = [
-    ...program.getOptionsDiagnostics(),
-    ...program.getGlobalDiagnostics(),
-    ...(source ? [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)] : []),
-  ];
-  return diagnostics.map((d) => {
-    const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-    return {
-      line: at.line + 1,
-      column: at.character + 1,
-      code: d.code,
-      message: ts.flattenDiagnosticMessageText(d.messageText, "\n    "),
-    };
-  });
+  return checkAgentFile(resolve(path));
 }
 
 /** The source of one of the tutorial's agents in `assets/agents/` (e.g. "strands_agents_openai"). */

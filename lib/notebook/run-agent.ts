@@ -1,16 +1,18 @@
 /**
  * `runAgentLocally(file, payload)`: the tutorial's `!python strands_agents_openai.py '{"prompt": …}'`.
  *
- * Runs the agent file with tsx in a child process (zx: arguments are quoted for us), passes the
- * payload as its first argument, streams its output into the cell as it comes (redacted: agents
+ * Runs the agent file with Node and tsx's loader (`node --import tsx file`: one process, where
+ * tsx's CLI would start a second Node for it) in a child process, passes the payload as its first
+ * argument (no shell: nothing is quoted or interpreted), streams its output into the cell as it comes (redacted: agents
  * are allowed to be careless, outputs are not) and returns what it printed. A non-zero exit is
  * thrown with the agent's last words.
  */
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { $ } from "zx";
+import { pathToFileURL } from "node:url";
 import { redact } from "./redact.js";
 
 const requireHere = createRequire(import.meta.url);
@@ -64,12 +66,47 @@ function lastLines(text: string, n: number): string {
   return text.trimEnd().split("\n").slice(-n).join("\n");
 }
 
+/** tsx's loader (what `--import tsx` loads), by file URL: the agent may live outside the project. */
+function tsxLoaderUrl(): string {
+  return pathToFileURL(join(dirname(requireHere.resolve("tsx/package.json")), "dist", "loader.mjs")).href;
+}
+
+interface Exit {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `argv` to its end, keeping its output; stopped with SIGTERM after `timeoutMs`. */
+function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, echo: boolean): Promise<Exit> {
+  return new Promise((done, fail) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const flushes = echo
+      ? [lineEcho(child.stdout, (t) => process.stdout.write(t), env), lineEcho(child.stderr, (t) => process.stderr.write(t), env)]
+      : [];
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      for (const flush of flushes) flush();
+      done({ code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+  });
+}
+
 /** Runs `file` with tsx, `payload` (JSON-encoded unless already a string) as its first argument. */
 export async function runAgentLocally(file: string, payload: unknown, options: RunAgentOptions = {}): Promise<string> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`No agent file at ${path}: write it first with writeAgentFile("${file}", source).`);
   const argument = typeof payload === "string" ? payload : JSON.stringify(payload);
-  const tsxCli = requireHere.resolve("tsx/cli");
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
@@ -79,24 +116,9 @@ export async function runAgentLocally(file: string, payload: unknown, options: R
   env.NO_COLOR = "1";
   delete env.FORCE_COLOR;
 
-  const child = $({
-    cwd: options.cwd ?? dirname(path),
-    env,
-    quiet: true,
-    nothrow: true,
-    verbose: false,
-    timeout: options.timeoutMs ?? 5 * 60_000,
-  })`${process.execPath} ${tsxCli} ${path} ${argument}`;
-
-  const echoes = options.quiet
-    ? []
-    : [
-        lineEcho(child.stdout, (t) => process.stdout.write(t), env),
-        lineEcho(child.stderr, (t) => process.stderr.write(t), env),
-      ];
-  const out = await child;
-  for (const flush of echoes) flush();
+  const argv = [process.execPath, "--import", tsxLoaderUrl(), path, argument];
+  const out = await run(argv, options.cwd ?? dirname(path), env, options.timeoutMs ?? 5 * 60_000, !options.quiet);
   const stdout = redact(out.stdout, env);
-  if (out.exitCode !== 0) throw new AgentRunError(path, out.exitCode, out.signal, stdout, redact(out.stderr, env));
+  if (out.code !== 0) throw new AgentRunError(path, out.code, out.signal, stdout, redact(out.stderr, env));
   return stdout.trimEnd();
 }
