@@ -249,7 +249,11 @@ test("launch: repository, role and policy, arm64 build, ECR login and push, then
     { argv: ["push", image], stdin: "" },
   ]);
   assert.match(readFileSync(join(context, "Dockerfile"), "utf8"), /^FROM --platform=linux\/arm64 /m);
-  assert.ok(JSON.parse(readFileSync(join(context, "package.json"), "utf8")).dependencies["bedrock-agentcore"], "the context holds the agent's package.json");
+  // The agent is bundled by esbuild; package.json names only what stays in node_modules (packages loaded through createRequire).
+  const contextPackage = JSON.parse(readFileSync(join(context, "package.json"), "utf8"));
+  assert.equal(contextPackage.type, "module");
+  assert.ok(contextPackage.dependencies["@fastify/sse"], "the context holds the agent's package.json");
+  assert.equal(contextPackage.dependencies["bedrock-agentcore"], undefined, "bundled packages are not installed again");
 
   const creates = fake.find("CreateAgentRuntime");
   const sent = JSON.parse(creates[1]!.body);
