@@ -8,30 +8,19 @@
  * AgentCore's own throughput — and with the AWS SDK v3 client, which is what an SDK user sees
  * (its command pipeline alone costs about a millisecond of CPU per call on this machine kind).
  */
-import { readFileSync } from "node:fs";
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { TUTORIAL_POLICY } from "./agents.js";
 import { captureSdkRequest, leanAgent, leanSigner, send, template, type WireRequest } from "./lean-client.js";
+import { processCpuMs } from "./processes.js";
 import { type Clients, type Credentials, type OwnLocal, startOwnLocal } from "./own-local.js";
 import { type Bench, type BenchResult, result } from "./result.js";
 import { percentile } from "./stats.js";
 
 const CONCURRENCY = 16;
 const GOAL_PER_SECOND = 2000;
-
-/** CPU time (user + system) a process has used, in ms; undefined where /proc is not there. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-    // After the command: state is field 3, utime field 14, stime field 15 (in clock ticks, 100 per second).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface IdentitySetup {
   apiKey: string;
