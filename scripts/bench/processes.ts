@@ -51,3 +51,14 @@ export function childPids(pid: number): number[] {
     return [];
   }
 }
+
+/** CPU time (user + system) a process has used, in ms; undefined where /proc is not there. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    // After the command: state is field 3, utime field 14, stime field 15 (in clock ticks, 100 per second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}

@@ -34,7 +34,7 @@ test("--quick exits 0 and writes an array of results in the documented shape", (
   assert.ok(Array.isArray(results));
   assert.deepEqual(
     results.map((r) => r.name),
-    ["cell-overhead", "invoke.p50", "invoke.p95", "invoke.p99"],
+    ["cell-overhead", "invoke.p50", "invoke.p95", "invoke.p99", "invoke.sdk.p50", "invoke.sdk.p95", "invoke.sdk.p99", "invoke.server-cpu"],
   );
   for (const r of results) {
     assert.deepEqual(Object.keys(r), ["name", "unit", "value", "baseline", "ratio", "goal", "met", "runs"], `keys of ${r.name}`);
@@ -50,6 +50,8 @@ test("--quick exits 0 and writes an array of results in the documented shape", (
   const invoke = results.find((r) => r.name === "invoke.p50")!;
   assert.equal(invoke.unit, "ms");
   assert.notEqual(invoke.baseline, null, "invoke overhead has the direct POST as its alternative");
+  const sdk = results.find((r) => r.name === "invoke.sdk.p50")!;
+  assert.equal(sdk.baseline, invoke.baseline, "the SDK client's row has the same direct POST as its alternative");
 });
 
 test("prints the table with every metric, and the machine it ran on", () => {
