@@ -42,10 +42,8 @@ test("parallel invokes on one session all succeed, one at a time inside the one 
   assert.equal(local.server.runtimeHost.sessionLoad(agent.id, s), 0, "the session's turn is released");
 });
 
-test("an invoke that cannot get the session's turn in time gets RetryableConflictException; the session is free once the first ends", TEST, async () => {
-  const s = sessionId("busy");
-  const first = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: {}, contentType: "application/json" });
-  // A streamed answer the caller keeps open holds the session's turn.
+/** Opens a streamed answer the caller keeps open, which holds session `s`'s turn; returns its reader. */
+async function holdSessionTurn(s: string): Promise<AsyncIterator<Uint8Array>> {
   const open = await local.clients.data.send(
     new InvokeAgentRuntimeCommand({
       agentRuntimeArn: agent.arn,
@@ -55,7 +53,14 @@ test("an invoke that cannot get the session's turn in time gets RetryableConflic
       payload: Buffer.from(JSON.stringify({ streamThenHang: true })),
     }),
   );
-  const it = (open.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  return (open.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+}
+
+test("an invoke that cannot get the session's turn in time gets RetryableConflictException; the session is free once the first ends", TEST, async () => {
+  const s = sessionId("busy");
+  const first = await invokeJson(local, { agentRuntimeArn: agent.arn, runtimeSessionId: s, payload: {}, contentType: "application/json" });
+  // A streamed answer the caller keeps open holds the session's turn.
+  const it = await holdSessionTurn(s);
   assert.equal(Buffer.from((await it.next()).value!).toString("utf8"), 'data: {"part":1}\n\n');
 
   process.env.AGENTCORE_LOCAL_SESSION_WAIT_MS = "300";
@@ -86,16 +91,7 @@ test("an invoke that cannot get the session's turn in time gets RetryableConflic
 
 test("a caller that gives up while waiting for the session's turn leaves the queue at once (its operation's signal aborts)", TEST, async () => {
   const s = sessionId("give-up");
-  const open = await local.clients.data.send(
-    new InvokeAgentRuntimeCommand({
-      agentRuntimeArn: agent.arn,
-      runtimeSessionId: s,
-      contentType: "application/json",
-      accept: "text/event-stream",
-      payload: Buffer.from(JSON.stringify({ streamThenHang: true })),
-    }),
-  );
-  const it = (open.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = await holdSessionTurn(s);
   await it.next();
   const giveUp = new AbortController();
   const waiting = rejection(

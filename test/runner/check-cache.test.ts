@@ -5,22 +5,14 @@
  * checked again. What goes: re-checking an unchanged library for every cell (seconds per cell).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { TslabSession, type CellSink } from "../../lib/runner/tslab-session.js";
-import { projectRoot } from "./helpers.js";
+import { projectTempDir } from "./helpers.js";
 
-// Inside the project, so cells resolve @types/node as notebooks/ does; out/ is ignored by git.
-mkdirSync(path.join(projectRoot, "out"), { recursive: true });
-const cwd = await mkdtemp(path.join(projectRoot, "out", "check-cache-"));
-const home = process.cwd();
-after(async () => {
-  process.chdir(home);
-  await rm(cwd, { recursive: true, force: true });
-});
+const cwd = await projectTempDir("check-cache-");
 
 const sink: CellSink = { stream() {}, display() {} };
 const req = createRequire(import.meta.url);

@@ -1,9 +1,10 @@
 /** Shared test helpers: run the `nb` CLI as a child process, read and validate executed notebooks. */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { Ajv } from "ajv";
@@ -34,6 +35,21 @@ export function runNb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliR
 }
 
 export const tempDir = (prefix = "nb-test-") => mkdtemp(path.join(os.tmpdir(), prefix));
+
+/**
+ * A new folder under the project's out/ (git-ignored), so cells there resolve @types/node as
+ * notebooks/ does; removed after this file's tests, with the working directory put back.
+ */
+export async function projectTempDir(prefix: string): Promise<string> {
+  mkdirSync(path.join(projectRoot, "out"), { recursive: true });
+  const dir = await mkdtemp(path.join(projectRoot, "out", prefix));
+  const home = process.cwd();
+  after(async () => {
+    process.chdir(home);
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
 
 export function readExecuted(outDir: string, name: string): Notebook {
   return JSON.parse(readFileSync(path.join(outDir, name), "utf8")) as Notebook;

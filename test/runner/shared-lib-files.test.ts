@@ -6,20 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { TslabSession, type CellSink } from "../../lib/runner/tslab-session.js";
-import { projectRoot } from "./helpers.js";
+import { projectTempDir } from "./helpers.js";
 
-mkdirSync(path.join(projectRoot, "out"), { recursive: true });
-const cwd = await mkdtemp(path.join(projectRoot, "out", "shared-lib-"));
-const home = process.cwd();
-after(async () => {
-  process.chdir(home);
-  await rm(cwd, { recursive: true, force: true });
-});
+const cwd = await projectTempDir("shared-lib-");
 
 const sink: CellSink = { stream() {}, display() {} };
 const req = createRequire(import.meta.url);
