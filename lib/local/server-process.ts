@@ -11,6 +11,7 @@ import { startLocalServer, type LocalServer } from "./http/server.js";
 import { readPidFile, writePidFile, type PidFile } from "./client/pid-file.js";
 import { writeEnvFile, type LocalEnv } from "./client/env-file.js";
 import type { LocalPaths } from "./client/paths.js";
+import { createLogSink } from "./http/log-sink.js";
 
 /** The env file's values for the state folder's admin identity, whether or not the server runs (creates the account if new). */
 export function localEnvFromState(paths: LocalPaths): LocalEnv {
@@ -30,10 +31,11 @@ export function localEnvFromState(paths: LocalPaths): LocalEnv {
 }
 
 /**
- * Runs the server in this process until SIGINT/SIGTERM: pid file, env file, log lines to `log`.
+ * Runs the server in this process until SIGINT/SIGTERM: pid file, env file, log lines to `log`
+ * (default: stdout, time-stamped, one write per event-loop turn, written out before exit).
  * Throws PortInUseError when the port is taken.
  */
-export async function runForeground(paths: LocalPaths, log: (line: string) => void = (l) => console.log(`${new Date().toISOString()} ${l}`)): Promise<LocalServer> {
+export async function runForeground(paths: LocalPaths, log: (line: string) => void = createLogSink()): Promise<LocalServer> {
   const server = await startLocalServer({ stateDir: paths.stateDir, port: paths.port, region: paths.region, log });
   try {
     // A vault whose master key is gone fails now, before the pid and env files announce a server.
