@@ -4,6 +4,7 @@
  * a token — the header's `alg` is ES256 and names no `crit` extension, the signature, the issuer,
  * the audience, `exp` (required) and `nbf` — so a token is accepted exactly when it would be there,
  * at a fraction of WebCrypto's per-call cost (no key conversion or promise job per call).
+ * `createEs256Verifier` adds a memory of the tokens already verified (see there).
  */
 import { verify, type KeyObject } from "node:crypto";
 
@@ -31,6 +32,34 @@ function jsonObject(part: string): Record<string, unknown> | undefined {
 }
 
 export function verifyEs256Jwt(token: string, key: KeyObject, expect: JwtExpectations): JwtCheck {
+  const signed = signedPayload(token, key);
+  return signed.ok ? checkClaims(signed.payload, expect) : signed;
+}
+
+/**
+ * `verifyEs256Jwt` for one key that remembers the tokens whose header and signature it has
+ * verified: the same bytes under the same key always verify the same way, so a token presented
+ * again (an agent sends its token with every call) skips only the ECDSA arithmetic (about 0.1 ms).
+ * The claims — issuer, audience, `nbf`, and `exp` against the current time — are checked on every
+ * call, and a token that differs in any byte is verified afresh. At most `remember` tokens are kept.
+ */
+export function createEs256Verifier(key: KeyObject, remember = 1024): (token: string, expect: JwtExpectations) => JwtCheck {
+  const verified = new Map<string, Readonly<Record<string, unknown>>>();
+  return (token, expect) => {
+    let payload = verified.get(token);
+    if (!payload) {
+      const signed = signedPayload(token, key);
+      if (!signed.ok) return signed;
+      payload = deepFreeze(signed.payload);
+      if (verified.size >= remember) verified.clear();
+      verified.set(token, payload);
+    }
+    return checkClaims(payload, expect);
+  };
+}
+
+/** The payload of a well-formed ES256 token whose signature `key` verifies. */
+function signedPayload(token: string, key: KeyObject): JwtCheck {
   const parts = token.split(".");
   if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return { ok: false, failure: "malformed" };
   const [h, p, s] = parts as [string, string, string];
@@ -41,9 +70,11 @@ export function verifyEs256Jwt(token: string, key: KeyObject, expect: JwtExpecta
   const signature = Buffer.from(s, "base64url");
   if (signature.length !== SIGNATURE_BYTES) return { ok: false, failure: "signature" };
   if (!verify("sha256", Buffer.from(`${h}.${p}`, "ascii"), { key, dsaEncoding: "ieee-p1363" }, signature)) return { ok: false, failure: "signature" };
-
   const payload = jsonObject(p);
-  if (!payload) return { ok: false, failure: "malformed" };
+  return payload ? { ok: true, payload } : { ok: false, failure: "malformed" };
+}
+
+function checkClaims(payload: Record<string, unknown>, expect: JwtExpectations): JwtCheck {
   if (payload.iss !== expect.issuer) return { ok: false, failure: "claims" };
   const aud = payload.aud;
   if (!(aud === expect.audience || (Array.isArray(aud) && aud.includes(expect.audience)))) return { ok: false, failure: "claims" };
@@ -53,4 +84,13 @@ export function verifyEs256Jwt(token: string, key: KeyObject, expect: JwtExpecta
   if (typeof payload.exp !== "number") return { ok: false, failure: "claims" };
   if (payload.exp <= now) return { ok: false, failure: "expired" };
   return { ok: true, payload };
+}
+
+/** A remembered payload is shared by every call that presents its token: nobody may change it. */
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object") {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }

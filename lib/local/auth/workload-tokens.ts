@@ -5,11 +5,12 @@
  *
  * The signing key pair is created on first use; its private half is kept in the token vault.
  * Tokens are minted with `jose`; they are verified on every call with the synchronous ES256 check
- * of `es256-jwt.ts` (a cached public KeyObject), which costs far less per call than WebCrypto.
+ * of `es256-jwt.ts` (a cached public KeyObject), which costs far less per call than WebCrypto, and
+ * whose signature arithmetic is done once per token (its claims, expiry included, on every call).
  */
 import { KeyObject, randomUUID } from "node:crypto";
 import { SignJWT, generateKeyPair, exportJWK, importJWK, type JWK, type CryptoKey } from "jose";
-import { verifyEs256Jwt } from "./es256-jwt.js";
+import { createEs256Verifier, type JwtCheck, type JwtExpectations } from "./es256-jwt.js";
 import { AwsError } from "../errors.js";
 import type { LocalServices } from "../service.js";
 
@@ -38,8 +39,8 @@ export interface WorkloadTokenClaims {
 interface KeyPair {
   kid: string;
   privateKey: CryptoKey | Uint8Array;
-  /** The public half as Node's KeyObject, imported once, for the per-call signature check. */
-  verifyKey: KeyObject;
+  /** The per-call check with the public half (a KeyObject imported once); tokens live as long as the key. */
+  verify: (token: string, expect: JwtExpectations) => JwtCheck;
 }
 
 const keyCache = new WeakMap<LocalServices, Promise<KeyPair>>();
@@ -59,7 +60,7 @@ async function loadOrCreateKey(local: LocalServices): Promise<KeyPair> {
   if (stored) {
     const jwk = JSON.parse(stored) as JWK & { kid: string };
     const { d: _d, ...pub } = jwk;
-    return { kid: jwk.kid, privateKey: await importJWK(jwk, "ES256"), verifyKey: KeyObject.from((await importJWK(pub, "ES256")) as CryptoKey) };
+    return { kid: jwk.kid, privateKey: await importJWK(jwk, "ES256"), verify: createEs256Verifier(KeyObject.from((await importJWK(pub, "ES256")) as CryptoKey)) };
   }
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
   const kid = randomUUID();
@@ -69,7 +70,7 @@ async function loadOrCreateKey(local: LocalServices): Promise<KeyPair> {
     if (!local.vault.get(KEY_ARN)) local.vault.put(KEY_ARN, JSON.stringify(jwk));
   });
   if (JSON.parse(local.vault.get(KEY_ARN)!).kid !== kid) return loadOrCreateKey(local);
-  return { kid, privateKey, verifyKey: KeyObject.from(publicKey) };
+  return { kid, privateKey, verify: createEs256Verifier(KeyObject.from(publicKey)) };
 }
 
 export async function mintWorkloadAccessToken(
@@ -102,7 +103,7 @@ export async function mintWorkloadAccessToken(
  */
 export async function verifyWorkloadAccessToken(local: LocalServices, token: string): Promise<WorkloadTokenClaims> {
   const key = await signingKey(local);
-  const checked = verifyEs256Jwt(token, key.verifyKey, { issuer: ISSUER, audience: AUDIENCE, now: local.now() });
+  const checked = key.verify(token, { issuer: ISSUER, audience: AUDIENCE, now: local.now() });
   if (!checked.ok) {
     if (checked.failure === "expired") {
       throw new AwsError("UnauthorizedException", "The workload access token has expired. Request a new one.", 401);
