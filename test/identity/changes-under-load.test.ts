@@ -2,16 +2,26 @@
  * GetResourceApiKey under concurrent load while IAM and Identity change: every call that starts
  * after a change has been answered sees it — an inline policy deleted, put back, replaced by an
  * explicit deny, managed policies attached and detached, the credential provider deleted and
- * re-created with another key. The per-request caches (derived SigV4 keys, compiled policies and
- * decisions, the token's verification key, role sessions) must never answer from before a change.
+ * re-created with another key, the key rotated in place, a policy removed by another process
+ * writing the state folder, the workload identity deleted. The per-request caches (derived SigV4
+ * keys, compiled policies and decisions, the token's verified signature, role sessions, the
+ * store's shared reads of records and encrypted vault rows) must never answer from before a change.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GetResourceApiKeyCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
-import { CreateApiKeyCredentialProviderCommand, CreateWorkloadIdentityCommand, DeleteApiKeyCredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+  CreateApiKeyCredentialProviderCommand,
+  CreateWorkloadIdentityCommand,
+  DeleteApiKeyCredentialProviderCommand,
+  DeleteWorkloadIdentityCommand,
+  UpdateApiKeyCredentialProviderCommand,
+} from "@aws-sdk/client-bedrock-agentcore-control";
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { startTestLocal, type TestClients, type TestLocal } from "../helpers/local.js";
+import { Store } from "../../lib/local/state/store.js";
+import { bumpIamGeneration } from "../../lib/local/services/iam/generation.js";
 
 const ALLOW = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["bedrock-agentcore:GetResourceApiKey", "secretsmanager:GetSecretValue"], Resource: "*" }] };
 const DENY = { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "bedrock-agentcore:GetResourceApiKey", Resource: "*" }] };
@@ -109,5 +119,32 @@ describe("GetResourceApiKey sees every change on the next call, under concurrent
     const { control } = local.clients;
     await afterChange(() => control.send(new DeleteApiKeyCredentialProviderCommand({ name: "openai" })), "ResourceNotFoundException");
     await afterChange(() => control.send(new CreateApiKeyCredentialProviderCommand({ name: "openai", apiKey: "sk-second-key-9876543210" })), "key:sk-second-key-9876543210");
+  });
+
+  it("the key rotated in place (UpdateApiKeyCredentialProvider): the new key, never the old one", async () => {
+    const { control } = local.clients;
+    await afterChange(() => control.send(new UpdateApiKeyCredentialProviderCommand({ name: "openai", apiKey: "sk-third-key-5555555555" })), "key:sk-third-key-5555555555");
+  });
+
+  it("a policy removed by another process writing the state folder: AccessDeniedException; put back: the key", async () => {
+    const { iam } = local.clients;
+    // As another process would (the CLI, a notebook's helper): its own connection to state.db.
+    const other = new Store(local.stateDir);
+    try {
+      await afterChange(async () => {
+        other.tx(() => {
+          assert.ok(other.delete("iam-role-policy", "agent-role/inline"));
+          bumpIamGeneration(other);
+        });
+      }, "AccessDeniedException");
+    } finally {
+      other.close();
+    }
+    await afterChange(() => iam.send(new PutRolePolicyCommand({ RoleName: "agent-role", PolicyName: "inline", PolicyDocument: JSON.stringify(ALLOW) })), "key:sk-third-key-5555555555");
+  });
+
+  it("the workload identity deleted: UnauthorizedException for its token", async () => {
+    const { control } = local.clients;
+    await afterChange(() => control.send(new DeleteWorkloadIdentityCommand({ name: "agent" })), "UnauthorizedException");
   });
 });

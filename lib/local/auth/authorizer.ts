@@ -5,7 +5,8 @@
  * Policies are compiled once per distinct policy text. A role's records are re-read whenever the IAM
  * generation counter (`iam-generation`, bumped by the IAM service in every transaction that changes
  * roles, policies or attachments) moves, and on every decision when there is no counter, so any IAM
- * change is seen by the next request. Decisions are cached per role only while none of its policies
+ * change is seen by the next request. The counter itself is read through the store's shared reads
+ * (once per request, however many resources it authorizes, and again after any write). Decisions are cached per role only while none of its policies
  * depends on the request context.
  */
 import { compilePolicy, type CompiledPolicy, evaluateCompiled, requestContext } from "../iam-policy/evaluate.js";
@@ -68,7 +69,7 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
 
   /** The role and its compiled policies, re-read when IAM changed since the last look. */
   function policiesOf(roleName: string): RolePolicies {
-    const generation = store.getMeta(IAM_GENERATION);
+    const generation = store.getMetaShared(IAM_GENERATION);
     const cached = byRole.get(roleName);
     if (cached && generation !== undefined && cached.generation === generation) return cached;
     const role = store.get<IamRoleRecord>("iam-role", roleName);

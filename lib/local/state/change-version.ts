@@ -8,11 +8,7 @@
 import type { Store } from "./store.js";
 
 export function changeVersion(store: Store): () => string {
-  const version = store.db.prepare("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS others");
-  return () => {
-    const row = version.get() as { own: number; others: number };
-    return `${row.others}:${row.own}`;
-  };
+  return () => store.version(); // one query per synchronous run, shared with the store's other readers
 }
 
 /** `compute()` again only when the store changed since its last result. */

@@ -12,6 +12,12 @@ import { createPrivateFile, makeStateFolderPrivate } from "../private-folder.js"
  * `store.db` with `CREATE TABLE IF NOT EXISTS`.
  *
  * Kinds are named `<service>-<thing>` (`iam-role`, `identity-apikey-provider`, `runtime`, ...).
+ *
+ * Hot read-only paths (every GetResourceApiKey, every IAM decision) read through `shared()` /
+ * `getShared()`: values kept while the database's change version (`version()`) stays the same, so
+ * a request costs one cheap query instead of one per record, and never answers from before a
+ * change. Writes must go through this class's methods (or call `wrote()`), so that a value read
+ * after a write in the same turn is read again.
  */
 export class Store {
   readonly db: Database.Database;
@@ -39,6 +45,53 @@ export class Store {
     `);
   }
 
+  /**
+   * A token that moves whenever anything was committed: `data_version` when another connection
+   * (another process: the CLI, a bench, a notebook's helper) commits, `total_changes()` when this
+   * one writes. Read at most once per synchronous run of JavaScript (forgotten at the next
+   * microtask, and at once by a write of ours): a request arriving after any change reads it anew.
+   */
+  version(): string {
+    if (this.versionNow === undefined) {
+      const row = this.stmt("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS others").get() as { own: number; others: number };
+      this.versionNow = `${row.others}:${row.own}`;
+      queueMicrotask(this.forgetVersion);
+    }
+    return this.versionNow;
+  }
+
+  /** Tells the version memo that this connection wrote (this class's writes call it themselves). */
+  wrote(): void {
+    this.versionNow = undefined;
+  }
+
+  /**
+   * `read()`'s value, kept under `key` while `version()` is unchanged. For reads that change
+   * nothing and whose result the caller does not modify (see `getShared`).
+   */
+  shared<T>(key: string, read: () => T): T {
+    // Inside a transaction a read may see writes that are then rolled back: never kept.
+    if (this.db.inTransaction) return read();
+    const version = this.version();
+    if (this.sharedValues.version !== version) this.sharedValues = { version, values: new Map() };
+    const values = this.sharedValues.values;
+    if (values.has(key)) return values.get(key) as T;
+    const value = read();
+    if (values.size >= 10_000) values.clear();
+    values.set(key, value);
+    return value;
+  }
+
+  /** `get`, read through `shared()`: the document is frozen, as every caller shares it. */
+  getShared<T>(kind: string, id: string): Readonly<T> | undefined {
+    return this.shared(`resource\u0000${kind}\u0000${id}`, () => deepFreeze(this.get<T>(kind, id)));
+  }
+
+  /** `getMeta`, read through `shared()`. */
+  getMetaShared(key: string): string | undefined {
+    return this.shared(`meta\u0000${key}`, () => this.getMeta(key));
+  }
+
   get<T>(kind: string, id: string): T | undefined {
     const row = this.stmt("SELECT body FROM resources WHERE kind = ? AND id = ?").get(kind, id) as
       | { body: string }
@@ -49,16 +102,20 @@ export class Store {
   /** Creates or replaces. */
   put<T>(kind: string, id: string, value: T): void {
     this.stmt("INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?, ?, ?)").run(kind, id, JSON.stringify(value));
+    this.wrote();
   }
 
   /** Creates only; returns false (and changes nothing) when (kind, id) already exists. */
   insert<T>(kind: string, id: string, value: T): boolean {
     const r = this.stmt("INSERT OR IGNORE INTO resources (kind, id, body) VALUES (?, ?, ?)").run(kind, id, JSON.stringify(value));
+    this.wrote();
     return r.changes === 1;
   }
 
   delete(kind: string, id: string): boolean {
-    return this.stmt("DELETE FROM resources WHERE kind = ? AND id = ?").run(kind, id).changes === 1;
+    const deleted = this.stmt("DELETE FROM resources WHERE kind = ? AND id = ?").run(kind, id).changes === 1;
+    this.wrote();
+    return deleted;
   }
 
   /** All documents of a kind, ordered by id; `idPrefix` narrows to ids starting with it. */
@@ -77,7 +134,11 @@ export class Store {
 
   /** Runs fn in one transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.wrote(); // committed or rolled back: read again either way
+    }
   }
 
   getMeta(key: string): string | undefined {
@@ -86,11 +147,18 @@ export class Store {
 
   setMeta(key: string, value: string): void {
     this.stmt("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
+    this.wrote();
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
+
+  private versionNow: string | undefined;
+  private readonly forgetVersion = () => {
+    this.versionNow = undefined;
+  };
+  private sharedValues: { version: string; values: Map<string, unknown> } = { version: "", values: new Map() };
 
   private readonly cache = new Map<string, Database.Statement>();
   private stmt(sql: string): Database.Statement {
@@ -98,4 +166,12 @@ export class Store {
     if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
     return s;
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }

@@ -5,7 +5,8 @@
  * data (a ciphertext copied onto another ARN does not decrypt). The 32-byte master key lives in
  * `<stateDir>/master.key` (mode 0600), apart from the database, so a copy of `state.db` alone
  * reveals nothing. Rows live in the vault's own table on the shared store, so a vault write joins
- * the request's store transaction.
+ * the request's store transaction. A hot read (every GetResourceApiKey) reuses the encrypted row
+ * while the store is unchanged, and still decrypts it on every call.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
@@ -43,10 +44,13 @@ export function createVault(store: Store, stateDir: string): Vault {
       cipher.setAAD(Buffer.from(secretArn, "utf8"));
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
       upsert.run(secretArn, iv, cipher.getAuthTag(), ciphertext);
+      store.wrote();
     },
 
     get(secretArn) {
-      const row = select.get(secretArn) as SecretRow | undefined;
+      // The encrypted row is read through the store's shared reads (kept while nothing changed);
+      // it is decrypted on every call, and its plaintext is never kept.
+      const row = store.shared(`vault\u0000${secretArn}`, () => select.get(secretArn) as SecretRow | undefined);
       if (!row) return undefined;
       const keyBytes = key(); // outside the try: a key file problem is not a decryption failure
       try {
@@ -66,6 +70,7 @@ export function createVault(store: Store, stateDir: string): Vault {
 
     delete(secretArn) {
       remove.run(secretArn);
+      store.wrote();
     },
   };
 }

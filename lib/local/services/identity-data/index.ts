@@ -76,7 +76,7 @@ const GetResourceApiKey: OperationHandler = async (input, ctx) => {
       403,
     );
   }
-  if (!ctx.local.store.get(KIND_WORKLOAD_IDENTITY, claims.workloadIdentityArn)) {
+  if (!ctx.local.store.getShared(KIND_WORKLOAD_IDENTITY, claims.workloadIdentityArn)) {
     throw new AwsError("UnauthorizedException", `The workload identity ${claims.workloadName} of this token no longer exists.`, 401);
   }
   const name = String(input.resourceCredentialProviderName);

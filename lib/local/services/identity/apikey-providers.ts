@@ -138,7 +138,9 @@ export interface ResolvedApiKey {
  * looks up). Throws `ResourceNotFoundException` for a provider unknown in that region.
  */
 export function getApiKeyForProvider(local: LocalServices, scope: ArnScope, name: string): ResolvedApiKey {
-  const record = load(local, scope, name);
+  // Read on every GetResourceApiKey: through the store's shared reads (kept while nothing changed).
+  const record = local.store.getShared<ApiKeyProviderRecord>(KIND_APIKEY_PROVIDER, apiKeyProviderArn(scope, name));
+  if (!record) throw providerNotFound(name);
   const apiKey = local.vault.get(record.secretArn);
   if (apiKey === undefined) {
     // Provider and secret are written and deleted in one transaction, so this means damaged state.
