@@ -111,8 +111,11 @@ export interface PolicyStatement {
 export type ContextValues = Record<string, string | string[]>;
 
 export interface Authorizer {
-  /** The decision for one action on one resource ARN. The admin is always Allowed. */
-  decide(principal: Principal, action: string, resource: string, context?: ContextValues): Decision;
+  /**
+   * The decision for one action on one resource ARN. The admin is always Allowed. `context` may be
+   * a function, called only when a decision is evaluated rather than taken from the cache.
+   */
+  decide(principal: Principal, action: string, resource: string, context?: ContextValues | (() => ContextValues)): Decision;
   /**
    * Whether a trust policy lets `caller` perform `sts:AssumeRole` on the role.
    * caller: `{ AWS: <principal arn> }` or `{ Service: "bedrock-agentcore.amazonaws.com" }`.

@@ -95,7 +95,7 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
     return entry;
   }
 
-  function decideForSession(principal: RoleSessionPrincipal, action: string, resource: string, context?: ContextValues): Decision {
+  function decideForSession(principal: RoleSessionPrincipal, action: string, resource: string, context?: ContextValues | (() => ContextValues)): Decision {
     const entry = policiesOf(principal.roleName);
     const role = entry.role;
     // A deleted role (or one deleted and created again under the same name) grants its old sessions nothing.
@@ -113,7 +113,7 @@ export function createAuthorizer(store: Store, options: AuthorizerOptions = {}):
       "aws:PrincipalType": "AssumedRole",
       "aws:userid": `${role.RoleId}:${principal.sessionName}`,
       ...Object.fromEntries(role.Tags.map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value])),
-      ...context,
+      ...(typeof context === "function" ? context() : context),
     };
     const ctx = requestContext({ principalArn: principal.arn, action, resource, context: given }, now());
     const decision = evaluateCompiled(entry.policies, action, resource, ctx);

@@ -63,9 +63,11 @@ export function createRequestContext(init: RequestContextInit): RequestContext {
         const code = init.family === "json" ? "AccessDeniedException" : "AccessDenied";
         throw new AwsError(code, `A JWT bearer token does not authorize ${action}; sign the request with AWS credentials (SigV4).`, 403);
       }
-      const values = { ...globalConditionKeys(init), ...context };
+      // Made only if a decision is evaluated (most come from the authorizer's cache).
+      let values: ContextValues | undefined;
+      const given = () => (values ??= { ...globalConditionKeys(init), ...context });
       for (const resource of Array.isArray(resources) ? resources : [resources]) {
-        const decision = init.local.authorizer.decide(principal, action, resource, values);
+        const decision = init.local.authorizer.decide(principal, action, resource, given);
         if (decision !== "Allowed") {
           const code = init.family === "json" ? "AccessDeniedException" : "AccessDenied";
           throw new AwsError(code, init.deniedMessage(principal, action, resource, decision), 403);
