@@ -100,4 +100,26 @@ describe("Identity authorization", () => {
     await session.send(new CreateWorkloadIdentityCommand({ name: "team-agent" }));
     await rejects(() => session.send(new CreateWorkloadIdentityCommand({ name: "rogue-agent" })), "AccessDeniedException", 403);
   });
+  it("conditions on the request's global keys (region, time, caller) are evaluated on every call", async () => {
+    const conditioned = (Condition: Record<string, Record<string, string>>) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "bedrock-agentcore:GetApiKeyCredentialProvider", Resource: "*", Condition }],
+      });
+    const get = () => session.send(new GetApiKeyCredentialProviderCommand({ name: "other-key" }));
+    await putPolicy("conditioned", conditioned({ StringEquals: { "aws:RequestedRegion": t.region, "aws:PrincipalType": "AssumedRole" } }));
+    assert.equal((await get()).name, "other-key");
+    assert.equal((await get()).name, "other-key", "again");
+    await putPolicy("conditioned", conditioned({ StringEquals: { "aws:RequestedRegion": "eu-west-3" } }));
+    await rejects(get, "AccessDeniedException", 403);
+    await putPolicy("conditioned", conditioned({ DateGreaterThan: { "aws:CurrentTime": "2001-01-01T00:00:00Z" }, StringLike: { "aws:userid": "*:tester" } }));
+    assert.equal((await get()).name, "other-key");
+    await putPolicy("conditioned", conditioned({ DateLessThan: { "aws:CurrentTime": "2001-01-01T00:00:00Z" } }));
+    await rejects(get, "AccessDeniedException", 403);
+    // Keys only the request supplies (the evaluator cannot derive them from the principal or the resource).
+    await putPolicy("conditioned", conditioned({ StringEquals: { "aws:SourceIp": "127.0.0.1", "aws:SecureTransport": "false" } }));
+    assert.equal((await get()).name, "other-key");
+    await putPolicy("conditioned", conditioned({ StringEquals: { "aws:SourceIp": "10.1.2.3" } }));
+    await rejects(get, "AccessDeniedException", 403);
+  });
 });
