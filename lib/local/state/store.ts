@@ -53,8 +53,8 @@ export class Store {
    */
   version(): string {
     if (this.versionNow === undefined) {
-      const row = this.stmt("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS others").get() as { own: number; others: number };
-      this.versionNow = `${row.others}:${row.own}`;
+      // Two plain statements cost less than half of one that reads pragma_data_version as a table.
+      this.versionNow = `${this.stmt("PRAGMA data_version").pluck().get() as number}:${this.stmt("SELECT total_changes()").pluck().get() as number}`;
       queueMicrotask(this.forgetVersion);
     }
     return this.versionNow;
