@@ -35,7 +35,7 @@ export function localEnvFromState(paths: LocalPaths): LocalEnv {
  * (default: stdout, time-stamped, one write per event-loop turn, written out before exit).
  * Throws PortInUseError when the port is taken.
  */
-export async function runForeground(paths: LocalPaths, log: (line: string) => void = createLogSink()): Promise<LocalServer> {
+export async function runForeground(paths: LocalPaths, log: ((line: string) => void) & { flush?: () => void } = createLogSink()): Promise<LocalServer> {
   const server = await startLocalServer({ stateDir: paths.stateDir, port: paths.port, region: paths.region, log });
   try {
     // A vault whose master key is gone fails now, before the pid and env files announce a server.
@@ -57,5 +57,6 @@ export async function runForeground(paths: LocalPaths, log: (line: string) => vo
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  log.flush?.(); // the start-up lines before whatever the caller prints next
   return server;
 }
