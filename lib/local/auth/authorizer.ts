@@ -6,8 +6,8 @@
  * generation counter (`iam-generation`, bumped by the IAM service in every transaction that changes
  * roles, policies or attachments) moves, and on every decision when there is no counter, so any IAM
  * change is seen by the next request. The counter itself is read through the store's shared reads
- * (once per request, however many resources it authorizes, and again after any write). Decisions are cached per role only while none of its policies
- * depends on the request context.
+ * (once per request, however many resources it authorizes, and again after any write). Decisions
+ * are cached per role only while none of its policies depends on the request context.
  */
 import { compilePolicy, type CompiledPolicy, evaluateCompiled, requestContext } from "../iam-policy/evaluate.js";
 import { parsePolicyDocument } from "../iam-policy/parse.js";
