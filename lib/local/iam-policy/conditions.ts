@@ -9,11 +9,12 @@
  * - a multi-valued key under a plain operator does not match (a set operator is required);
  * - condition keys are case-insensitive; values are case-sensitive except `…IgnoreCase` and `Bool`.
  */
+import { BlockList, isIP } from "node:net";
 import type { PolicyStatement } from "../service.js";
 import { compileResourcePattern, tokensToRegexSource } from "./match.js";
 import { type NormalizedContext, type ParsedString, parsePolicyString, resolveTokens, tokensToText } from "./variables.js";
 
-type Family = "string" | "arn" | "numeric" | "date" | "bool";
+type Family = "string" | "arn" | "numeric" | "date" | "bool" | "ip" | "binary";
 
 interface BaseOperator {
   family: Family;
@@ -104,6 +105,37 @@ const bool: BaseOperator["make"] = (value, variables) => {
   };
 };
 
+/**
+ * `IpAddress` / `NotIpAddress`: the policy value is an address range in CIDR notation (IPv4 or
+ * IPv6; an address without a prefix length is that one address). A value that is not one, in the
+ * policy or the request, cannot be evaluated.
+ */
+const ipAddress: BaseOperator["make"] = (value) => {
+  const range = parseCidr(value);
+  if (!range) return () => undefined;
+  const list = new BlockList();
+  list.addSubnet(range.address, range.prefix, range.family);
+  return (v) => {
+    const family = isIP(v);
+    if (family === 0) return undefined;
+    return list.check(v, family === 4 ? "ipv4" : "ipv6");
+  };
+};
+
+export function parseCidr(text: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {
+  const slash = text.indexOf("/");
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const kind = isIP(address);
+  if (kind === 0) return undefined;
+  const max = kind === 4 ? 32 : 128;
+  const prefixText = slash === -1 ? String(max) : text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return undefined;
+  return { address, prefix: Number(prefixText), family: kind === 4 ? "ipv4" : "ipv6" };
+}
+
+/** `BinaryEquals`: the base64 text of the value, compared byte for byte. */
+const binaryEquals: BaseOperator["make"] = (value) => (v) => v === value;
+
 const eq = (a: number, b: number) => a === b;
 const op = (family: Family, negated: boolean, make: BaseOperator["make"]): BaseOperator => ({ family, negated, make });
 
@@ -132,6 +164,9 @@ const OPERATORS: Record<string, BaseOperator> = {
   dategreaterthan: op("date", false, compare(parseDate, (p, r) => r > p)),
   dategreaterthanequals: op("date", false, compare(parseDate, (p, r) => r >= p)),
   bool: op("bool", false, bool),
+  ipaddress: op("ip", false, ipAddress),
+  notipaddress: op("ip", true, ipAddress),
+  binaryequals: op("binary", false, binaryEquals),
 };
 
 export interface ParsedOperator {
