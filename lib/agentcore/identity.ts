@@ -16,8 +16,9 @@ import {
 import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
-import { ForeignResourceError, ledgerTags, taggedFor } from "./ownership.js";
-import { isNotFound, errorName } from "./aws-errors.js";
+import { ledgerTags } from "./ownership.js";
+import { isNotFound } from "./aws-errors.js";
+import { adoptIfCreatedFor, createOrUpdateProvider } from "./credential-provider.js";
 import { maskSecret as maskForDisplay } from "../notebook/redact.js";
 
 /** The masked form of a key for display (`sk-…a1b2`), by the same rule as all redaction. */
@@ -55,59 +56,28 @@ export async function createApiKeyCredentialProvider(
   const ledger = opts.ledger ?? new Ledger();
   const log = opts.log ?? console.log;
   if (!input.apiKey) throw new Error(`createApiKeyCredentialProvider: apiKey is empty. Set it (e.g. from OPENAI_API_KEY) and re-run the cell.`);
-  const scope = await scopeOf(s);
   const masked = maskSecret(input.apiKey);
-  const resource = { kind: "credential-provider" as const, name: input.name };
-  const prior = ledger.find(scope, resource);
-  try {
-    const out = await ledger.record(
-      scope,
-      resource,
-      (entry) =>
-        s.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey, tags: { ...input.tags, ...ledgerTags(entry) } })),
-      { adopt: (entry) => adoptProvider(s, entry) },
-    );
-    log(`Created API key credential provider ${input.name} (key ${masked}).`);
-    return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "created", maskedApiKey: masked };
-  } catch (e) {
-    if (errorName(e) !== "ConflictException" && errorName(e) !== "ValidationException") throw e;
-    if (errorName(e) === "ValidationException" && !/exist/i.test(String((e as Error).message))) throw e;
-  }
-  const ours = prior?.state === "created";
-  if (!ours && !input.replaceExisting) {
-    throw new ForeignResourceError(
+  const done = await createOrUpdateProvider(s, ledger, { kind: "credential-provider", name: input.name }, {
+    create: (entry) =>
+      s.clients.control.send(new CreateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey, tags: { ...input.tags, ...ledgerTags(entry) } })),
+    adopt: (entry) => adoptProvider(s, entry),
+    // A re-run (or an asked-for replacement): the key is updated in place (a new secret version).
+    update: () => s.clients.control.send(new UpdateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey })),
+    replaceExisting: input.replaceExisting,
+    foreignMessage:
       `An API key credential provider named ${input.name} already exists and was not created by this notebook (${ledger.file} does not list it); its key was left unchanged. ` +
-        `Choose another name, or pass { replaceExisting: true } to replace its key (cleanup will then leave the provider in place).`,
-    );
-  }
-  // A re-run (or an asked-for replacement): the key is updated in place (a new secret version).
-  const out = await s.clients.control.send(new UpdateApiKeyCredentialProviderCommand({ name: input.name, apiKey: input.apiKey }));
-  log(`API key credential provider ${input.name} already existed${ours ? "" : " (not created by this notebook)"}: updated its key (${masked}).`);
-  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: "updated", maskedApiKey: masked };
+      `Choose another name, or pass { replaceExisting: true } to replace its key (cleanup will then leave the provider in place).`,
+  });
+  if (done.action === "created") log(`Created API key credential provider ${input.name} (key ${masked}).`);
+  else log(`API key credential provider ${input.name} already existed${done.ours ? "" : " (not created by this notebook)"}: updated its key (${masked}).`);
+  const out = done.out;
+  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", action: done.action, maskedApiKey: masked };
 }
 
-/**
- * How long before its intent a provider's creation time may lie and still be this create's: the
- * recorded time is the caller's clock, the creation time the service's.
- */
-const CLOCK_SKEW_MS = 60_000;
-
-/**
- * A retried create answered "already exists": the provider is ours when it carries this entry's tag,
- * or (where tags cannot be read) when it was created after this intent was recorded.
- */
+/** A retried create answered "already exists": the provider, when it is this create's (see adoptIfCreatedFor). */
 export async function adoptProvider(s: Session, entry: LedgerEntry) {
-  if (entry.kind !== "credential-provider") return undefined;
-  let got;
-  try {
-    got = await s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name: entry.name }));
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-  const tagged = await taggedFor(s, got.credentialProviderArn!, entry);
-  const ours = tagged ?? (got.createdTime !== undefined && got.createdTime.getTime() >= Date.parse(entry.recordedAt) - CLOCK_SKEW_MS);
-  if (!ours) return undefined;
+  const got = await adoptIfCreatedFor(s, entry, "credential-provider", (name) => s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name })));
+  if (!got) return undefined;
   return { name: got.name, credentialProviderArn: got.credentialProviderArn, apiKeySecretArn: got.apiKeySecretArn, $metadata: {} };
 }
 

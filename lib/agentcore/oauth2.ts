@@ -14,8 +14,9 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
 import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
-import { ForeignResourceError, ledgerTags, taggedFor } from "./ownership.js";
-import { errorName, isNotFound } from "./aws-errors.js";
+import { ledgerTags } from "./ownership.js";
+import { isNotFound } from "./aws-errors.js";
+import { adoptIfCreatedFor, createOrUpdateProvider } from "./credential-provider.js";
 import type { LibOptions } from "./identity.js";
 
 export interface Oauth2Provider {
@@ -40,8 +41,6 @@ export interface CustomOauth2Input {
   replaceExisting?: boolean;
 }
 
-const CLOCK_SKEW_MS = 60_000;
-
 function customConfig(input: CustomOauth2Input): Oauth2ProviderConfigInput {
   return {
     customOauth2ProviderConfig: { clientId: input.clientId, clientSecret: input.clientSecret, oauthDiscovery: { discoveryUrl: input.discoveryUrl } },
@@ -59,58 +58,36 @@ export async function createOauth2CredentialProvider(input: CustomOauth2Input, o
   for (const field of ["clientId", "clientSecret", "discoveryUrl"] as const) {
     if (!input[field]) throw new Error(`createOauth2CredentialProvider: ${field} is empty. Set it (the OAuth2 client of your authorization server) and re-run the cell.`);
   }
-  const scope = await scopeOf(s);
-  const resource = { kind: "oauth2-credential-provider" as const, name: input.name };
-  const prior = ledger.find(scope, resource);
-  try {
-    const out = await ledger.record(
-      scope,
-      resource,
-      (entry) =>
-        s.clients.control.send(
-          new CreateOauth2CredentialProviderCommand({
-            name: input.name,
-            credentialProviderVendor: "CustomOauth2",
-            oauth2ProviderConfigInput: customConfig(input),
-            tags: { ...input.tags, ...ledgerTags(entry) },
-          }),
-        ),
-      { adopt: (entry) => adoptOauth2Provider(s, entry) },
-    );
-    log(`Created OAuth2 credential provider ${input.name} for client ${input.clientId} (its secret is in the token vault, not shown).`);
-    return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, clientSecretArn: out.clientSecretArn?.secretArn ?? "", callbackUrl: out.callbackUrl ?? "", action: "created" };
-  } catch (e) {
-    // AgentCore answers "already exists" with a ConflictException (or a ValidationException saying so).
-    const exists = errorName(e) === "ConflictException" || (errorName(e) === "ValidationException" && /exist/i.test(String((e as Error).message)));
-    if (!exists) throw e;
-  }
-  const ours = prior?.state === "created";
-  if (!ours && !input.replaceExisting) {
-    throw new ForeignResourceError(
+  const done = await createOrUpdateProvider(s, ledger, { kind: "oauth2-credential-provider", name: input.name }, {
+    create: (entry) =>
+      s.clients.control.send(
+        new CreateOauth2CredentialProviderCommand({
+          name: input.name,
+          credentialProviderVendor: "CustomOauth2",
+          oauth2ProviderConfigInput: customConfig(input),
+          tags: { ...input.tags, ...ledgerTags(entry) },
+        }),
+      ),
+    adopt: (entry) => adoptOauth2Provider(s, entry),
+    update: () =>
+      s.clients.control.send(
+        new UpdateOauth2CredentialProviderCommand({ name: input.name, credentialProviderVendor: "CustomOauth2", oauth2ProviderConfigInput: customConfig(input) }),
+      ),
+    replaceExisting: input.replaceExisting,
+    foreignMessage:
       `An OAuth2 credential provider named ${input.name} already exists and was not created by this notebook (${ledger.file} does not list it); it was left unchanged. ` +
-        `Choose another name, or pass { replaceExisting: true } to replace its client (cleanup will then leave the provider in place).`,
-    );
-  }
-  const out = await s.clients.control.send(
-    new UpdateOauth2CredentialProviderCommand({ name: input.name, credentialProviderVendor: "CustomOauth2", oauth2ProviderConfigInput: customConfig(input) }),
-  );
-  log(`OAuth2 credential provider ${input.name} already existed${ours ? "" : " (not created by this notebook)"}: updated its client to ${input.clientId}.`);
-  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, clientSecretArn: out.clientSecretArn?.secretArn ?? "", callbackUrl: out.callbackUrl ?? "", action: "updated" };
+      `Choose another name, or pass { replaceExisting: true } to replace its client (cleanup will then leave the provider in place).`,
+  });
+  if (done.action === "created") log(`Created OAuth2 credential provider ${input.name} for client ${input.clientId} (its secret is in the token vault, not shown).`);
+  else log(`OAuth2 credential provider ${input.name} already existed${done.ours ? "" : " (not created by this notebook)"}: updated its client to ${input.clientId}.`);
+  const out = done.out;
+  return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, clientSecretArn: out.clientSecretArn?.secretArn ?? "", callbackUrl: out.callbackUrl ?? "", action: done.action };
 }
 
-/** A retried create answered "already exists": ours when tagged with this entry (or, untagged, created after the intent). */
+/** A retried create answered "already exists": the provider, when it is this create's (see adoptIfCreatedFor). */
 export async function adoptOauth2Provider(s: Session, entry: LedgerEntry) {
-  if (entry.kind !== "oauth2-credential-provider") return undefined;
-  let got;
-  try {
-    got = await s.clients.control.send(new GetOauth2CredentialProviderCommand({ name: entry.name }));
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-  const tagged = await taggedFor(s, got.credentialProviderArn!, entry);
-  const ours = tagged ?? (got.createdTime !== undefined && got.createdTime.getTime() >= Date.parse(entry.recordedAt) - CLOCK_SKEW_MS);
-  if (!ours) return undefined;
+  const got = await adoptIfCreatedFor(s, entry, "oauth2-credential-provider", (name) => s.clients.control.send(new GetOauth2CredentialProviderCommand({ name })));
+  if (!got) return undefined;
   return { name: got.name, credentialProviderArn: got.credentialProviderArn, clientSecretArn: got.clientSecretArn, callbackUrl: got.callbackUrl, $metadata: {} };
 }
 
