@@ -3,14 +3,18 @@
  * AgentCore of the test's own, with the runner's secret guard on (no --allow-secrets); then what
  * Local AgentCore still holds, so a test can say nothing was left behind.
  */
+import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { after, before, describe, test } from "node:test";
 import { ListOauth2CredentialProvidersCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import type { Notebook } from "../../lib/runner/notebook-file.js";
+import { Ledger } from "../../lib/agentcore/ledger.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { localPaths } from "../../lib/local/client/index.js";
 import { makeClients } from "./local.js";
-import { localInventory, ownLocal, projectRoot, readNotebook, run, type OwnLocal, type Run } from "../notebook01/helpers.js";
+import { cellWith, findSecrets, knownSecrets, localInventory, outputText, ownLocal, projectRoot, readNotebook, run, type OwnLocal, type Run } from "../notebook01/helpers.js";
+import { outputProblems } from "../notebook01/output-checks.js";
 
 export interface HeadlessRun {
   local: OwnLocal;
@@ -51,4 +55,46 @@ export async function runHeadless(name: string): Promise<HeadlessRun> {
   const written = existsSync(outFile);
   const inventory = existsSync(path.join(local.stateDir, "env")) ? [...(await localInventory(local.env)), ...(await identityInventory(local.env))] : ["(Local AgentCore never started)"];
   return { local, result, nb: written ? readNotebook(outFile) : undefined, nbText: written ? readFileSync(outFile, "utf8") : "", inventory };
+}
+
+/**
+ * A notebook's headless test: one run before its tests (its Local AgentCore stopped after them),
+ * and the checks every tutorial notebook must pass around the notebook's own (`ownTests`, given
+ * the run, which its tests read once it has happened): the run exits 0 with the secret guard on;
+ * nothing is left behind (the cell with `remainsMarker` says "Nothing remains", Local AgentCore
+ * holds none of it, the ledger is empty); no secret or token, stderr, warning, absolute path or
+ * undefined in the notebook or on the terminal.
+ */
+export function describeHeadless(title: string, name: string, expected: { remainsMarker: string; ownTests: (run: HeadlessRun) => void }): void {
+  describe(title, () => {
+    const r = {} as HeadlessRun;
+    before(async () => {
+      Object.assign(r, await runHeadless(name));
+    });
+    after(async () => {
+      await r.local?.stop();
+    });
+
+    test("the run exits 0 with the secret guard on", () => {
+      assert.equal(r.result.code, 0, `npm run nb failed (exit ${r.result.code}):\n${r.result.stdout.slice(-4000)}\n${r.result.stderr.slice(-4000)}`);
+      assert.ok(r.nb, "the executed notebook was written");
+    });
+
+    expected.ownTests(r);
+
+    test("nothing is left behind: Local AgentCore holds none of it and the ledger is empty", (t) => {
+      if (!r.nb) return t.skip("no executed notebook");
+      assert.match(outputText(cellWith(r.nb, expected.remainsMarker)), /Nothing remains/);
+      assert.deepEqual(r.inventory, []);
+      assert.deepEqual(new Ledger(r.local.ledgerDir).entries(), []);
+    });
+
+    test("no secret or token in the notebook or on the terminal; no stderr, warning, absolute path or undefined", (t) => {
+      if (!r.nb) return t.skip("no executed notebook");
+      const known = knownSecrets(r.local.stateDir);
+      assert.deepEqual(findSecrets(r.nbText, known), []);
+      assert.deepEqual(findSecrets(r.result.stdout + r.result.stderr, known), []);
+      assert.deepEqual(outputProblems(r.nb, projectRoot), []);
+    });
+  });
 }
