@@ -8,11 +8,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startTestLocal, type TestLocal } from "../helpers/local.js";
-import { session, type Session } from "../../lib/session.js";
+import { startLibraryLocal, type LibraryLocal } from "../helpers/library-local.js";
+import type { Session } from "../../lib/session.js";
 import { Ledger } from "../../lib/agentcore/ledger.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
 import { createIdpClient, type CreatedIdpClient } from "../../lib/agentcore/idp-client.js";
@@ -20,10 +17,10 @@ import { createIdpUser, type CreatedIdpUser } from "../../lib/agentcore/idp-user
 import { signInOffline } from "../../lib/agentcore/offline-sign-in.js";
 import { ForeignResourceError } from "../../lib/agentcore/ownership.js";
 import { SignInError } from "../../lib/local/client/sign-in.js";
-import { localIdp, type LocalIdp } from "../../lib/local/client/idp.js";
+import type { LocalIdp } from "../../lib/local/client/idp.js";
 
 const REDIRECT = "http://localhost:8765/signed-in";
-let local: TestLocal;
+let lib: LibraryLocal | undefined;
 let s: Session;
 let idp: LocalIdp;
 let dir: string;
@@ -34,16 +31,10 @@ let client: CreatedIdpClient;
 let user: CreatedIdpUser;
 
 before(async () => {
-  local = await startTestLocal();
-  s = await session({ target: "local", endpoint: local.endpoint, credentials: local.admin, region: local.region, maxAttempts: 1 });
-  idp = localIdp({ endpoint: local.endpoint, region: local.region, credentials: local.admin });
-  dir = mkdtempSync(join(tmpdir(), "idp-user-test-"));
+  lib = await startLibraryLocal("idp-user-test-");
+  ({ s, idp, dir } = lib);
 });
-after(async () => {
-  s?.close();
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => lib?.stop());
 
 const opts = () => ({ session: s, ledger: new Ledger(dir), log, idp });
 const usernames = async () => (await idp.listUsers()).map((u) => u.username);

@@ -6,19 +6,18 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startTestLocal, type TestLocal } from "../helpers/local.js";
-import { session, type Session } from "../../lib/session.js";
+import { startLibraryLocal, type LibraryLocal } from "../helpers/library-local.js";
+import type { Session } from "../../lib/session.js";
 import { Ledger, LEDGER_FILE } from "../../lib/agentcore/ledger.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
 import { createIdpClient, newClientSecret } from "../../lib/agentcore/idp-client.js";
 import { createIdpUser } from "../../lib/agentcore/idp-user.js";
 import { ForeignResourceError } from "../../lib/agentcore/ownership.js";
-import { localIdp, type LocalIdp } from "../../lib/local/client/idp.js";
+import type { LocalIdp } from "../../lib/local/client/idp.js";
 
-let local: TestLocal;
+let lib: LibraryLocal | undefined;
 let s: Session;
 let idp: LocalIdp;
 let dir: string;
@@ -26,16 +25,10 @@ const lines: string[] = [];
 const secrets: string[] = [];
 
 before(async () => {
-  local = await startTestLocal();
-  s = await session({ target: "local", endpoint: local.endpoint, credentials: local.admin, region: local.region, maxAttempts: 1 });
-  idp = localIdp({ endpoint: local.endpoint, region: local.region, credentials: local.admin });
-  dir = mkdtempSync(join(tmpdir(), "idp-user-test-"));
+  lib = await startLibraryLocal("idp-user-test-");
+  ({ s, idp, dir } = lib);
 });
-after(async () => {
-  s?.close();
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => lib?.stop());
 
 const opts = () => ({ session: s, ledger: new Ledger(dir), log: (l: string) => lines.push(l), idp });
 const usernames = async () => (await idp.listUsers()).map((u) => u.username);

@@ -7,20 +7,21 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateOauth2CredentialProviderCommand, CreateWorkloadIdentityCommand, GetOauth2CredentialProviderCommand } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetResourceOauth2TokenCommand, GetWorkloadAccessTokenCommand } from "@aws-sdk/client-bedrock-agentcore";
-import { startTestLocal, type TestLocal } from "../helpers/local.js";
-import { session, type Session } from "../../lib/session.js";
+import type { TestLocal } from "../helpers/local.js";
+import { startLibraryLocal, type LibraryLocal } from "../helpers/library-local.js";
+import type { Session } from "../../lib/session.js";
 import { Ledger, LEDGER_FILE } from "../../lib/agentcore/ledger.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
 import { createIdpClient } from "../../lib/agentcore/idp-client.js";
 import { createOauth2CredentialProvider, listOauth2CredentialProviders } from "../../lib/agentcore/oauth2.js";
 import { ForeignResourceError } from "../../lib/agentcore/ownership.js";
-import { localIdp, type LocalIdp } from "../../lib/local/client/idp.js";
+import type { LocalIdp } from "../../lib/local/client/idp.js";
 
+let lib: LibraryLocal | undefined;
 let local: TestLocal;
 let s: Session;
 let idp: LocalIdp;
@@ -30,16 +31,10 @@ const log = (l: string) => lines.push(l);
 const secrets: string[] = [];
 
 before(async () => {
-  local = await startTestLocal();
-  s = await session({ target: "local", endpoint: local.endpoint, credentials: local.admin, region: local.region, maxAttempts: 1 });
-  idp = localIdp({ endpoint: local.endpoint, region: local.region, credentials: local.admin });
-  dir = mkdtempSync(join(tmpdir(), "oauth2-provider-test-"));
+  lib = await startLibraryLocal("oauth2-provider-test-");
+  ({ local, s, idp, dir } = lib);
 });
-after(async () => {
-  s?.close();
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => lib?.stop());
 
 const opts = () => ({ session: s, ledger: new Ledger(dir), log, idp });
 const clientIds = async () => (await idp.listClients()).clients.map((c) => c.clientId);
