@@ -17,6 +17,7 @@ import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { createRole, deployBundle, PROJECT_DIR } from "../runtime-host/setup.js";
 import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
+import { WITH_ACCESS_TOKEN_POLICY } from "./agent-role-policy.js";
 import { invokeRuntimeStream } from "../../lib/agentcore/invoke.js";
 import { startReturnUrlServer, type ReturnUrlServer } from "../../lib/agentcore/return-url.js";
 import { session, type Session } from "../../lib/session.js";
@@ -27,13 +28,6 @@ const FIXTURE = fileURLToPath(new URL("./fixtures/user-federation-agent.ts", imp
 const ROLE = "fed-agent-role";
 const CLIENT_SECRET = "fed-agent-secret-9f8e7d6c5b4a3210";
 const PASSWORD = "correct horse battery";
-const POLICY = {
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Action: ["bedrock-agentcore:GetResourceOauth2Token"], Resource: "*" },
-    { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "arn:aws:secretsmanager:*:*:secret:bedrock-agentcore*" },
-  ],
-};
 
 let local: TestLocal;
 let s: Session;
@@ -60,7 +54,7 @@ before(async () => {
   aliceReturn = await startReturnUrlServer({ userId: "alice", session: s });
   const built = await buildCodeBundle({ entrypoint: FIXTURE, agentName: "fed_agent", projectDir: PROJECT_DIR, cacheDir: join(PROJECT_DIR, "out", "test-bundles") });
   const roleArn = await createRole(local, ROLE);
-  await local.clients.iam.send(new PutRolePolicyCommand({ RoleName: ROLE, PolicyName: "3lo", PolicyDocument: JSON.stringify(POLICY) }));
+  await local.clients.iam.send(new PutRolePolicyCommand({ RoleName: ROLE, PolicyName: "3lo", PolicyDocument: JSON.stringify(WITH_ACCESS_TOKEN_POLICY) }));
   runtime = await deployBundle(local, {
     name: "fed_agent",
     roleArn,

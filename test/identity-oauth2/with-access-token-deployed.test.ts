@@ -16,17 +16,11 @@ import { startTestLocal, type TestLocal } from "../helpers/local.js";
 import { rejection } from "../runtime-control/setup.js";
 import { createRole, deployBundle, invokeJson, PROJECT_DIR, sessionId } from "../runtime-host/setup.js";
 import { buildCodeBundle } from "../../lib/agentcore/build/code-bundle.js";
+import { WITH_ACCESS_TOKEN_POLICY } from "./agent-role-policy.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/m2m-agent.ts", import.meta.url));
 const ROLE = "m2m-agent-role";
-const POLICY = {
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Action: ["bedrock-agentcore:GetResourceOauth2Token"], Resource: "*" },
-    { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "arn:aws:secretsmanager:*:*:secret:bedrock-agentcore*" },
-  ],
-};
 
 let local: TestLocal;
 let runtime: { id: string; arn: string };
@@ -67,7 +61,7 @@ test("without GetResourceOauth2Token on the execution role, withAccessToken is d
 });
 
 test("with it, the agent's M2M token reads the calendar, and a write outside the granted scope is refused at the API", async () => {
-  await local.clients.iam.send(new PutRolePolicyCommand({ RoleName: ROLE, PolicyName: "m2m", PolicyDocument: JSON.stringify(POLICY) }));
+  await local.clients.iam.send(new PutRolePolicyCommand({ RoleName: ROLE, PolicyName: "m2m", PolicyDocument: JSON.stringify(WITH_ACCESS_TOKEN_POLICY) }));
   const read = await call("GET", "allowed");
   assert.deepEqual(read.body, { status: 200, reason: "" });
   const write = await call("POST", "allowed");
