@@ -19,9 +19,10 @@ import { executionRoleName } from "../../lib/agentcore/iam.js";
 import { InvokeError } from "../../lib/agentcore/invoke.js";
 import { Runtime } from "../../lib/agentcore/runtime.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
-import { ACCOUNT, FakeAws, awsJson, awsJsonError, callerIdentity, query, queryError, restJson, restJsonError, type RecordedCall } from "./fake-aws.js";
+import { ACCOUNT, FakeAws, callerIdentity, restJson, restJsonError } from "./fake-aws.js";
 import { cleanAwsEnv, type AwsEnv } from "./env.js";
 import { installFakeDocker } from "./fake-docker.js";
+import { answerRepositoryAndRole } from "./repository-and-role.js";
 
 const PROJECT = resolve(import.meta.dirname, "..", "..");
 const AGENT_FILE = join(PROJECT, "assets", "agents", "inbound_jwt_whoami.ts");
@@ -29,7 +30,6 @@ const REGION = "us-west-2";
 const AGENT = "inbound_jwt_whoami";
 const DISCOVERY = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEfGhI/.well-known/openid-configuration";
 const CLIENT_ID = "3abc4defghijklmnopqrstuv5w";
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 const REPO = `bedrock-agentcore-${AGENT}`;
 const ROLE = executionRoleName(REGION, AGENT);
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE}`;
@@ -47,22 +47,9 @@ const world = { repository: false, role: false, roleTags: [] as { Key: string; V
 const now = () => new Date().toISOString();
 
 function installWorld(): void {
-  const repository = { repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPO}`, registryId: ACCOUNT, repositoryName: REPO, repositoryUri: `${REGISTRY}/${REPO}`, createdAt: 1767225600 };
-  const tags = () => (world.roleTags.length ? `<Tags>${world.roleTags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join("")}</Tags>` : "");
-  const role = () => `<Role><Path>/</Path><RoleName>${ROLE}</RoleName><RoleId>AROAEXAMPLEROLEID0002</RoleId><Arn>${ROLE_ARN}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>${tags()}</Role>`;
+  answerRepositoryAndRole(fake, world, { region: REGION, repositoryName: REPO, roleName: ROLE, roleArn: ROLE_ARN, ecrPassword: "ecrPasswordOnStdinOnly" });
   fake
     .on("GetCallerIdentity", callerIdentity())
-    .on("DescribeRepositories", () => (world.repository ? awsJson({ repositories: [repository] }) : awsJsonError("RepositoryNotFoundException", `The repository with name '${REPO}' does not exist`)))
-    .on("CreateRepository", () => ((world.repository = true), awsJson({ repository })))
-    .on("GetRole", () => (world.role ? query("GetRole", role()) : queryError(404, "NoSuchEntity", `The role with name ${ROLE} cannot be found.`)))
-    .on("CreateRole", (c: RecordedCall) => {
-      world.role = true;
-      const f = new URLSearchParams(c.body);
-      for (let i = 1; f.has(`Tags.member.${i}.Key`); i++) world.roleTags.push({ Key: f.get(`Tags.member.${i}.Key`)!, Value: f.get(`Tags.member.${i}.Value`)! });
-      return query("CreateRole", role());
-    })
-    .on("PutRolePolicy", () => query("PutRolePolicy"))
-    .on("GetAuthorizationToken", () => awsJson({ authorizationData: [{ authorizationToken: Buffer.from("AWS:ecrPasswordOnStdinOnly").toString("base64"), expiresAt: 1767268800, proxyEndpoint: `https://${REGISTRY}` }] }))
     .on("ListAgentRuntimes", () => restJson(200, { agentRuntimes: [] }))
     .on("CreateAgentRuntime", () => {
       world.runtime = { reads: 0, deleted: false };
@@ -79,16 +66,7 @@ function installWorld(): void {
     )
     // A runtime with a JWT authorizer answers a SigV4-signed call this way.
     .on("InvokeAgentRuntime", () => restJsonError(403, "AccessDeniedException", MISMATCH))
-    .on("DeleteAgentRuntime", () => ((world.runtime!.deleted = true), (world.runtime!.reads = 0), restJson(202, { status: "DELETING", agentRuntimeId: RUNTIME_ID })))
-    .on("BatchDeleteImage", (c: RecordedCall) => {
-      const { imageIds } = JSON.parse(c.body) as { imageIds: { imageTag: string }[] };
-      return awsJson({ imageIds: imageIds.map((i) => ({ ...i, imageDigest: "sha256:" + "a".repeat(64) })), failures: [] });
-    })
-    .on("DeleteRepository", () => ((world.repository = false), awsJson({ repository })))
-    .on("DeleteRolePolicy", () => query("DeleteRolePolicy"))
-    .on("ListRolePolicies", () => query("ListRolePolicies", "<PolicyNames/><IsTruncated>false</IsTruncated>"))
-    .on("ListAttachedRolePolicies", () => query("ListAttachedRolePolicies", "<AttachedPolicies/><IsTruncated>false</IsTruncated>"))
-    .on("DeleteRole", () => ((world.role = false), query("DeleteRole")));
+    .on("DeleteAgentRuntime", () => ((world.runtime!.deleted = true), (world.runtime!.reads = 0), restJson(202, { status: "DELETING", agentRuntimeId: RUNTIME_ID })));
 }
 
 before(async () => {

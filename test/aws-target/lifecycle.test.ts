@@ -17,9 +17,10 @@ import { createApiKeyCredentialProvider } from "../../lib/agentcore/identity.js"
 import { executionRoleName, putRolePolicy, tutorialOutboundPolicy } from "../../lib/agentcore/iam.js";
 import { Runtime, isRolePropagationError } from "../../lib/agentcore/runtime.js";
 import { cleanup } from "../../lib/agentcore/cleanup.js";
-import { ACCOUNT, FakeAws, awsJson, awsJsonError, callerIdentity, query, queryError, restJson, restJsonError, type RecordedCall } from "./fake-aws.js";
+import { ACCOUNT, FakeAws, callerIdentity, restJson, restJsonError, type RecordedCall } from "./fake-aws.js";
 import { cleanAwsEnv, LOCAL_ADMIN_KEY, LOCAL_ADMIN_SECRET, type AwsEnv } from "./env.js";
 import { installFakeDocker, type EngineRun } from "./fake-docker.js";
+import { answerRepositoryAndRole } from "./repository-and-role.js";
 
 const PROJECT = resolve(import.meta.dirname, "..", "..");
 const FIXTURE = join(PROJECT, "test", "lib", "fixtures", "echo_agent.ts");
@@ -58,10 +59,7 @@ const now = () => new Date().toISOString();
 const form = (c: RecordedCall) => new URLSearchParams(c.body);
 
 function installWorld(): void {
-  const repository = { repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPO}`, registryId: ACCOUNT, repositoryName: REPO, repositoryUri: `${REGISTRY}/${REPO}`, createdAt: 1767225600 };
-  const tags = () => (world.roleTags.length ? `<Tags>${world.roleTags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join("")}</Tags>` : "");
-  const role = () =>
-    `<Role><Path>/</Path><RoleName>${ROLE}</RoleName><RoleId>AROAEXAMPLEROLEID0001</RoleId><Arn>${ROLE_ARN}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>${tags()}</Role>`;
+  answerRepositoryAndRole(fake, world, { region: REGION, repositoryName: REPO, roleName: ROLE, roleArn: ROLE_ARN, ecrPassword: ECR_PASSWORD });
   fake
     .on("GetCallerIdentity", callerIdentity())
     .on("CreateApiKeyCredentialProvider", (c) => {
@@ -72,19 +70,6 @@ function installWorld(): void {
         apiKeySecretArn: { secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/${name}-AbCdEf` },
       });
     })
-    .on("DescribeRepositories", () => (world.repository ? awsJson({ repositories: [repository] }) : awsJsonError("RepositoryNotFoundException", `The repository with name '${REPO}' does not exist in the registry with id '${ACCOUNT}'`)))
-    .on("CreateRepository", () => ((world.repository = true), awsJson({ repository })))
-    .on("GetRole", () => (world.role ? query("GetRole", role()) : queryError(404, "NoSuchEntity", `The role with name ${ROLE} cannot be found.`)))
-    .on("CreateRole", (c) => {
-      world.role = true;
-      const f = form(c);
-      for (let i = 1; f.has(`Tags.member.${i}.Key`); i++) world.roleTags.push({ Key: f.get(`Tags.member.${i}.Key`)!, Value: f.get(`Tags.member.${i}.Value`)! });
-      return query("CreateRole", role());
-    })
-    .on("PutRolePolicy", () => query("PutRolePolicy"))
-    .on("GetAuthorizationToken", () =>
-      awsJson({ authorizationData: [{ authorizationToken: Buffer.from(`AWS:${ECR_PASSWORD}`).toString("base64"), expiresAt: 1767268800, proxyEndpoint: `https://${REGISTRY}` }] }),
-    )
     .on("ListAgentRuntimes", () => restJson(200, { agentRuntimes: [] }))
     .on("CreateAgentRuntime", () => {
       // The first attempt meets a role AWS cannot assume yet, as right after CreateRole.
@@ -138,15 +123,6 @@ function installWorld(): void {
       return restJson(200, { echo: prompt }, sessionHeader);
     })
     .on("DeleteAgentRuntime", () => ((world.runtime!.deleted = true), (world.runtime!.reads = 0), restJson(202, { status: "DELETING", agentRuntimeId: RUNTIME_ID })))
-    .on("BatchDeleteImage", (c) => {
-      const { imageIds } = JSON.parse(c.body) as { imageIds: { imageTag: string }[] };
-      return awsJson({ imageIds: imageIds.map((i) => ({ ...i, imageDigest: "sha256:" + "a".repeat(64) })), failures: [] });
-    })
-    .on("DeleteRepository", () => ((world.repository = false), awsJson({ repository })))
-    .on("DeleteRolePolicy", () => query("DeleteRolePolicy"))
-    .on("ListRolePolicies", () => query("ListRolePolicies", "<PolicyNames/><IsTruncated>false</IsTruncated>"))
-    .on("ListAttachedRolePolicies", () => query("ListAttachedRolePolicies", "<AttachedPolicies/><IsTruncated>false</IsTruncated>"))
-    .on("DeleteRole", () => ((world.role = false), query("DeleteRole")))
     .on("DeleteApiKeyCredentialProvider", () => restJson(204, undefined));
 }
 
