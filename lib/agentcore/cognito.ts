@@ -75,14 +75,13 @@ export async function createUserPool(input: { poolName: string }, opts: LibOptio
   const resource = { kind: "cognito-user-pool" as const, poolName: input.poolName };
   const out = (userPoolId: string): CreatedUserPool => ({ userPoolId, poolName: input.poolName, discoveryUrl: discoveryUrlOf(s.region, userPoolId) });
   const prior = ledger.find(scope, resource) as Extract<LedgerEntry, { kind: "cognito-user-pool" }> | undefined;
-  if (prior) {
-    const id = prior.userPoolId ?? (await findOurPool(s, prior));
-    if (id && (await poolExists(s, id))) {
-      if (!prior.userPoolId) ledger.confirm(prior.id, { userPoolId: id });
-      log(`User pool ${input.poolName} (${id}) exists from an earlier run: reused it.`);
-      return out(id);
-    }
-    if (prior.userPoolId) ledger.remove(prior.id);
+  const earlier = await earlierRunsId(ledger, prior, "userPoolId", {
+    find: () => findOurPool(s, prior!),
+    exists: (id) => poolExists(s, id),
+  });
+  if (earlier) {
+    log(`User pool ${input.poolName} (${earlier}) exists from an earlier run: reused it.`);
+    return out(earlier);
   }
   const created = await ledger.record(
     scope,
@@ -117,15 +116,14 @@ export async function createUserPoolClient(input: { userPoolId: string; clientNa
   const resource = { kind: "cognito-user-pool-client" as const, userPoolId: input.userPoolId, clientName: input.clientName };
   const out = (clientId: string): CreatedUserPoolClient => ({ clientId, clientName: input.clientName, userPoolId: input.userPoolId, discoveryUrl: discoveryUrlOf(s.region, input.userPoolId) });
   const prior = ledger.find(scope, resource) as Extract<LedgerEntry, { kind: "cognito-user-pool-client" }> | undefined;
-  if (prior) {
+  const earlier = await earlierRunsId(ledger, prior, "clientId", {
     // The pool is this ledger's, so a client of that name in it is this ledger's too.
-    const id = prior.clientId ?? (await findClient(s, input.userPoolId, input.clientName));
-    if (id && (await clientExists(s, input.userPoolId, id))) {
-      if (!prior.clientId) ledger.confirm(prior.id, { clientId: id });
-      log(`App client ${input.clientName} (${id}) exists from an earlier run: reused it.`);
-      return out(id);
-    }
-    if (prior.clientId) ledger.remove(prior.id);
+    find: () => findClient(s, input.userPoolId, input.clientName),
+    exists: (id) => clientExists(s, input.userPoolId, id),
+  });
+  if (earlier) {
+    log(`App client ${input.clientName} (${earlier}) exists from an earlier run: reused it.`);
+    return out(earlier);
   }
   const created = await ledger.record(
     scope,
@@ -145,6 +143,28 @@ export async function createUserPoolClient(input: { userPoolId: string; clientNa
   const id = created.UserPoolClient!.ClientId!;
   log(`Created app client ${input.clientName} (${id}; no secret; user password sign-in).`);
   return out(id);
+}
+
+/**
+ * A re-run: the id of what this ledger's entry stands for (the one it recorded, or, for a create
+ * whose answer was lost, the one `find` finds), when that still exists; the entry then records the
+ * id. An entry whose recorded resource is gone is dropped, so that the caller creates it anew.
+ */
+async function earlierRunsId<F extends "userPoolId" | "clientId">(
+  ledger: Ledger,
+  prior: ({ id: string } & { [K in F]?: string }) | undefined,
+  idField: F,
+  look: { find: () => Promise<string | undefined>; exists: (id: string) => Promise<boolean> },
+): Promise<string | undefined> {
+  if (!prior) return undefined;
+  const recorded = prior[idField];
+  const id = recorded ?? (await look.find());
+  if (id && (await look.exists(id))) {
+    if (!recorded) ledger.confirm(prior.id, { [idField]: id });
+    return id;
+  }
+  if (recorded) ledger.remove(prior.id);
+  return undefined;
 }
 
 /** A password Cognito's default policy takes (upper, lower, digit, symbol), new each time. */
