@@ -12,16 +12,13 @@
  * Runs in CI (CI=true: a missing Jupyter or Chromium is a failure); elsewhere it skips with a message.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { localInventory, ownLocal, projectRoot, type OwnLocal } from "../notebook01/helpers.js";
-import { cellStates, installKernel, pageOrSkip, restoreCommitted, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
+import { type BrowserContext, type Page } from "playwright-core";
+import { localInventory, projectRoot } from "../notebook01/helpers.js";
+import { cellStates, LearnerBrowser, missingTool, pageOrSkip, SCREENSHOTS, waitForRunAll } from "./jupyter.js";
 
-const NOTEBOOK_NAME = "04-outbound-oauth2-3lo.ipynb";
-const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", NOTEBOOK_NAME);
+const NOTEBOOK_PATH = path.join(projectRoot, "notebooks", "04-outbound-oauth2-3lo.ipynb");
 const SHOTS = path.join(SCREENSHOTS, "04");
 const CELL_TIMEOUT_MS = 10 * 60_000;
 const LEARNER = "learner";
@@ -129,32 +126,21 @@ async function consentInNewTab(context: BrowserContext, page: Page, password: st
 
 describe("notebook 04 in a real browser: the learner clicks the consent link", { timeout: 60 * 60_000 }, () => {
   const missing = missingTool();
-  let local: OwnLocal;
-  let server: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  const learner = new LearnerBrowser(NOTEBOOK_PATH, SHOTS);
   let page: Page | undefined;
   let setupError: string | undefined;
   let returnPage = { heading: "", text: "" };
   let password = "";
   const tabPaths: string[] = [];
-  const requests: string[] = [];
-  const committedNotebook = readFileSync(NOTEBOOK_PATH, "utf8");
-  const committedCells = (JSON.parse(committedNotebook) as { cells: unknown[] }).cells.length;
+  const committedCells = (JSON.parse(learner.committed) as { cells: unknown[] }).cells.length;
 
   before(async () => {
     if (missing) return;
-    local = await ownLocal();
-    mkdirSync(SHOTS, { recursive: true });
-    const env = jupyterEnv(local.env, local.tmp);
-    setupError = await installKernel(env, local.tmp);
+    setupError = await learner.prepare();
     if (setupError) return;
     try {
-      const started = await startNotebookServer(env, path.join(SHOTS, "jupyter-server.log"));
-      server = started.server;
-      browser = await launchChromium();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-      context.on("request", (req) => requests.push(req.url()));
-      page = await openNotebook(context, started, NOTEBOOK_NAME, path.join(SHOTS, "00-file-list.png"));
+      let context: BrowserContext;
+      ({ context, page } = await learner.open());
       await page.screenshot({ path: path.join(SHOTS, "01-opened.png"), fullPage: true });
       // The learner starts at the top and runs cell after cell, up to the first invoke.
       const cells = await cellStates(page);
@@ -180,13 +166,7 @@ describe("notebook 04 in a real browser: the learner clicks the consent link", {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await stopNotebookServer(server);
-    // Whatever happened, the committed notebook stays as it was.
-    restoreCommitted(NOTEBOOK_PATH, committedNotebook);
-    await local?.stop();
-  });
+  after(() => learner.close());
 
   const ready = (t: { skip(message: string): void }): Page | undefined => pageOrSkip(t, missing, setupError, page);
 
@@ -244,12 +224,11 @@ describe("notebook 04 in a real browser: the learner clicks the consent link", {
 
   test("the pages load nothing from outside 127.0.0.1", (t) => {
     if (!ready(t)) return;
-    const outside = requests.filter((u) => !/^(https?|wss?):\/\/127\.0\.0\.1[:/]|^(data|blob|about):/.test(u));
-    assert.deepEqual(outside, []);
+    assert.deepEqual(learner.outsideRequests(), []);
   });
 
   test("Local AgentCore holds nothing afterwards", async (t) => {
     if (!ready(t)) return;
-    assert.deepEqual(await localInventory(local.env), []);
+    assert.deepEqual(await localInventory(learner.local!.env), []);
   });
 });

@@ -1,16 +1,17 @@
 /**
  * What the real-browser tests share: the tools they need, the classic Notebook server started as
  * the README says (`npm run kernel:install`, `jupyter notebook notebooks/`) in a test's own Jupyter
- * folders, headless Chromium, and opening a notebook from the file list like a learner.
+ * folders, headless Chromium, and opening a notebook from the file list like a learner; LearnerBrowser
+ * puts them together for one notebook.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { freePort } from "../../lib/local/free-port.js";
-import { projectRoot, run } from "../notebook01/helpers.js";
+import { ownLocal, projectRoot, run, type OwnLocal } from "../notebook01/helpers.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const JUPYTER = "/usr/bin/jupyter";
@@ -156,4 +157,59 @@ export function pageOrSkip(t: { skip(message: string): void }, missing: string |
   }
   assert.equal(setupError, undefined, setupError);
   return page;
+}
+
+/**
+ * A learner at one notebook: the test's own Local AgentCore, Jupyter folders and kernel, the
+ * Notebook server, and Chromium with one context that records every URL it requests. close()
+ * undoes all of it, whatever was reached, and puts the committed notebook back (failing then).
+ */
+export class LearnerBrowser {
+  local: OwnLocal | undefined;
+  server: ChildProcess | undefined;
+  browser: Browser | undefined;
+  readonly requests: string[] = [];
+  readonly committed: string;
+
+  constructor(
+    readonly notebookPath: string,
+    /** Where its screenshots and the server log go. */
+    readonly shots: string,
+  ) {
+    this.committed = readFileSync(notebookPath, "utf8");
+  }
+
+  /** Local AgentCore and the kernel; returns why the kernel install failed, or undefined. */
+  async prepare(): Promise<string | undefined> {
+    this.local = await ownLocal();
+    mkdirSync(this.shots, { recursive: true });
+    this.env = jupyterEnv(this.local.env, this.local.tmp);
+    return installKernel(this.env, this.local.tmp);
+  }
+
+  /** The server started, the notebook opened from the file list in a new context (screenshot 00). */
+  async open(): Promise<{ context: BrowserContext; page: Page }> {
+    const started = await startNotebookServer(this.env!, path.join(this.shots, "jupyter-server.log"));
+    this.server = started.server;
+    this.browser = await launchChromium();
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    context.on("request", (req) => this.requests.push(req.url()));
+    const page = await openNotebook(context, started, path.basename(this.notebookPath), path.join(this.shots, "00-file-list.png"));
+    return { context, page };
+  }
+
+  /** What the pages requested from anywhere but 127.0.0.1 (data:, blob: and about: are local). */
+  outsideRequests(): string[] {
+    return this.requests.filter((u) => !/^(https?|wss?):\/\/127\.0\.0\.1[:/]|^(data|blob|about):/.test(u));
+  }
+
+  async close(): Promise<void> {
+    await this.browser?.close();
+    await stopNotebookServer(this.server);
+    // Whatever happened, the committed notebook stays as it was.
+    restoreCommitted(this.notebookPath, this.committed);
+    await this.local?.stop();
+  }
+
+  private env: NodeJS.ProcessEnv | undefined;
 }

@@ -10,40 +10,26 @@
  * Runs in CI (CI=true: a missing Jupyter or Chromium is a failure); elsewhere it skips with a message.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Browser, type Page } from "playwright-core";
-import { localInventory, NOTEBOOK_NAME, NOTEBOOK_PATH, ownLocal, type OwnLocal } from "../notebook01/helpers.js";
-import { cellStates, installKernel, pageOrSkip, restoreCommitted, jupyterEnv, launchChromium, missingTool, openNotebook, SCREENSHOTS, startNotebookServer, stopNotebookServer, waitForRunAll } from "./jupyter.js";
+import { type Page } from "playwright-core";
+import { localInventory, NOTEBOOK_PATH } from "../notebook01/helpers.js";
+import { cellStates, LearnerBrowser, missingTool, pageOrSkip, SCREENSHOTS, waitForRunAll } from "./jupyter.js";
 
 const RUN_ALL_TIMEOUT_MS = 25 * 60_000;
 
 describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel, Chromium)", { timeout: 40 * 60_000 }, () => {
   const missing = missingTool();
-  let local: OwnLocal;
-  let server: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  const learner = new LearnerBrowser(NOTEBOOK_PATH, SCREENSHOTS);
   let page: Page | undefined;
   let setupError: string | undefined;
-  let requests: string[] = [];
-  const committedNotebook = readFileSync(NOTEBOOK_PATH, "utf8");
 
   before(async () => {
     if (missing) return;
-    local = await ownLocal();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const env = jupyterEnv(local.env, local.tmp);
-    setupError = await installKernel(env, local.tmp);
+    setupError = await learner.prepare();
     if (setupError) return;
     try {
-      const started = await startNotebookServer(env, path.join(SCREENSHOTS, "jupyter-server.log"));
-      server = started.server;
-      browser = await launchChromium();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-      context.on("request", (req) => requests.push(req.url()));
-      page = await openNotebook(context, started, NOTEBOOK_NAME, path.join(SCREENSHOTS, "00-file-list.png"));
+      page = (await learner.open()).page;
       await page.screenshot({ path: path.join(SCREENSHOTS, "01-opened.png"), fullPage: true });
       // Cell → Run All.
       await page.locator("#celllink").click();
@@ -56,13 +42,7 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await stopNotebookServer(server);
-    // Whatever happened, the committed notebook stays as it was.
-    restoreCommitted(NOTEBOOK_PATH, committedNotebook);
-    await local?.stop();
-  });
+  after(() => learner.close());
 
   const ready = (t: { skip(message: string): void }): Page | undefined => pageOrSkip(t, missing, setupError, page);
 
@@ -115,12 +95,11 @@ describe("notebook 01 in a real browser (classic Jupyter Notebook, tslab kernel,
 
   test("the page loads nothing from outside 127.0.0.1", (t) => {
     if (!ready(t)) return;
-    const outside = requests.filter((u) => !/^(https?|wss?):\/\/127\.0\.0\.1[:/]|^(data|blob|about):/.test(u));
-    assert.deepEqual(outside, []);
+    assert.deepEqual(learner.outsideRequests(), []);
   });
 
   test("Local AgentCore holds nothing afterwards", async (t) => {
     if (!ready(t)) return;
-    assert.deepEqual(await localInventory(local.env), []);
+    assert.deepEqual(await localInventory(learner.local!.env), []);
   });
 });
