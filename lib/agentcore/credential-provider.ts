@@ -1,7 +1,8 @@
 /**
  * What the API-key and the OAuth2 credential providers share: their create-or-update against the
  * ledger (a re-run updates the one this ledger created; anyone else's is refused unless the caller
- * asks to replace it) and the check that a retried create's "already exists" is this create's own.
+ * asks to replace it), the check that a retried create's "already exists" is this create's own, and
+ * the delete that takes the ledger entry with it.
  * The two differ only in their SDK commands, so those are passed in.
  */
 import type { Session } from "../session.js";
@@ -80,4 +81,18 @@ export async function adoptIfCreatedFor<G extends { credentialProviderArn?: stri
   const tagged = await taggedFor(s, got.credentialProviderArn!, entry);
   const ours = tagged ?? (got.createdTime !== undefined && got.createdTime.getTime() >= Date.parse(entry.recordedAt) - CLOCK_SKEW_MS);
   return ours ? got : undefined;
+}
+
+/** Deletes the provider; `false` when it did not exist. Its ledger entry (if any) goes too. */
+export async function deleteProvider(s: Session, ledger: Ledger, resource: { kind: ProviderKind; name: string }, send: () => Promise<unknown>): Promise<boolean> {
+  let existed = true;
+  try {
+    await send();
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    existed = false;
+  }
+  const entry = ledger.find(await scopeOf(s), resource);
+  if (entry) ledger.remove(entry.id);
+  return existed;
 }

@@ -15,10 +15,10 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { session as defaultSession, type Session } from "../session.js";
-import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import { Ledger, type LedgerEntry } from "./ledger.js";
 import { ledgerTags } from "./ownership.js";
 import { isNotFound } from "./aws-errors.js";
-import { adoptIfCreatedFor, createOrUpdateProvider } from "./credential-provider.js";
+import { adoptIfCreatedFor, createOrUpdateProvider, deleteProvider } from "./credential-provider.js";
 import { maskSecret as maskForDisplay } from "../notebook/redact.js";
 
 /** The masked form of a key for display (`sk-…a1b2`), by the same rule as all redaction. */
@@ -102,17 +102,7 @@ export async function listApiKeyCredentialProviders(opts: LibOptions = {}) {
 /** Deletes the provider; `false` when it did not exist. The ledger entry (if any) goes too. */
 export async function deleteApiKeyCredentialProvider(name: string, opts: LibOptions = {}): Promise<boolean> {
   const s = opts.session ?? (await defaultSession());
-  const ledger = opts.ledger ?? new Ledger();
-  let existed = true;
-  try {
-    await s.clients.control.send(new DeleteApiKeyCredentialProviderCommand({ name }));
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    existed = false;
-  }
-  const entry = ledger.find(await scopeOf(s), { kind: "credential-provider", name });
-  if (entry) ledger.remove(entry.id);
-  return existed;
+  return deleteProvider(s, opts.ledger ?? new Ledger(), { kind: "credential-provider", name }, () => s.clients.control.send(new DeleteApiKeyCredentialProviderCommand({ name })));
 }
 
 /** A workload identity of your own (the runtime creates one per agent by itself). Idempotent. */

@@ -13,10 +13,10 @@ import {
   type Oauth2ProviderConfigInput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
-import { Ledger, scopeOf, type LedgerEntry } from "./ledger.js";
+import { Ledger, type LedgerEntry } from "./ledger.js";
 import { ledgerTags } from "./ownership.js";
 import { isNotFound } from "./aws-errors.js";
-import { adoptIfCreatedFor, createOrUpdateProvider } from "./credential-provider.js";
+import { adoptIfCreatedFor, createOrUpdateProvider, deleteProvider } from "./credential-provider.js";
 import type { LibOptions } from "./identity.js";
 
 export interface Oauth2Provider {
@@ -116,15 +116,5 @@ export async function listOauth2CredentialProviders(opts: LibOptions = {}) {
 /** Deletes the provider; `false` when it did not exist. Its ledger entry (if any) goes too. */
 export async function deleteOauth2CredentialProvider(name: string, opts: LibOptions = {}): Promise<boolean> {
   const s = opts.session ?? (await defaultSession());
-  const ledger = opts.ledger ?? new Ledger();
-  let existed = true;
-  try {
-    await s.clients.control.send(new DeleteOauth2CredentialProviderCommand({ name }));
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    existed = false;
-  }
-  const entry = ledger.find(await scopeOf(s), { kind: "oauth2-credential-provider", name });
-  if (entry) ledger.remove(entry.id);
-  return existed;
+  return deleteProvider(s, opts.ledger ?? new Ledger(), { kind: "oauth2-credential-provider", name }, () => s.clients.control.send(new DeleteOauth2CredentialProviderCommand({ name })));
 }
