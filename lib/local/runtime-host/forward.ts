@@ -2,6 +2,8 @@
  * Forwarding one invocation to an agent instance (`POST /invocations`) and streaming its answer
  * back as it is produced: the agent's response body is read only as fast as the caller takes it
  * (backpressure), nothing is buffered beyond a stream's chunk, and SSE frames pass one by one.
+ * The one exception is a small answer whose length the agent announced (`wholeAnswer`): it is
+ * complete already, and goes back whole in one write.
  */
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
@@ -57,6 +59,33 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
     });
     req.once("error", reject);
     req.end(fwd.body);
+  });
+}
+
+/** The largest answer of announced length that is read whole before it is passed on. */
+export const WHOLE_ANSWER_MAX = 1024 * 1024;
+
+/**
+ * Whether the agent's answer is one to read whole: not an event stream, and a Content-Length of
+ * at most WHOLE_ANSWER_MAX. Streamed, such an answer reaches the caller as its head, its body and
+ * the chunked end in separate writes (and separate wake-ups of the caller); whole, in one.
+ */
+export function wholeAnswer(headers: IncomingHttpHeaders): boolean {
+  const length = headers["content-length"];
+  return length !== undefined && !isEventStream(headers) && Number(length) <= WHOLE_ANSWER_MAX;
+}
+
+/**
+ * Reads `stream` to its end into one Buffer; rejects as the stream fails (the agent broke off or
+ * went silent). A caller who goes away meanwhile ends it too: forwardInvocation's abort destroys
+ * the agent's connection.
+ */
+export function readWhole(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    stream.once("error", reject);
   });
 }
 

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError } from "./forward.js";
+import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError, readWhole, wholeAnswer } from "./forward.js";
 import { invokeTimeoutMs, streamIdleTimeoutMs } from "./limits.js";
 import { runtimeClientError, type AgentInstance, type InstancePool } from "./instances.js";
 import type { HostedRuntime, HostedVersion } from "./ports.js";
@@ -37,7 +37,8 @@ export interface InvocationResponse {
   contentType: string;
   /** The agent's response headers (the caller picks the ones its operation echoes). */
   headers: IncomingHttpHeaders;
-  body: Readable;
+  /** The body as it streams, or whole when it was small and of announced length (forward.ts `wholeAnswer`). */
+  body: Readable | Buffer;
 }
 
 /**
@@ -114,7 +115,9 @@ export async function runInvocation(pool: InstancePool, gate: SessionGate, inv: 
     },
     streamIdleTimeoutMs(),
   );
-  return { status, contentType: res.headers["content-type"] ?? "application/octet-stream", headers: res.headers, body };
+  const contentType = res.headers["content-type"] ?? "application/octet-stream";
+  if (wholeAnswer(res.headers)) return { status, contentType, headers: res.headers, body: await readWhole(body) };
+  return { status, contentType, headers: res.headers, body };
 }
 
 /** The session gate's key for a runtime session. */
