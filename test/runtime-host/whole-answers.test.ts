@@ -3,7 +3,7 @@
  * and goes back to the caller in one write with its length; a larger one, or one without a length,
  * still streams. Reading whole must keep what streaming guarantees: an agent that breaks off or
  * goes silent mid-answer is a 424 RuntimeClientError (and is replaced), and a caller that goes
- * away lets go of the session's turn at once.
+ * away lets go of the session's turn at once (the instance, not at fault, stays).
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -78,9 +78,9 @@ test("an agent silent in the middle of an answer of announced length: 424 after 
   }
 });
 
-test("a caller that goes away while an answer of announced length is read lets go of the session's turn", async () => {
+test("a caller that goes away while an answer of announced length is read lets go of the session's turn, and the instance stays", async () => {
   const s = sessionId("away");
-  await invoke(s, { hi: 1 });
+  const { body: first } = await invoke(s, { hi: 1 });
   const abort = new AbortController();
   const gone = invoke(s, { partial: "hang" }, abort.signal).catch((err: Error) => err);
   await new Promise((r) => setTimeout(r, 300));
@@ -91,6 +91,7 @@ test("a caller that goes away while an answer of announced length is read lets g
   try {
     const { body } = await invoke(s, { hi: 2 });
     assert.deepEqual(body.echo, { hi: 2 });
+    assert.equal(body.pid, first.pid, "the agent was not at fault: its instance (and the session's memory) stays");
   } finally {
     delete process.env.AGENTCORE_LOCAL_SESSION_WAIT_MS;
   }

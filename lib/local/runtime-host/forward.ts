@@ -26,6 +26,11 @@ export class AgentTimeoutError extends Error {
   }
 }
 
+/** Why an agent's answer ended early (the failure of a StreamOutcome). */
+export const CALLER_WENT_AWAY = "the caller went away";
+const CUT_SHORT = "the agent's connection closed before its response was complete (did the agent crash?)";
+const silenceMessage = (ms: number) => `the agent sent nothing for ${ms / 1000} s in the middle of its response (AGENTCORE_LOCAL_STREAM_IDLE_TIMEOUT_MS)`;
+
 /**
  * Connections to agent instances are kept open between invocations (a session's invokes go to the
  * same instance), which saves a TCP handshake per invoke on the hot path. Sockets of an instance
@@ -51,7 +56,7 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
       },
     );
     const timer = setTimeout(() => req.destroy(new AgentTimeoutError(fwd.timeoutMs)), fwd.timeoutMs);
-    const onAbort = () => req.destroy(new Error("the caller went away"));
+    const onAbort = () => req.destroy(new Error(CALLER_WENT_AWAY));
     fwd.signal.addEventListener("abort", onAbort, { once: true });
     req.once("close", () => {
       clearTimeout(timer);
@@ -76,16 +81,50 @@ export function wholeAnswer(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
- * Reads `stream` to its end into one Buffer; rejects as the stream fails (the agent broke off or
- * went silent). A caller who goes away meanwhile ends it too: forwardInvocation's abort destroys
- * the agent's connection.
+ * Reads a whole answer (see `wholeAnswer`) straight from the agent's response into one Buffer,
+ * with the guarantees of AgentResponseStream: if the agent goes silent for longer than
+ * `idleTimeoutMs` or its connection closes before the answer is complete, `onEnd` gets the failure
+ * and the promise rejects with RuntimeClientError (nothing was sent to the caller yet, so it gets
+ * a proper error rather than a cut body). When the caller went away (`signal`), the failure says so.
  */
-export function readWhole(stream: Readable): Promise<Buffer> {
+export function readWholeAnswer(upstream: IncomingMessage, o: { idleTimeoutMs: number; signal: AbortSignal; onEnd: (outcome: StreamOutcome) => void }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    stream.once("error", reject);
+    let bytes = 0;
+    let done = false;
+    let silent = false;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (o.idleTimeoutMs <= 0) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        silent = true;
+        upstream.destroy();
+      }, o.idleTimeoutMs);
+    };
+    arm();
+    upstream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      bytes += c.length;
+      arm();
+    });
+    upstream.once("end", () => {
+      clearTimeout(idle);
+      if (done) return;
+      done = true;
+      o.onEnd({ bytes });
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
+    });
+    const failed = () => {
+      clearTimeout(idle);
+      if (done || upstream.complete) return;
+      done = true;
+      const why = o.signal.aborted ? CALLER_WENT_AWAY : silent ? silenceMessage(o.idleTimeoutMs) : CUT_SHORT;
+      o.onEnd({ bytes, failure: why });
+      reject(new AwsError("RuntimeClientError", `The agent failed while responding: ${why}`, 424));
+    };
+    upstream.once("error", failed);
+    upstream.once("close", failed);
   });
 }
 
@@ -160,10 +199,7 @@ export class AgentResponseStream extends Readable {
     this.armIdle();
     const failed = () => {
       if (this.done || upstream.complete) return;
-      const why =
-        silentFor !== undefined
-          ? `the agent sent nothing for ${silentFor / 1000} s in the middle of its response (AGENTCORE_LOCAL_STREAM_IDLE_TIMEOUT_MS)`
-          : "the agent's connection closed before its response was complete (did the agent crash?)";
+      const why = silentFor !== undefined ? silenceMessage(silentFor) : CUT_SHORT;
       if (sse) {
         const frame = `event: error\ndata: ${JSON.stringify({ error: `Local AgentCore: ${why}` })}\n\n`;
         this.push(frame);
@@ -209,7 +245,7 @@ export class AgentResponseStream extends Readable {
     this.disarmIdle();
     if (!this.done) {
       this.done = true;
-      this.onEnd({ bytes: this.bytes, failure: "the caller went away" });
+      this.onEnd({ bytes: this.bytes, failure: CALLER_WENT_AWAY });
     }
     this.upstream.destroy();
     cb(err);

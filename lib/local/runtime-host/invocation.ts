@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError, readWhole, wholeAnswer } from "./forward.js";
+import { AgentResponseStream, AgentTimeoutError, CALLER_WENT_AWAY, forwardInvocation, readAgentError, readWholeAnswer, wholeAnswer, type StreamOutcome } from "./forward.js";
 import { invokeTimeoutMs, streamIdleTimeoutMs } from "./limits.js";
 import { runtimeClientError, type AgentInstance, type InstancePool } from "./instances.js";
 import type { HostedRuntime, HostedVersion } from "./ports.js";
@@ -106,17 +106,15 @@ export async function runInvocation(pool: InstancePool, gate: SessionGate, inv: 
     throw runtimeClientError(`Received error (${status}) from the agent: ${message}\n${logHint}`);
   }
 
-  const body = new AgentResponseStream(
-    res,
-    ({ bytes, failure }) => {
-      release();
-      log(`response streamed: HTTP ${status}, ${bytes} bytes, ${Date.now() - started} ms${failure ? ` (cut short: ${failure})` : ""}`);
-      if (failure && failure !== "the caller went away") replace(failure);
-    },
-    streamIdleTimeoutMs(),
-  );
+  const whole = wholeAnswer(res.headers);
+  const onEnd = ({ bytes, failure }: StreamOutcome) => {
+    release();
+    log(`response ${whole ? "read whole" : "streamed"}: HTTP ${status}, ${bytes} bytes, ${Date.now() - started} ms${failure ? ` (cut short: ${failure})` : ""}`);
+    if (failure && failure !== CALLER_WENT_AWAY) replace(failure);
+  };
   const contentType = res.headers["content-type"] ?? "application/octet-stream";
-  if (wholeAnswer(res.headers)) return { status, contentType, headers: res.headers, body: await readWhole(body) };
+  const idleTimeoutMs = streamIdleTimeoutMs();
+  const body = whole ? await readWholeAnswer(res, { idleTimeoutMs, signal: inv.signal, onEnd }) : new AgentResponseStream(res, onEnd, idleTimeoutMs);
   return { status, contentType, headers: res.headers, body };
 }
 
