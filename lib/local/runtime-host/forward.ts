@@ -2,6 +2,8 @@
  * Forwarding one invocation to an agent instance (`POST /invocations`) and streaming its answer
  * back as it is produced: the agent's response body is read only as fast as the caller takes it
  * (backpressure), nothing is buffered beyond a stream's chunk, and SSE frames pass one by one.
+ * The one exception is a small answer whose length the agent announced (`wholeAnswer`): it is
+ * complete already, and goes back whole in one write.
  */
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
@@ -23,6 +25,11 @@ export class AgentTimeoutError extends Error {
     super(`the agent did not start answering within ${timeoutMs / 1000} s (AGENTCORE_LOCAL_INVOKE_TIMEOUT_MS)`);
   }
 }
+
+/** Why an agent's answer ended early (the failure of a StreamOutcome). */
+export const CALLER_WENT_AWAY = "the caller went away";
+const CUT_SHORT = "the agent's connection closed before its response was complete (did the agent crash?)";
+const silenceMessage = (ms: number) => `the agent sent nothing for ${ms / 1000} s in the middle of its response (AGENTCORE_LOCAL_STREAM_IDLE_TIMEOUT_MS)`;
 
 /**
  * Connections to agent instances are kept open between invocations (a session's invokes go to the
@@ -49,7 +56,7 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
       },
     );
     const timer = setTimeout(() => req.destroy(new AgentTimeoutError(fwd.timeoutMs)), fwd.timeoutMs);
-    const onAbort = () => req.destroy(new Error("the caller went away"));
+    const onAbort = () => req.destroy(new Error(CALLER_WENT_AWAY));
     fwd.signal.addEventListener("abort", onAbort, { once: true });
     req.once("close", () => {
       clearTimeout(timer);
@@ -57,6 +64,67 @@ export function forwardInvocation(fwd: ForwardRequest): Promise<IncomingMessage>
     });
     req.once("error", reject);
     req.end(fwd.body);
+  });
+}
+
+/** The largest answer of announced length that is read whole before it is passed on. */
+export const WHOLE_ANSWER_MAX = 1024 * 1024;
+
+/**
+ * Whether the agent's answer is one to read whole: not an event stream, and a Content-Length of
+ * at most WHOLE_ANSWER_MAX. Streamed, such an answer reaches the caller as its head, its body and
+ * the chunked end in separate writes (and separate wake-ups of the caller); whole, in one.
+ */
+export function wholeAnswer(headers: IncomingHttpHeaders): boolean {
+  const length = headers["content-length"];
+  return length !== undefined && !isEventStream(headers) && Number(length) <= WHOLE_ANSWER_MAX;
+}
+
+/**
+ * Reads a whole answer (see `wholeAnswer`) straight from the agent's response into one Buffer,
+ * with the guarantees of AgentResponseStream: if the agent goes silent for longer than
+ * `idleTimeoutMs` or its connection closes before the answer is complete, `onEnd` gets the failure
+ * and the promise rejects with RuntimeClientError (nothing was sent to the caller yet, so it gets
+ * a proper error rather than a cut body). When the caller went away (`signal`), the failure says so.
+ */
+export function readWholeAnswer(upstream: IncomingMessage, o: { idleTimeoutMs: number; signal: AbortSignal; onEnd: (outcome: StreamOutcome) => void }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let done = false;
+    let silent = false;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (o.idleTimeoutMs <= 0) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        silent = true;
+        upstream.destroy();
+      }, o.idleTimeoutMs);
+    };
+    arm();
+    upstream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      bytes += c.length;
+      arm();
+    });
+    upstream.once("end", () => {
+      clearTimeout(idle);
+      if (done) return;
+      done = true;
+      o.onEnd({ bytes });
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
+    });
+    const failed = () => {
+      clearTimeout(idle);
+      if (done || upstream.complete) return;
+      done = true;
+      const why = o.signal.aborted ? CALLER_WENT_AWAY : silent ? silenceMessage(o.idleTimeoutMs) : CUT_SHORT;
+      o.onEnd({ bytes, failure: why });
+      reject(new AwsError("RuntimeClientError", `The agent failed while responding: ${why}`, 424));
+    };
+    upstream.once("error", failed);
+    upstream.once("close", failed);
   });
 }
 
@@ -131,10 +199,7 @@ export class AgentResponseStream extends Readable {
     this.armIdle();
     const failed = () => {
       if (this.done || upstream.complete) return;
-      const why =
-        silentFor !== undefined
-          ? `the agent sent nothing for ${silentFor / 1000} s in the middle of its response (AGENTCORE_LOCAL_STREAM_IDLE_TIMEOUT_MS)`
-          : "the agent's connection closed before its response was complete (did the agent crash?)";
+      const why = silentFor !== undefined ? silenceMessage(silentFor) : CUT_SHORT;
       if (sse) {
         const frame = `event: error\ndata: ${JSON.stringify({ error: `Local AgentCore: ${why}` })}\n\n`;
         this.push(frame);
@@ -180,7 +245,7 @@ export class AgentResponseStream extends Readable {
     this.disarmIdle();
     if (!this.done) {
       this.done = true;
-      this.onEnd({ bytes: this.bytes, failure: "the caller went away" });
+      this.onEnd({ bytes: this.bytes, failure: CALLER_WENT_AWAY });
     }
     this.upstream.destroy();
     cb(err);

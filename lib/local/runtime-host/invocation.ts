@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { AgentResponseStream, AgentTimeoutError, forwardInvocation, readAgentError } from "./forward.js";
+import { AgentResponseStream, AgentTimeoutError, CALLER_WENT_AWAY, forwardInvocation, readAgentError, readWholeAnswer, wholeAnswer, type StreamOutcome } from "./forward.js";
 import { invokeTimeoutMs, streamIdleTimeoutMs } from "./limits.js";
 import { runtimeClientError, type AgentInstance, type InstancePool } from "./instances.js";
 import type { HostedRuntime, HostedVersion } from "./ports.js";
@@ -37,7 +37,8 @@ export interface InvocationResponse {
   contentType: string;
   /** The agent's response headers (the caller picks the ones its operation echoes). */
   headers: IncomingHttpHeaders;
-  body: Readable;
+  /** The body as it streams, or whole when it was small and of announced length (forward.ts `wholeAnswer`). */
+  body: Readable | Buffer;
 }
 
 /**
@@ -105,16 +106,16 @@ export async function runInvocation(pool: InstancePool, gate: SessionGate, inv: 
     throw runtimeClientError(`Received error (${status}) from the agent: ${message}\n${logHint}`);
   }
 
-  const body = new AgentResponseStream(
-    res,
-    ({ bytes, failure }) => {
-      release();
-      log(`response streamed: HTTP ${status}, ${bytes} bytes, ${Date.now() - started} ms${failure ? ` (cut short: ${failure})` : ""}`);
-      if (failure && failure !== "the caller went away") replace(failure);
-    },
-    streamIdleTimeoutMs(),
-  );
-  return { status, contentType: res.headers["content-type"] ?? "application/octet-stream", headers: res.headers, body };
+  const whole = wholeAnswer(res.headers);
+  const onEnd = ({ bytes, failure }: StreamOutcome) => {
+    release();
+    log(`response ${whole ? "read whole" : "streamed"}: HTTP ${status}, ${bytes} bytes, ${Date.now() - started} ms${failure ? ` (cut short: ${failure})` : ""}`);
+    if (failure && failure !== CALLER_WENT_AWAY) replace(failure);
+  };
+  const contentType = res.headers["content-type"] ?? "application/octet-stream";
+  const idleTimeoutMs = streamIdleTimeoutMs();
+  const body = whole ? await readWholeAnswer(res, { idleTimeoutMs, signal: inv.signal, onEnd }) : new AgentResponseStream(res, onEnd, idleTimeoutMs);
+  return { status, contentType, headers: res.headers, body };
 }
 
 /** The session gate's key for a runtime session. */

@@ -17,6 +17,7 @@ import { listAgentRuntimeVersions } from "./versions.js";
 export type * from "./records.js";
 export { KIND as RUNTIME_KINDS, DEFAULT_ENDPOINT, endpointKey, versionKey } from "./records.js";
 export { readEndpoint, readRuntime, readVersion, settleDelayMs } from "./status.js";
+export { readLiveTarget, type LiveTarget } from "./live-target.js";
 export { parseContainerUri } from "./ids.js";
 
 export const runtimeControl: ServiceImpl = {

@@ -6,7 +6,8 @@
  * access tokens for `workloadIdentityName`.
  *
  * Read them through `readRuntime` / `readEndpoint` (status.ts): those first finish any transition
- * that is due, so a record read straight after a restart is never stuck in `CREATING`.
+ * that is due, so a record read straight after a restart is never stuck in `CREATING`. An invoke
+ * reads all three at once through `readLiveTarget` (live-target.ts), kept until they can change.
  *
  * Timestamps are ISO-8601 strings (handlers convert to `Date`).
  */

@@ -95,7 +95,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
     if (requestedUser !== undefined && ctx.principal.kind !== "bearer") {
       ctx.authorize("bedrock-agentcore:InvokeAgentRuntimeForUser", [target.runtimeArn, target.endpointArn]);
     }
-    const version = liveVersion(ctx, target);
+    const version = liveVersion(target);
     const { userId, bearer } = await invocationCaller(ctx, version, requestedUser, target.runtime.agentRuntimeId, log);
     const body: Buffer = Buffer.isBuffer(input.payload) ? input.payload : Buffer.from(input.payload ?? "");
     if (body.length > MAX_PAYLOAD) throw new AwsError("ValidationException", `The payload is ${body.length} bytes; the limit is ${MAX_PAYLOAD}.`, 400);

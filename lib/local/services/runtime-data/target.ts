@@ -5,21 +5,15 @@
  */
 import { AwsError } from "../../errors.js";
 import type { RequestContext, Shape } from "../../service.js";
-import {
-  DEFAULT_ENDPOINT,
-  readEndpoint,
-  readRuntime,
-  readVersion,
-  type RuntimeEndpointRecord,
-  type RuntimeRecord,
-  type RuntimeVersionRecord,
-} from "../runtime-control/index.js";
+import { DEFAULT_ENDPOINT, readLiveTarget, type RuntimeEndpointRecord, type RuntimeRecord, type RuntimeVersionRecord } from "../runtime-control/index.js";
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):(\d{12}):runtime\/([^/]+)$/;
 
 export interface InvokeTarget {
   runtime: RuntimeRecord;
   endpoint: RuntimeEndpointRecord;
+  /** The endpoint's live version as read with it (liveVersion checks it is there). */
+  version?: RuntimeVersionRecord;
   runtimeArn: string;
   endpointArn: string;
 }
@@ -56,18 +50,18 @@ export function resolveTarget(input: Shape, ctx: RequestContext, action: string)
   const endpointArn = `${runtimeArn}/runtime-endpoint/${qualifier}`;
   if (ctx.principal.kind !== "bearer") ctx.authorize(action, [runtimeArn, endpointArn]);
 
-  const runtime = region === ctx.region && accountId === ctx.accountId ? readRuntime(ctx.local, runtimeId) : undefined;
+  // One read of the three records, kept until the store changes (live-target.ts).
+  const { runtime, endpoint, version } = region === ctx.region && accountId === ctx.accountId ? readLiveTarget(ctx.local, runtimeId, qualifier) : {};
   if (!runtime || runtime.region !== region || runtime.accountId !== accountId || runtime.status === "DELETING") {
     throw notFound(`No agent runtime ${runtimeArn} exists.`);
   }
-  const endpoint = readEndpoint(ctx.local, runtimeId, qualifier);
   if (!endpoint || endpoint.status === "DELETING") throw notFound(`Agent runtime ${runtimeId} has no endpoint named ${qualifier}.`);
-  return { runtime, endpoint, runtimeArn, endpointArn };
+  return { runtime, endpoint, version, runtimeArn, endpointArn };
 }
 
 /** The version the endpoint serves now; a clear error while there is none. */
-export function liveVersion(ctx: RequestContext, target: InvokeTarget): RuntimeVersionRecord {
-  const { endpoint, runtime } = target;
+export function liveVersion(target: InvokeTarget): RuntimeVersionRecord {
+  const { endpoint, runtime, version } = target;
   const live = endpoint.liveVersion;
   if (!live) {
     if (endpoint.status === "CREATING" || endpoint.status === "UPDATING") {
@@ -79,7 +73,6 @@ export function liveVersion(ctx: RequestContext, target: InvokeTarget): RuntimeV
     }
     throw validation(`Endpoint ${endpoint.name} of agent runtime ${runtime.agentRuntimeId} is ${endpoint.status}: ${endpoint.failureReason ?? "it has no live version"}.`);
   }
-  const version = readVersion(ctx.local, runtime.agentRuntimeId, live);
   if (!version) throw notFound(`Version ${live} of agent runtime ${runtime.agentRuntimeId} does not exist.`);
   return version;
 }
