@@ -7,6 +7,7 @@
  * `createEs256Verifier` adds a memory of the tokens already verified (see there).
  */
 import { verify, type KeyObject } from "node:crypto";
+import { deepFreeze } from "../deep-freeze.js";
 
 export type JwtFailure = "malformed" | "algorithm" | "signature" | "claims" | "expired";
 
@@ -84,13 +85,4 @@ function checkClaims(payload: Record<string, unknown>, expect: JwtExpectations):
   if (typeof payload.exp !== "number") return { ok: false, failure: "claims" };
   if (payload.exp <= now) return { ok: false, failure: "expired" };
   return { ok: true, payload };
-}
-
-/** A remembered payload is shared by every call that presents its token: nobody may change it. */
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === "object") {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
 }

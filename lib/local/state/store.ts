@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { createPrivateFile, makeStateFolderPrivate } from "../private-folder.js";
+import { deepFreeze } from "../deep-freeze.js";
 
 /**
  * Local AgentCore's state: one SQLite database (WAL) in the state folder, which is made private
@@ -166,12 +167,4 @@ export class Store {
     if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
     return s;
   }
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
 }

@@ -13,6 +13,7 @@
  * shape copies them.
  */
 import type { LocalServices } from "../../service.js";
+import { deepFreeze } from "../../deep-freeze.js";
 import { changeVersion } from "../../state/change-version.js";
 import type { Store } from "../../state/store.js";
 import { KIND, endpointKey, versionKey, type RuntimeEndpointRecord, type RuntimeRecord, type RuntimeStatus, type RuntimeVersionRecord } from "./records.js";
@@ -44,14 +45,6 @@ const MAX_ENTRIES = 1024;
 const caches = new WeakMap<Store, Cache>();
 
 const isTransitional = (s: RuntimeStatus) => s === "CREATING" || s === "UPDATING" || s === "DELETING";
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 /** The earliest moment one of the runtime's records changes by itself (its transition completes). */
 function nextTransition(local: LocalServices, runtimeId: string, runtime: RuntimeRecord): number {
