@@ -6,13 +6,15 @@ import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, ServiceImpl, Shape } from "../../service.js";
 import type { WorkloadIdentityRecord } from "../../state/records.js";
-import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
+import { DEFAULT_TOKEN_TTL_SECONDS, mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
 import { getResourceOauth2Token } from "./oauth2-token.js";
 import { CompleteResourceTokenAuth, userFederationFlow } from "./user-federation.js";
+import { onBehalfOfFlow } from "./on-behalf-of.js";
+import { createInboundUserTokens } from "./inbound-user-tokens.js";
 
 /** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
@@ -38,6 +40,7 @@ async function issue(
   ctx.authorize(`bedrock-agentcore:${action}`, [workloadIdentityDirectoryArn(scope), workloadIdentityArn(scope, name)]);
   const record = workload(ctx, name);
   const userId = await userOf(record);
+  const userTokenDigest = userToken !== undefined ? createHash("sha256").update(userToken).digest("hex") : undefined;
   const token = await mintWorkloadAccessToken(ctx.local, {
     accountId: ctx.accountId,
     region: ctx.region,
@@ -45,8 +48,12 @@ async function issue(
     workloadIdentityArn: record.workloadIdentityArn,
     grant,
     userId,
-    ...(userToken !== undefined ? { userTokenDigest: createHash("sha256").update(userToken).digest("hex") } : {}),
+    ...(userTokenDigest !== undefined ? { userTokenDigest } : {}),
   });
+  // The user's JWT is the subject of an on-behalf-of exchange later: held in the vault, not in the token.
+  if (userToken !== undefined && userTokenDigest !== undefined) {
+    createInboundUserTokens(ctx.local).put(userTokenDigest, userToken, Math.floor(ctx.local.now().getTime() / 1000) + DEFAULT_TOKEN_TTL_SECONDS);
+  }
   ctx.local.log(`[${ctx.requestId}] workload access token minted for ${name}${userId !== undefined ? ` (user ${userId})` : ""}`);
   return { workloadAccessToken: token };
 }
@@ -110,7 +117,9 @@ export const identityData: ServiceImpl = {
     GetWorkloadAccessTokenForUserId,
     GetWorkloadAccessTokenForJWT,
     GetResourceApiKey,
-    GetResourceOauth2Token: getResourceOauth2Token(userFederationFlow),
+    GetResourceOauth2Token: getResourceOauth2Token((ctx, input, claims, provider) =>
+      input.oauth2Flow === "ON_BEHALF_OF_TOKEN_EXCHANGE" ? onBehalfOfFlow(ctx, input, claims, provider) : userFederationFlow(ctx, input, claims, provider),
+    ),
     CompleteResourceTokenAuth,
   },
 };
