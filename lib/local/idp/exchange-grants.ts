@@ -42,6 +42,9 @@ export const extraTokenClaims = async (_ctx: unknown, token: object) => {
 
 type Params = Record<string, string | undefined>;
 
+/** invalid_grant that says which check failed (oidc-provider's own says only "grant request is invalid"); never the token. */
+const refuse = (message: string) => Object.assign(new errors.InvalidGrant(message), { error_description: message });
+
 export function registerExchangeGrants(provider: Provider, deps: ExchangeDeps): void {
   const verify = createAccessTokenVerifier({ issuer: deps.issuer, audience: deps.resource, keys: () => deps.directory.signingKeys(), now: deps.now });
 
@@ -52,10 +55,10 @@ export function registerExchangeGrants(provider: Provider, deps: ExchangeDeps): 
     try {
       claims = verify(token);
     } catch (e) {
-      if (e instanceof InvalidTokenError) throw new errors.InvalidGrant(`${what} is not valid: ${e.message}`);
+      if (e instanceof InvalidTokenError) throw refuse(`${what} is not valid: ${e.message}`);
       throw e;
     }
-    if (!claims.sub || !deps.directory.userBySub(claims.sub)) throw new errors.InvalidGrant(`${what} does not represent a user of this identity provider`);
+    if (!claims.sub || !deps.directory.userBySub(claims.sub)) throw refuse(`${what} does not represent a user of this identity provider`);
     return claims as AccessTokenClaims & { sub: string };
   };
 
@@ -109,10 +112,10 @@ export function registerExchangeGrants(provider: Provider, deps: ExchangeDeps): 
         try {
           actor = verify(params.actor_token);
         } catch (e) {
-          if (e instanceof InvalidTokenError) throw new errors.InvalidGrant(`actor_token is not valid: ${e.message}`);
+          if (e instanceof InvalidTokenError) throw refuse(`actor_token is not valid: ${e.message}`);
           throw e;
         }
-        if (actor.client_id !== ctx.oidc.client!.clientId) throw new errors.InvalidGrant("actor_token was not issued to the client presenting it");
+        if (actor.client_id !== ctx.oidc.client!.clientId) throw refuse("actor_token was not issued to the client presenting it");
       } else if (params.actor_token_type !== undefined) {
         throw new errors.InvalidRequest("actor_token_type without actor_token");
       }
