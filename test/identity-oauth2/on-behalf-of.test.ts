@@ -26,6 +26,8 @@ import {
 import { fetchVaultDigests } from "../../lib/local/client/vault-digests.js";
 import { localIdp } from "../../lib/local/client/idp.js";
 import { startTestLocal, type TestLocal } from "../helpers/local.js";
+import { mintWorkloadAccessToken } from "../../lib/local/auth/workload-tokens.js";
+import { createInboundUserTokens, holdInboundUserToken, KIND_INBOUND_USER_TOKEN } from "../../lib/local/services/identity-data/inbound-user-tokens.js";
 import { rejects } from "../identity/expect.js";
 import { claimsOf, userAccessToken } from "./user-access-token.js";
 
@@ -165,6 +167,33 @@ describe("GetResourceOauth2Token ON_BEHALF_OF_TOKEN_EXCHANGE", () => {
     assert.match(e.message, /GetWorkloadAccessTokenForJWT/);
     const bare = (await t.clients.data.send(new GetWorkloadAccessTokenCommand({ workloadName: "obo-agent" }))).workloadAccessToken!;
     await rejects(() => exchange(bare, "obo-exchange"), "ValidationException", 400);
+  });
+
+  it("refuses a workload access token minted for a bearer invocation without the user's JWT kept, and says what to do", async () => {
+    const workloadIdentityArn = `arn:aws:bedrock-agentcore:${t.region}:${t.accountId}:workload-identity-directory/default/workload-identity/obo-agent`;
+    const wat = await mintWorkloadAccessToken(t.server.services, { accountId: t.accountId, region: t.region, workloadName: "obo-agent", workloadIdentityArn, grant: "jwt", userId: "someone" });
+    const e = await rejects(() => exchange(wat, "obo-exchange"), "ValidationException", 400);
+    assert.match(e.message, /did not keep/);
+  });
+
+  it("holds each user token once, and drops expired ones when a new one comes", async () => {
+    const held = () => t.server.services.store.list(KIND_INBOUND_USER_TOKEN).length;
+    const jwt = await userToken(ALICE);
+    await watForJwt(jwt);
+    const n = held();
+    const { store } = t.server.services;
+    const before = store.version();
+    await watForJwt(jwt);
+    assert.equal(store.version(), before, "the same JWT again writes nothing");
+    assert.equal(held(), n);
+    // A token held until a moment that has passed goes when the next new one is held.
+    const tokens = createInboundUserTokens(t.server.services);
+    const nowSec = Math.floor(Date.now() / 1000);
+    tokens.put("0".repeat(64), "expired.user.token", nowSec - 1);
+    assert.equal(held(), n + 1);
+    holdInboundUserToken(t.server.services, "another.user.token", nowSec + 600);
+    assert.equal(held(), n + 1, "the expired one was dropped, the new one held");
+    assert.equal(tokens.get("0".repeat(64)), undefined);
   });
 
   it("refuses a provider without onBehalfOfTokenExchangeConfig, and says how to set it", async () => {

@@ -5,6 +5,7 @@
  * the workload access token itself stays free of it. Each is kept until the JWT or the workload
  * access token expires, whichever is first.
  */
+import { createHash } from "node:crypto";
 import type { LocalServices } from "../../service.js";
 
 /** One record per held token (its expiry, never the token), so they can be listed. */
@@ -30,11 +31,25 @@ export function createInboundUserTokens(local: LocalServices) {
       local.store.delete(KIND_INBOUND_USER_TOKEN, digest);
     });
   return {
+    /**
+     * Held until `useUntil`; a token already held for as long is not written again (a user's JWT
+     * is sent with many requests). Writing a new one drops the expired ones.
+     */
     put(digest: string, jwt: string, workloadTokenExpiresAt: number): void {
       const useUntil = Math.min(expiryOf(jwt) ?? workloadTokenExpiresAt, workloadTokenExpiresAt);
+      const held = local.store.getShared<{ useUntil: number }>(KIND_INBOUND_USER_TOKEN, digest);
+      if (held && held.useUntil >= useUntil) return;
       local.store.tx(() => {
+        const now = nowSec();
+        for (const id of local.store.db.prepare("SELECT id FROM resources WHERE kind = ?").pluck().all(KIND_INBOUND_USER_TOKEN) as string[]) {
+          const r = local.store.get<{ useUntil: number }>(KIND_INBOUND_USER_TOKEN, id);
+          if (r && r.useUntil <= now) {
+            local.vault.delete(vaultKey(id));
+            local.store.delete(KIND_INBOUND_USER_TOKEN, id);
+          }
+        }
         local.vault.put(vaultKey(digest), jwt);
-        local.store.put(KIND_INBOUND_USER_TOKEN, digest, { useUntil });
+        local.store.put(KIND_INBOUND_USER_TOKEN, digest, { useUntil: Math.max(useUntil, held?.useUntil ?? 0) });
       });
     },
     /** The JWT while it is valid; an expired one is forgotten. */
@@ -62,4 +77,15 @@ export function inboundUserTokenSecrets(local: LocalServices): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Holds a user's JWT for on-behalf-of exchanges and returns its digest, the `userTokenDigest` to
+ * mint the workload access token with. For every path that mints one from a verified user JWT
+ * (GetWorkloadAccessTokenForJWT, and an agent runtime invoked with a bearer token).
+ */
+export function holdInboundUserToken(local: LocalServices, jwt: string, workloadTokenExpiresAt: number): string {
+  const digest = createHash("sha256").update(jwt).digest("hex");
+  createInboundUserTokens(local).put(digest, jwt, workloadTokenExpiresAt);
+  return digest;
 }

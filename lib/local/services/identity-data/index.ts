@@ -2,7 +2,6 @@
  * The Identity data plane (model `bedrock-agentcore`): workload access tokens and the resource
  * credentials an agent fetches with them (`GetResourceApiKey`, what `withApiKey` calls).
  */
-import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, ServiceImpl, Shape } from "../../service.js";
 import type { WorkloadIdentityRecord } from "../../state/records.js";
@@ -14,7 +13,7 @@ import { verifyUserJwt } from "./user-jwt.js";
 import { getResourceOauth2Token } from "./oauth2-token.js";
 import { CompleteResourceTokenAuth, userFederationFlow } from "./user-federation.js";
 import { onBehalfOfFlow } from "./on-behalf-of.js";
-import { createInboundUserTokens } from "./inbound-user-tokens.js";
+import { holdInboundUserToken } from "./inbound-user-tokens.js";
 
 /** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
@@ -40,7 +39,9 @@ async function issue(
   ctx.authorize(`bedrock-agentcore:${action}`, [workloadIdentityDirectoryArn(scope), workloadIdentityArn(scope, name)]);
   const record = workload(ctx, name);
   const userId = await userOf(record);
-  const userTokenDigest = userToken !== undefined ? createHash("sha256").update(userToken).digest("hex") : undefined;
+  // The user's JWT is the subject of an on-behalf-of exchange later: held in the vault, not in the token.
+  const userTokenDigest =
+    userToken !== undefined ? holdInboundUserToken(ctx.local, userToken, Math.floor(ctx.local.now().getTime() / 1000) + DEFAULT_TOKEN_TTL_SECONDS) : undefined;
   const token = await mintWorkloadAccessToken(ctx.local, {
     accountId: ctx.accountId,
     region: ctx.region,
@@ -50,10 +51,6 @@ async function issue(
     userId,
     ...(userTokenDigest !== undefined ? { userTokenDigest } : {}),
   });
-  // The user's JWT is the subject of an on-behalf-of exchange later: held in the vault, not in the token.
-  if (userToken !== undefined && userTokenDigest !== undefined) {
-    createInboundUserTokens(ctx.local).put(userTokenDigest, userToken, Math.floor(ctx.local.now().getTime() / 1000) + DEFAULT_TOKEN_TTL_SECONDS);
-  }
   ctx.local.log(`[${ctx.requestId}] workload access token minted for ${name}${userId !== undefined ? ` (user ${userId})` : ""}`);
   return { workloadAccessToken: token };
 }

@@ -35,6 +35,13 @@ const invalid = (message: string) => new AwsError("ValidationException", message
 
 /** The user's JWT behind the workload access token, or a refusal that says how to get one. */
 function subjectToken(ctx: RequestContext, claims: WorkloadTokenClaims): string {
+  if (claims.grant === "jwt" && claims.userTokenDigest === undefined) {
+    // The runtime's own minting for a bearer-token invocation, which does not pass the user's JWT on (yet).
+    throw invalid(
+      "This workload access token was issued for a user JWT that Local AgentCore did not keep, so there is no user token to exchange. " +
+        "Get the workload access token with GetWorkloadAccessTokenForJWT and the user's JWT.",
+    );
+  }
   if (claims.grant !== "jwt" || claims.userTokenDigest === undefined) {
     throw invalid(
       "oauth2Flow ON_BEHALF_OF_TOKEN_EXCHANGE exchanges the user's inbound access token: get the workload access token with GetWorkloadAccessTokenForJWT " +
@@ -42,6 +49,7 @@ function subjectToken(ctx: RequestContext, claims: WorkloadTokenClaims): string 
     );
   }
   const jwt = createInboundUserTokens(ctx.local).get(claims.userTokenDigest);
+  // A digest with no token held: expired, or minted before the token was kept.
   if (jwt === undefined) {
     throw new AwsError("UnauthorizedException", "The user token behind this workload access token has expired. Get a new workload access token with a fresh user token.", 401);
   }
