@@ -9,7 +9,8 @@
  *   `actor_token` too: the provider client's own client-credentials token (`actorTokenScopes`).
  * - JWT_AUTHORIZATION_GRANT (RFC 7523 §2.1): `assertion` = the user's JWT.
  * The call's scopes, resources, audiences and custom parameters go with it; the authorization
- * server decides what it grants. The token is kept in the vault per user token, like an M2M token.
+ * server decides what it grants. The token is kept in the vault (AWS's guide: "caches the scoped
+ * downstream token(s) in the Token Vault"), per user token, like an M2M token.
  *
  * Refused: a workload access token without a user JWT (for a workload or a user id), a provider
  * without the exchange configuration, an actor signed with AWS_IAM_ID_TOKEN_JWT (not offline).
