@@ -17,7 +17,14 @@ const COOKIE_KEYS_SECRET = "local-idp:cookie-keys";
 const clientSecretId = (clientId: string) => `local-idp:client-secret/${clientId}`;
 
 /** The grant types a client may be registered for. */
-export const GRANT_TYPES = ["client_credentials", "authorization_code", "refresh_token"] as const;
+export const GRANT_TYPES = [
+  "client_credentials",
+  "authorization_code",
+  "refresh_token",
+  // On-behalf-of: token exchange (RFC 8693) and JWT bearer (RFC 7523 §2.1), see exchange-grants.ts.
+  "urn:ietf:params:oauth:grant-type:token-exchange",
+  "urn:ietf:params:oauth:grant-type:jwt-bearer",
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export interface IdpUserRecord {
@@ -158,7 +165,9 @@ export function createDirectory(local: LocalServices): Directory {
       const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : (["client_credentials"] as GrantType[]);
       for (const g of grantTypes) if (!GRANT_TYPES.includes(g)) throw invalid(`grant type ${g} is not one of ${GRANT_TYPES.join(", ")}.`);
       const confidential = input.confidential ?? true;
-      if (!confidential && grantTypes.includes("client_credentials")) throw invalid("A public client (no secret) cannot use client_credentials.");
+      // Grants with no user present need an authenticated client.
+      const clientOnly = grantTypes.filter((g) => g !== "authorization_code" && g !== "refresh_token");
+      if (!confidential && clientOnly.length) throw invalid(`A public client (no secret) cannot use ${clientOnly.join(", ")}.`);
       const redirectUris = input.redirectUris ?? [];
       if (grantTypes.includes("authorization_code") && redirectUris.length === 0) throw invalid("authorization_code needs at least one redirect URI.");
       for (const uri of redirectUris) {

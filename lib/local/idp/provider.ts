@@ -2,12 +2,14 @@
  * The built-in identity provider: oidc-provider (an OpenID Certified implementation) configured as
  * a small OAuth2/OIDC authorization server at `<endpoint>/_local/idp` — discovery, JWKS,
  * authorization code with PKCE (S256, required for every client), client credentials, refresh
- * tokens, and JWT access tokens for the calendar stand-in (resource indicators, RFC 8707).
+ * tokens, JWT access tokens for the calendar stand-in (resource indicators, RFC 8707), and the
+ * on-behalf-of grants (token exchange and JWT bearer, exchange-grants.ts).
  */
 import Provider, { errors, type Configuration } from "oidc-provider";
 import type { Directory } from "./directory.js";
 import { createAdapterFactory } from "./adapter.js";
 import { CALENDAR_SCOPES, calendarResource, IDP_PATH, idpIssuer } from "./paths.js";
+import { extraTokenClaims, registerExchangeGrants } from "./exchange-grants.js";
 
 export interface IdpDeps {
   endpoint: string;
@@ -20,6 +22,7 @@ export const ACCESS_TOKEN_TTL = 3600;
 export function createIdpProvider(deps: IdpDeps): Provider {
   const { directory, endpoint } = deps;
   const resource = calendarResource(endpoint);
+  const resourceInfo = { scope: CALENDAR_SCOPES.join(" "), audience: resource, accessTokenTTL: ACCESS_TOKEN_TTL, accessTokenFormat: "jwt" as const, jwt: { sign: { alg: "RS256" as const } } };
   const config: Configuration = {
     adapter: createAdapterFactory(directory, deps.now),
     jwks: { keys: directory.signingKeys() as never },
@@ -49,10 +52,11 @@ export function createIdpProvider(deps: IdpDeps): Provider {
         useGrantedResource: () => true,
         async getResourceServerInfo(_ctx, indicator) {
           if (indicator !== resource) throw new errors.InvalidTarget(`the only resource this identity provider issues tokens for is ${resource}`);
-          return { scope: CALENDAR_SCOPES.join(" "), audience: resource, accessTokenTTL: ACCESS_TOKEN_TTL, accessTokenFormat: "jwt", jwt: { sign: { alg: "RS256" } } };
+          return resourceInfo;
         },
       },
     },
+    extraTokenClaims,
     // Refresh tokens for authorization-code clients that asked for offline_access or registered refresh_token.
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed("refresh_token") && (code.scopes.has("offline_access") || client.grantTypes!.includes("refresh_token")),
     ttl: {
@@ -72,5 +76,6 @@ export function createIdpProvider(deps: IdpDeps): Provider {
     },
   };
   const provider = new Provider(idpIssuer(endpoint), config);
+  registerExchangeGrants(provider, { issuer: idpIssuer(endpoint), resource, resourceInfo, directory, now: deps.now });
   return provider;
 }

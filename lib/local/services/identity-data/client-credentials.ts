@@ -36,16 +36,21 @@ export type TokenClient = Pick<ClientCredentialsRequest, "endpoint" | "clientId"
 
 const FETCH_TIMEOUT_MS = 15_000;
 const MAX_RESPONSE = 1024 * 1024;
-const STANDARD = new Set(["grant_type", "scope", "client_id", "client_secret", "resource", "audience", "client_assertion", "client_assertion_type", "code", "code_verifier", "redirect_uri", "refresh_token"]);
+const STANDARD = new Set([
+  "grant_type", "scope", "client_id", "client_secret", "resource", "audience", "client_assertion", "client_assertion_type", "code", "code_verifier", "redirect_uri", "refresh_token",
+  // token exchange (RFC 8693) and JWT bearer (RFC 7523)
+  "subject_token", "subject_token_type", "actor_token", "actor_token_type", "requested_token_type", "assertion",
+]);
 /** RFC 6749 §5.2 error codes (anything else is not repeated back). */
 const OAUTH_ERRORS = new Set(["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_target"]);
 
 const HINTS: Record<string, string> = {
   invalid_client: "check the provider's client id and client secret",
   invalid_scope: "check the scopes requested and the ones the client is registered for",
-  unauthorized_client: "allow the client_credentials grant for this client at the authorization server",
+  unauthorized_client: "allow this grant type for the client at the authorization server",
+  unsupported_grant_type: "the authorization server does not offer this grant type (or not to this client); enable it there",
   invalid_target: "check the resources/audiences requested",
-  invalid_grant: "the authorization code or refresh token was refused (used, expired, or issued to another client); start the user's authorization again",
+  invalid_grant: "the grant was refused (an authorization code or refresh token used, expired or issued to another client, or a user token the server does not accept); start the user's authorization again",
 };
 
 /** `grant`: the name AWS's message uses (ClientCredentials; AuthorizationCode and RefreshToken are our choice). */

@@ -2,17 +2,18 @@
  * The Identity data plane (model `bedrock-agentcore`): workload access tokens and the resource
  * credentials an agent fetches with them (`GetResourceApiKey`, what `withApiKey` calls).
  */
-import { createHash } from "node:crypto";
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, ServiceImpl, Shape } from "../../service.js";
 import type { WorkloadIdentityRecord } from "../../state/records.js";
-import { mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
+import { DEFAULT_TOKEN_TTL_SECONDS, mintWorkloadAccessToken, verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import { getApiKeyForProvider } from "../identity/apikey-providers.js";
 import { apiKeyProviderArn, tokenVaultArn, workloadIdentityArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { KIND_WORKLOAD_IDENTITY } from "../identity/records.js";
 import { verifyUserJwt } from "./user-jwt.js";
 import { getResourceOauth2Token } from "./oauth2-token.js";
 import { CompleteResourceTokenAuth, userFederationFlow } from "./user-federation.js";
+import { onBehalfOfFlow } from "./on-behalf-of.js";
+import { holdInboundUserToken } from "./inbound-user-tokens.js";
 
 /** The workload identity of this name in the request's region (identities are regional). */
 function workload(ctx: RequestContext, name: string): WorkloadIdentityRecord {
@@ -38,6 +39,9 @@ async function issue(
   ctx.authorize(`bedrock-agentcore:${action}`, [workloadIdentityDirectoryArn(scope), workloadIdentityArn(scope, name)]);
   const record = workload(ctx, name);
   const userId = await userOf(record);
+  // The user's JWT is the subject of an on-behalf-of exchange later: held in the vault, not in the token.
+  const userTokenDigest =
+    userToken !== undefined ? holdInboundUserToken(ctx.local, userToken, Math.floor(ctx.local.now().getTime() / 1000) + DEFAULT_TOKEN_TTL_SECONDS) : undefined;
   const token = await mintWorkloadAccessToken(ctx.local, {
     accountId: ctx.accountId,
     region: ctx.region,
@@ -45,7 +49,7 @@ async function issue(
     workloadIdentityArn: record.workloadIdentityArn,
     grant,
     userId,
-    ...(userToken !== undefined ? { userTokenDigest: createHash("sha256").update(userToken).digest("hex") } : {}),
+    ...(userTokenDigest !== undefined ? { userTokenDigest } : {}),
   });
   ctx.local.log(`[${ctx.requestId}] workload access token minted for ${name}${userId !== undefined ? ` (user ${userId})` : ""}`);
   return { workloadAccessToken: token };
@@ -110,7 +114,9 @@ export const identityData: ServiceImpl = {
     GetWorkloadAccessTokenForUserId,
     GetWorkloadAccessTokenForJWT,
     GetResourceApiKey,
-    GetResourceOauth2Token: getResourceOauth2Token(userFederationFlow),
+    GetResourceOauth2Token: getResourceOauth2Token((ctx, input, claims, provider) =>
+      input.oauth2Flow === "ON_BEHALF_OF_TOKEN_EXCHANGE" ? onBehalfOfFlow(ctx, input, claims, provider) : userFederationFlow(ctx, input, claims, provider),
+    ),
     CompleteResourceTokenAuth,
   },
 };

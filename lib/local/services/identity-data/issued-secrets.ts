@@ -1,6 +1,7 @@
 /**
  * Secrets Local AgentCore hands out beyond the providers' own (the identity provider's client
- * secrets, cached M2M access tokens, users' 3LO access and refresh tokens), for the agent-log
+ * secrets, cached M2M and on-behalf-of access tokens, users' 3LO access and refresh tokens, the
+ * users' inbound JWTs held for on-behalf-of exchanges), for the agent-log
  * redactor and the notebook runner's leak guard, next to the vaulted provider secrets.
  */
 import { createHash } from "node:crypto";
@@ -8,6 +9,7 @@ import type { LocalServices } from "../../service.js";
 import { createDirectory } from "../../idp/directory.js";
 import { cachedTokens } from "./token-cache.js";
 import { userTokenSecrets } from "./user-tokens.js";
+import { inboundUserTokenSecrets } from "./inbound-user-tokens.js";
 
 export function issuedSecrets(local: LocalServices): string[] {
   const directory = createDirectory(local);
@@ -19,7 +21,7 @@ export function issuedSecrets(local: LocalServices): string[] {
       return [];
     }
   });
-  return [...clientSecrets, ...cachedTokens(local), ...userTokenSecrets(local)];
+  return [...clientSecrets, ...cachedTokens(local), ...userTokenSecrets(local), ...inboundUserTokenSecrets(local)];
 }
 
 export function digestsOf(values: string[]): { sha256: string; length: number }[] {

@@ -1,5 +1,5 @@
 /**
- * M2M tokens kept in the token vault (encrypted like every vaulted secret) until shortly before
+ * M2M (and on-behalf-of) tokens kept in the token vault (encrypted like every vaulted secret) until shortly before
  * they expire, per workload, provider and request (scopes, resources, audiences, custom
  * parameters). The provider's creation and update times are part of the key, so updating a
  * provider (a new client secret) or deleting and re-creating it never serves a token from before.
@@ -23,6 +23,8 @@ export interface CacheKeyParts {
   resources?: string[];
   audiences?: string[];
   customParameters?: Record<string, string>;
+  /** On-behalf-of: the SHA-256 of the user's token the cached one was exchanged for. */
+  subject?: string;
 }
 
 export function cacheKey(parts: CacheKeyParts): string {
@@ -34,6 +36,7 @@ export function cacheKey(parts: CacheKeyParts): string {
     [...(parts.resources ?? [])].sort(),
     [...(parts.audiences ?? [])].sort(),
     Object.entries(parts.customParameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ...(parts.subject !== undefined ? [parts.subject] : []),
   ]);
   return `oauth2-token-cache:${createHash("sha256").update(canonical).digest("hex")}`;
 }

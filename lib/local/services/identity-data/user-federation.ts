@@ -105,10 +105,10 @@ async function vaultedToken(ctx: RequestContext, key: string, provider: Resolved
   }
 }
 
-/** The `otherFlows` of getResourceOauth2Token: USER_FEDERATION (ON_BEHALF_OF_TOKEN_EXCHANGE is refused). */
+/** USER_FEDERATION, for getResourceOauth2Token's `otherFlows` (ON_BEHALF_OF_TOKEN_EXCHANGE is on-behalf-of.ts's). */
 export async function userFederationFlow(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaims, provider: ResolvedOauth2Provider): Promise<Shape> {
   if (input.oauth2Flow !== "USER_FEDERATION") {
-    throw invalid(`Local AgentCore supports oauth2Flow M2M and USER_FEDERATION; ${String(input.oauth2Flow)} is not available here yet.`);
+    throw invalid(`Local AgentCore supports oauth2Flow M2M, USER_FEDERATION and ON_BEHALF_OF_TOKEN_EXCHANGE; ${String(input.oauth2Flow)} is not available here.`);
   }
   if (claims.userId === undefined) {
     throw invalid("oauth2Flow USER_FEDERATION acts on behalf of a user: get the workload access token with GetWorkloadAccessTokenForUserId or GetWorkloadAccessTokenForJWT.");

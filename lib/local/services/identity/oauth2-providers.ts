@@ -68,6 +68,7 @@ function parseConfig(vendor: string, union: Record<string, Record<string, unknow
   const clientSecret = typeof config.clientSecret === "string" && config.clientSecret.length > 0 ? config.clientSecret : undefined;
 
   if (configKey === "customOauth2ProviderConfig") {
+    checkExchangeConfig(config.onBehalfOfTokenExchangeConfig as Record<string, unknown> | undefined);
     const configOutput: Record<string, unknown> = {};
     for (const member of CUSTOM_OUTPUT_MEMBERS) if (config[member] !== undefined) configOutput[member] = config[member];
     const secretless = SECRETLESS_METHODS.has(config.clientAuthenticationMethod as string);
@@ -96,6 +97,23 @@ function parseConfig(vendor: string, union: Record<string, Record<string, unknow
     clientSecret,
     secretless: false,
   };
+}
+
+/**
+ * On-behalf-of settings that contradict themselves (the model checks the enums and required
+ * members): the actor settings belong to TOKEN_EXCHANGE only (the JWT bearer grant has no actor),
+ * and actor scopes need an M2M actor token to go into.
+ */
+function checkExchangeConfig(obo: Record<string, unknown> | undefined): void {
+  if (!obo) return;
+  const field = "oauth2ProviderConfigInput.customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig";
+  const actor = obo.tokenExchangeGrantTypeConfig as { actorTokenContent?: string; actorTokenScopes?: string[] } | undefined;
+  if (obo.grantType === "JWT_AUTHORIZATION_GRANT" && actor !== undefined) {
+    throw invalid(`${field}.tokenExchangeGrantTypeConfig`, "tokenExchangeGrantTypeConfig applies to grantType TOKEN_EXCHANGE only; JWT_AUTHORIZATION_GRANT sends no actor token. Remove it or use TOKEN_EXCHANGE.");
+  }
+  if (actor?.actorTokenScopes?.length && actor.actorTokenContent !== "M2M") {
+    throw invalid(`${field}.tokenExchangeGrantTypeConfig.actorTokenScopes`, `actorTokenScopes are the scopes of an M2M actor token; actorTokenContent is ${String(actor.actorTokenContent)}. Set actorTokenContent M2M or remove them.`);
+  }
 }
 
 function requireSecret(parsed: ParsedConfig, alreadyVaulted: boolean): void {
