@@ -12,7 +12,7 @@ Usage: npm run local -- idp <command> [options]
 
 Commands:
   create-user --username NAME (--password PASSWORD | --password-stdin) [--name "Full Name"] [--email ADDRESS]
-  create-client --client-id ID [--grant client_credentials|authorization_code|refresh_token]...
+  create-client --client-id ID [--grant client_credentials|authorization_code|refresh_token|urn:ietf:params:oauth:grant-type:token-exchange|urn:ietf:params:oauth:grant-type:jwt-bearer]...
                 [--redirect-uri URI]... [--scope "calendar.read calendar.write ..."] [--public]
                 prints the client secret once (confidential clients); keep it, it is not shown again
   delete-client ID

@@ -89,8 +89,8 @@ before(async () => {
   for (const u of [ALICE, BOB]) users[u.username] = (await idp.createUser(u)).sub;
   appSecret = (await idp.createClient({ clientId: "user-app", grantTypes: ["authorization_code"], redirectUris: [APP_REDIRECT], scope: "openid calendar.read calendar.write" })).clientSecret!;
   secrets.push(appSecret);
-  const exchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange" as never;
-  const bearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer" as never;
+  const exchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange" as const;
+  const bearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer" as const;
   await idp.createClient({ clientId: "obo-exchange", grantTypes: [exchangeGrant, "client_credentials"], scope: "calendar.read calendar.write", clientSecret: TE_SECRET });
   await idp.createClient({ clientId: "obo-bearer", grantTypes: [bearerGrant], scope: "calendar.read", clientSecret: JB_SECRET });
   await idp.createClient({ clientId: "plain-m2m", grantTypes: ["client_credentials"], scope: "calendar.read", clientSecret: "plain-m2m-client-secret-9c0d1e2f" });

@@ -8,6 +8,7 @@
  * casing, a `jku` pointing elsewhere, unlisted and SigV4 headers reaching the agent.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -217,6 +218,8 @@ describe("inbound JWT on the runtime", () => {
     const wat = decodeJwt(seen.workloadaccesstoken!);
     assert.equal(wat.user_id, "alice");
     assert.equal(wat.grant, "jwt");
+    // The caller's JWT is held for an on-behalf-of exchange, as GetWorkloadAccessTokenForJWT holds it.
+    assert.equal(wat.user_token_sha256, createHash("sha256").update(jwt).digest("hex"));
     assert.equal(seen["x-amz-bedrock-agentcore-identity-wat"], seen.workloadaccesstoken);
   });
 

@@ -20,7 +20,7 @@ export interface IdpUser {
 
 export interface IdpClient {
   clientId: string;
-  grantTypes: ("client_credentials" | "authorization_code" | "refresh_token")[];
+  grantTypes: ("client_credentials" | "authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:token-exchange" | "urn:ietf:params:oauth:grant-type:jwt-bearer")[];
   redirectUris: string[];
   scope: string;
   confidential: boolean;

@@ -10,7 +10,8 @@
  */
 import { AwsError } from "../../errors.js";
 import type { OperationHandler, RequestContext, Shape } from "../../service.js";
-import { mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
+import { DEFAULT_TOKEN_TTL_SECONDS, mintWorkloadAccessToken } from "../../auth/workload-tokens.js";
+import { holdInboundUserToken } from "../identity-data/inbound-user-tokens.js";
 import { invocationCaller, jwtAuthorizerOf } from "./inbound-auth.js";
 import { MAX_FORWARDED_VALUE, refusedHeaderName } from "../../runtime-header-names.js";
 import type { RuntimeHost } from "../../runtime-host/host.js";
@@ -107,6 +108,9 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
 
     let token: string | undefined;
     if (userId !== undefined) {
+      // As GetWorkloadAccessTokenForJWT does: the caller's JWT is held for a later on-behalf-of exchange.
+      const userTokenDigest =
+        bearer !== undefined ? holdInboundUserToken(ctx.local, bearer, Math.floor(ctx.local.now().getTime() / 1000) + DEFAULT_TOKEN_TTL_SECONDS) : undefined;
       token = await mintWorkloadAccessToken(ctx.local, {
         accountId: ctx.accountId,
         region: target.runtime.region,
@@ -114,6 +118,7 @@ export function invokeAgentRuntime(host: RuntimeHost): OperationHandler {
         workloadIdentityArn: version.workloadIdentityArn,
         grant: bearer !== undefined ? "jwt" : "user-id",
         userId,
+        ...(userTokenDigest !== undefined ? { userTokenDigest } : {}),
       });
       log(`workload access token minted for ${version.workloadIdentityName} (user ${userId})`);
     }
