@@ -11,7 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { ensureLocalRunning } from "./local/client/start.js";
 import { readLocalEnv } from "./local/client/env-file.js";
-import { startAgentChecker } from "./notebook/agent-check-service.js";
+import { startAgentChecker, tutorialAgentsIn } from "./notebook/agent-check-service.js";
 
 export type Target = "local" | "aws";
 
@@ -74,8 +74,9 @@ let cached: Promise<Session> | undefined;
  */
 export function session(opts?: SessionOptions): Promise<Session> {
   if (opts && Object.keys(opts).length > 0) return createSession(opts);
-  // A notebook's session: its agent files' type check warms up in a worker meanwhile.
-  startAgentChecker();
+  // A notebook's session: its agent files' type check warms up in a worker meanwhile, checking
+  // the tutorial's agents ahead as they would be written next to the notebook (its working folder).
+  startAgentChecker({ ahead: tutorialAgentsIn(process.cwd()) });
   cached ??= createSession({}).catch((e) => {
     cached = undefined; // a failed start is retried by the next cell
     throw e;

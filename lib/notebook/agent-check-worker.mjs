@@ -4,7 +4,7 @@
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
-const { port, signal, warm } = workerData;
+const { port, signal, warm, ahead } = workerData;
 const ANSWERS = 0;
 const FAILED = 1;
 
@@ -18,7 +18,7 @@ try {
   Atomics.notify(signal, ANSWERS);
   throw e;
 }
-const { checkAgentFileHere, parseStats, warmAgentCheck } = check;
+const { checkAgentFileHere, checkAgentTextAhead, parseStats, saveTypescriptCodeCache, warmAgentCheck } = check;
 
 function answer(message) {
   port.postMessage(message);
@@ -26,18 +26,45 @@ function answer(message) {
   Atomics.notify(signal, ANSWERS);
 }
 
-// Requests are served in order, after the warm-up: a request that comes during it waits for less
-// than a cold check would take.
-port.on("message", ({ file }) => {
+// Background work, one piece per turn of the event loop, so that a cell's check that arrives
+// meanwhile is answered after at most the piece under way.
+const queue = [];
+let draining = false;
+function schedule(work) {
+  queue.push(work);
+  if (draining) return;
+  draining = true;
+  setImmediate(function next() {
+    const piece = queue.shift();
+    try {
+      piece?.();
+    } catch {
+      // Work done ahead that fails only leaves the caches cold; the real check reports for itself.
+    }
+    if (queue.length > 0) setImmediate(next);
+    else {
+      draining = false;
+      saveTypescriptCodeCache(); // idle: what ran so far is compiled, keep it for the next process
+    }
+  });
+}
+
+port.on("message", (message) => {
+  if (message.ahead) {
+    for (const { file, text } of message.ahead) schedule(() => checkAgentTextAhead(file, text));
+    return;
+  }
+  if (message.settle) {
+    if (draining) schedule(() => answer({ settled: true }));
+    else answer({ settled: true });
+    return;
+  }
   try {
-    answer({ errors: checkAgentFileHere(file), stats: { ...parseStats } });
+    answer({ errors: checkAgentFileHere(message.file), stats: { ...parseStats } });
   } catch (e) {
     answer({ failure: String(e?.stack ?? e) });
   }
 });
 
-try {
-  warmAgentCheck(warm); // parses TypeScript's libs and the packages' declarations
-} catch {
-  // A warm-up that fails only leaves the cache cold; the real check reports for itself.
-}
+if (warm.length > 0) schedule(() => warmAgentCheck(warm)); // parses TypeScript's libs and the packages' declarations
+for (const { file, text } of ahead) schedule(() => checkAgentTextAhead(file, text));
