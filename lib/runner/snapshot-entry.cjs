@@ -110,9 +110,16 @@ function start() {
   const baked = globalThis.__nbRunnerSnapshot;
   delete globalThis.__nbRunnerSnapshot;
   const wanted = process.env.NB_RUNNER_SNAPSHOT_KEY;
+  const execArgv = process.env.NB_RUNNER_EXEC_ARGV;
   delete process.env.NB_RUNNER_SNAPSHOT_KEY;
+  delete process.env.NB_RUNNER_EXEC_ARGV;
+  // The flags the child would have had without the snapshot: a process a cell forks (fork() passes
+  // process.execArgv on) starts as it would there.
+  if (execArgv) process.execArgv = JSON.parse(execArgv);
   // Node 20 and 22 start a snapshot's process with console.Console unset (node:console's Console too).
   if (baked && typeof console.Console !== "function") console.Console = baked.Console;
+  // Node removes Error.stackTraceLimit while it builds a snapshot; V8's default, as in any process.
+  if (typeof Error.stackTraceLimit !== "number") Error.stackTraceLimit = 10;
   const usable = baked && wanted === baked.key;
   if (usable) {
     // The module object `require` would have made, holding the snapshot's (hooked) exports.
@@ -122,7 +129,11 @@ function start() {
     mod.exports = baked.ts;
     mod.loaded = true;
     Module._cache[baked.tsFile] = mod;
-  } else {
+    // TypeScript memoizes the current directory on first use, which was during the build: this
+    // process's is memoized anew, on its first use (after the runner moved to the notebook's folder).
+    let cwd;
+    baked.ts.sys.getCurrentDirectory = () => (cwd ??= process.cwd());
+  } else if (wanted) {
     process.stderr.write("note: the runner's startup snapshot does not match this install; starting without it\n");
   }
   if (process.send) process.send({ type: "booted", snapshot: Boolean(usable) });

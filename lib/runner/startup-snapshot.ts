@@ -26,6 +26,9 @@ const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
 /** The files whose code the snapshot holds or whose behaviour it bakes in. */
 const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs"];
 
+/** Environment variables TypeScript reads once, when its module loads. */
+const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECTORY", "TS_ETW_MODULE_PATH"];
+
 export interface StartupSnapshot {
   blob: string;
   key: string;
@@ -50,6 +53,8 @@ function fileStamp(file: string): string {
 /** The snapshot this install would use (whether or not it exists yet); undefined when turned off. */
 export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSnapshot | undefined {
   if (env.NB_RUNNER_SNAPSHOT === "0") return undefined;
+  // TypeScript reads these when it loads, which for a snapshot was at build time.
+  if (TS_LOAD_ENV.some((name) => env[name] !== undefined)) return undefined;
   const cwd = projectRoot();
   const h = createHash("sha256");
   h.update(`${process.version}\0${process.versions.v8}\0${process.arch}\0${process.platform}\0`);
@@ -84,9 +89,9 @@ export function snapshotReady(snapshot: StartupSnapshot): boolean {
   }
 }
 
-/** Environment for a child started from `snapshot`: its main function checks the key. */
-export function snapshotEnv(snapshot: StartupSnapshot): NodeJS.ProcessEnv {
-  return { ...process.env, NB_RUNNER_SNAPSHOT_KEY: snapshot.key };
+/** Environment for a child started from `snapshot`: its main function checks the key and puts back the flags it would have had. */
+export function snapshotEnv(snapshot: StartupSnapshot, execArgv: string[]): NodeJS.ProcessEnv {
+  return { ...process.env, NB_RUNNER_SNAPSHOT_KEY: snapshot.key, NB_RUNNER_EXEC_ARGV: JSON.stringify(execArgv) };
 }
 
 /** A snapshot the child could not start from goes; the next run builds a new one. */

@@ -63,14 +63,18 @@ async function forkChild(): Promise<ChildProcess> {
   const flags = snapshot && snapshotExecArgv(snapshot, execArgv);
   const debug = (what: string) => process.env.NB_RUNNER_SNAPSHOT_DEBUG && process.stderr.write(`startup snapshot: ${what}\n`);
   debug(!snapshot ? "off" : flags ? "used" : "none yet (built in the background when this run ends)");
-  if (!snapshot || !flags) {
+  // Built when the run ends, not during it: the build would take the cores the cells need.
+  const buildLater = () => {
     if (snapshot && !buildScheduled) {
       buildScheduled = true;
       process.once("exit", () => buildSnapshotInBackground(snapshot));
     }
+  };
+  if (!snapshot || !flags) {
+    buildLater();
     return plainFork();
   }
-  const child = fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot), serialization: "advanced" });
+  const child = fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
   const booted = await new Promise<boolean>((resolve) => {
     const onMessage = (m: FromChild) => {
       if (m.type === "booted") done(true);
@@ -87,6 +91,7 @@ async function forkChild(): Promise<ChildProcess> {
   if (booted) return child;
   process.stderr.write("note: the runner's startup snapshot could not be used and was removed; running without it\n");
   discardSnapshot(snapshot);
+  buildLater();
   return plainFork();
 }
 let buildScheduled = false;
