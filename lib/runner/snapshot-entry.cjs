@@ -16,6 +16,16 @@ const path = require("node:path");
 const v8 = require("node:v8");
 
 const TS_MODULE = "@tslab/typescript-for-tslab";
+/** Common constructs, for the checker to run through once at build time. */
+const WARM_CELL = [
+  'import { readFileSync } from "fs";',
+  "interface Shape<T> { kind: string; size: T }",
+  "class Box<T> implements Shape<T> { constructor(readonly kind: string, public size: T) {} }",
+  "const boxes = [new Box('a', 1), new Box('b', 2)].map((b) => ({ ...b, twice: b.size * 2 }));",
+  "async function load(path: string): Promise<string | undefined> { try { return readFileSync(path, 'utf8'); } catch { return undefined; } }",
+  "const total = boxes.reduce((n, b) => n + b.twice, 0);",
+  "export const summary = { total, first: boxes[0]?.kind ?? 'none', load } as const;",
+].join("\n");
 
 function isFile(p) {
   try {
@@ -96,6 +106,9 @@ function build() {
   process.chdir(cwd);
   const { createConverter } = req("tslab/dist/converter");
   const converter = createConverter({ isJS: false, isBrowser: false });
+  // One cell checked, so the checker's code is compiled in the snapshot too (a first real cell
+  // otherwise compiles it lazily); the cell's own files are not kept (nor shared: not node_modules).
+  converter.convert("", WARM_CELL);
   converter.close();
   // What the heap keeps: the hooked module object (and the store reachable from it).
   globalThis.__nbRunnerSnapshot = { key, runnerDir, tsFile, ts, files: store.files.size, Console: console.Console };
