@@ -24,8 +24,9 @@ function createStore(stats = { hits: 0, parsed: 0, stale: 0 }) {
 }
 
 function optionsKey(compilerOptions) {
-  // rootDir is the notebook's folder: it places outputs, it does not change how a file parses or binds.
-  const { rootDir: _rootDir, configFilePath: _config, ...rest } = compilerOptions || {};
+  // rootDir is the notebook's folder: it places outputs; typeRoots (found from that folder) choose
+  // which files a program includes. Neither changes how a file parses or binds.
+  const { rootDir: _rootDir, typeRoots: _typeRoots, configFilePath: _config, ...rest } = compilerOptions || {};
   return JSON.stringify(rest);
 }
 

@@ -16,6 +16,7 @@ import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import type { CellReport, CellRunStatus, RunOptions, RunResult } from "./run-notebook.js";
 import { SecretGuard } from "./secret-guard.js";
+import { buildSnapshotInBackground, discardSnapshot, snapshotEnv, snapshotExecArgv, startupSnapshot } from "./startup-snapshot.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
@@ -23,7 +24,8 @@ export type ToChild =
   | { type: "start"; options: Omit<RunOptions, "vaultDigests">; hasVault: boolean; reuse?: boolean }
   | { type: "vault"; id: number; digests?: unknown; failed?: boolean };
 /** `reusable`: the child put the process back to a fresh kernel state and can run another notebook. */
-export type FromChild = { type: "result"; code: number; result?: RunResult; reusable?: boolean } | { type: "vault"; id: number };
+/** `booted`: the child started from the startup snapshot (sent before it loads anything). */
+export type FromChild = { type: "result"; code: number; result?: RunResult; reusable?: boolean } | { type: "vault"; id: number } | { type: "booted"; snapshot: boolean };
 
 /**
  * The child kept between the notebooks of a batch: the next notebook then finds TypeScript loaded
@@ -47,6 +49,52 @@ function childExecArgv(): string[] {
   if (CHILD_ENTRY.endsWith(".ts") && !args.some((a) => a.includes("tsx"))) args.push("--import", "tsx");
   return args;
 }
+
+/** A child started from the runner's startup snapshot when there is one (see startup-snapshot.ts), else as before. */
+async function forkChild(): Promise<ChildProcess> {
+  const execArgv = childExecArgv();
+  const plainFork = () => fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv, serialization: "advanced" }); // parameters are a Map
+  let snapshot;
+  try {
+    snapshot = startupSnapshot();
+  } catch {
+    snapshot = undefined; // an optimisation: whatever stops it, the run starts as before
+  }
+  const flags = snapshot && snapshotExecArgv(snapshot, execArgv);
+  const debug = (what: string) => process.env.NB_RUNNER_SNAPSHOT_DEBUG && process.stderr.write(`startup snapshot: ${what}\n`);
+  debug(!snapshot ? "off" : flags ? "used" : "none yet (built in the background when this run ends)");
+  // Built when the run ends, not during it: the build would take the cores the cells need.
+  const buildLater = () => {
+    if (snapshot && !buildScheduled) {
+      buildScheduled = true;
+      process.once("exit", () => buildSnapshotInBackground(snapshot));
+    }
+  };
+  if (!snapshot || !flags) {
+    buildLater();
+    return plainFork();
+  }
+  const child = fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
+  const booted = await new Promise<boolean>((resolve) => {
+    const onMessage = (m: FromChild) => {
+      if (m.type === "booted") done(true);
+    };
+    const onExit = () => done(false);
+    const done = (ok: boolean) => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(ok);
+    };
+    child.on("message", onMessage);
+    child.on("exit", onExit);
+  });
+  if (booted) return child;
+  process.stderr.write("note: the runner's startup snapshot could not be used and was removed; running without it\n");
+  discardSnapshot(snapshot);
+  buildLater();
+  return plainFork();
+}
+let buildScheduled = false;
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -72,14 +120,7 @@ export async function runNotebookSupervised(options: RunOptions, keep?: Reusable
 
   const { vaultDigests, ...plain } = options;
   const kept = keep?.child;
-  const child =
-    kept && kept.connected && kept.exitCode === null && kept.signalCode === null
-      ? kept
-      : fork(CHILD_ENTRY, [], {
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-          execArgv: childExecArgv(),
-          serialization: "advanced", // parameters are a Map
-        });
+  const child = kept && kept.connected && kept.exitCode === null && kept.signalCode === null ? kept : await forkChild();
   if (keep) keep.child = undefined;
   const send = (m: ToChild) => {
     if (child.connected) child.send(m);

@@ -13,6 +13,7 @@ import { PROJECT_DIR, startOwnLocal } from "./own-local.js";
 import { mustSucceed, type Run, runTimed } from "./processes.js";
 import { type Bench, type BenchContext, type BenchResult, result } from "./result.js";
 import { median } from "./stats.js";
+import { buildSnapshotNow, startupSnapshot } from "../../lib/runner/startup-snapshot.js";
 
 const PYTHON = "/usr/bin/python3";
 export const LIGHT_FIXTURE = fileURLToPath(new URL("../../bench/fixtures/light-20.ipynb", import.meta.url));
@@ -91,6 +92,29 @@ async function comparePairs(ctx: BenchContext, o: { label: string; notebooks: st
   return pairs;
 }
 
+/** Builds the startup snapshot (timed: the cost a first run leaves to the background), then the light fixture with and without it. */
+async function snapshotRows(ctx: BenchContext, env: NodeJS.ProcessEnv): Promise<BenchResult> {
+  const snapshot = startupSnapshot(env);
+  if (!snapshot) throw new Error("the runner's startup snapshot is turned off (NB_RUNNER_SNAPSHOT=0)");
+  const started = performance.now();
+  if (!buildSnapshotNow(snapshot)) throw new Error("could not build the runner's startup snapshot");
+  ctx.log(`startup snapshot ready in ${((performance.now() - started) / 1000).toFixed(1)} s (0 when it existed)`);
+  const out = path.join(ctx.tmp, "rvj-snapshot");
+  const run = (e: NodeJS.ProcessEnv) => runTimed(process.execPath, ["--import", "tsx", "scripts/nb.ts", LIGHT_FIXTURE, "--out", out, "-q"], { cwd: PROJECT_DIR, env: e, timeoutMs: 120_000 });
+  const withIt: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < (ctx.quick ? 3 : 6); i++) {
+    const off = { ...env, NB_RUNNER_SNAPSHOT: "0" };
+    const [a, b] = i % 2 ? [await run(off), await run(env)] : [await run(env), await run(off)];
+    const [w, o] = i % 2 ? [b, a] : [a, b];
+    mustSucceed("runner with the startup snapshot", w);
+    mustSucceed("runner without the startup snapshot", o);
+    withIt.push(w.ms / 1000);
+    without.push(o.ms / 1000);
+  }
+  return result({ name: "runner.light-20.startup-snapshot", unit: "s", value: median(withIt), baseline: median(without), goal: "none (reported); with ≤ without", met: median(withIt) <= median(without), runs: withIt.length });
+}
+
 function summarize(name: string, pairs: Pair[], goal: string, met: (ratio: number) => boolean): BenchResult {
   const ratio = median(pairs.map((p) => p.ours / p.jupyter));
   return result({ name, unit: "s", value: median(pairs.map((p) => p.ours)), baseline: median(pairs.map((p) => p.jupyter)), ratio, goal, met: met(ratio), runs: pairs.length });
@@ -104,8 +128,13 @@ export const runnerVsJupyter: Bench = {
     const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete baseEnv.FORCE_COLOR;
     delete baseEnv.npm_lifecycle_event;
+    const results: BenchResult[] = [];
+    // The runner's startup snapshot is built before anything is timed (a run without one would build
+    // it in the background while the next runs are measured); its cost is its own row, and the
+    // runner without it runs beside the runner with it.
+    results.push(await snapshotRows(ctx, baseEnv));
     const fixturePairs = await comparePairs(ctx, { label: "light-20", notebooks: [LIGHT_FIXTURE], env: baseEnv, pairs: ctx.quick ? 2 : 5, timeoutMs: 120_000, warmJupyter: true });
-    const results = [summarize("runner-vs-jupyter.light-20", fixturePairs, "ours ≤ 0.5× Jupyter", (r) => r <= 0.5)];
+    results.push(summarize("runner-vs-jupyter.light-20", fixturePairs, "ours ≤ 0.5× Jupyter", (r) => r <= 0.5));
     // A folder of five: the runner once on the folder, nbconvert once per notebook.
     const folder = path.join(ctx.tmp, "light-20-x5");
     mkdirSync(folder, { recursive: true });

@@ -1,0 +1,135 @@
+/**
+ * The runner's V8 startup snapshot: the child that runs the cells starts from a heap that already
+ * holds tslab's TypeScript (hooked as the runner hooks it) and the standard library typings and
+ * @types parsed and bound (snapshot-entry.cjs), instead of loading and parsing them, about a second
+ * of CPU per run.
+ *
+ * One snapshot per key: Node's and V8's versions, the platform, tslab's TypeScript file, the
+ * package lock and the runner's snapshot sources. A run that finds none for its key starts as
+ * before and, when it ends, builds one in the background (detached, low priority) for the next run;
+ * `npm run nb:snapshot` builds it in the foreground (for CI, before several runs). A snapshot never
+ * changes what a notebook sees: each parsed file is used only while its text equals the file on
+ * disk (shared-lib-files.cjs), and a snapshot the child cannot start from is deleted and the run
+ * starts without it, with a one-line notice. NB_RUNNER_SNAPSHOT=0 turns it off.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const req = createRequire(import.meta.url);
+const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
+const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
+/** The files whose code the snapshot holds or whose behaviour it bakes in. */
+const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs"];
+
+/** Environment variables TypeScript reads once, when its module loads. */
+const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECTORY", "TS_ETW_MODULE_PATH"];
+
+export interface StartupSnapshot {
+  blob: string;
+  key: string;
+  /** Where the build runs (the project root: typeRoots are found from there). */
+  cwd: string;
+}
+
+function projectRoot(): string {
+  // node_modules/tslab/package.json -> the folder holding node_modules
+  return path.dirname(path.dirname(path.dirname(req.resolve("tslab/package.json"))));
+}
+
+function fileStamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${file}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return `${file}:absent`;
+  }
+}
+
+/** The snapshot this install would use (whether or not it exists yet); undefined when turned off. */
+export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSnapshot | undefined {
+  if (env.NB_RUNNER_SNAPSHOT === "0") return undefined;
+  // TypeScript reads these when it loads, which for a snapshot was at build time.
+  if (TS_LOAD_ENV.some((name) => env[name] !== undefined)) return undefined;
+  const cwd = projectRoot();
+  const h = createHash("sha256");
+  h.update(`${process.version}\0${process.versions.v8}\0${process.arch}\0${process.platform}\0`);
+  h.update(fileStamp(req.resolve("@tslab/typescript-for-tslab")));
+  h.update(fileStamp(req.resolve("tslab/package.json")));
+  for (const lock of ["package-lock.json", "npm-shrinkwrap.json"]) {
+    const file = path.join(cwd, lock);
+    if (existsSync(file)) h.update(readFileSync(file));
+  }
+  for (const f of SNAPSHOT_SOURCES) h.update(readFileSync(path.join(RUNNER_DIR, f)));
+  const key = h.digest("hex").slice(0, 32);
+  const dir = env.NB_RUNNER_CACHE_DIR || path.join(cwd, "node_modules", ".cache", "nb-runner");
+  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd };
+}
+
+/** The child's Node flags when it starts from `snapshot` (the snapshot's main function loads tsx itself). */
+export function snapshotExecArgv(snapshot: StartupSnapshot, execArgv: string[]): string[] | undefined {
+  const rest = execArgv.filter((a, i) => !(a === "tsx" && execArgv[i - 1] === "--import") && a !== "--import=tsx" && !(a === "--import" && execArgv[i + 1] === "tsx"));
+  // A snapshot is built without flags; a child with others (--inspect, --expose-gc…) starts without
+  // it, except for the CPU profiler's, which do not touch the heap.
+  if (rest.some((a) => !a.startsWith("--cpu-prof")) || !snapshotReady(snapshot)) return undefined;
+  return [...rest, "--snapshot-blob", snapshot.blob];
+}
+
+/** The blob is there and whole: its build finished and checked it (a truncated file is not used). */
+export function snapshotReady(snapshot: StartupSnapshot): boolean {
+  try {
+    const made = JSON.parse(readFileSync(`${snapshot.blob}.json`, "utf8")) as { key?: unknown; size?: unknown };
+    return made.key === snapshot.key && made.size === statSync(snapshot.blob).size;
+  } catch {
+    return false;
+  }
+}
+
+/** Environment for a child started from `snapshot`: its main function checks the key and puts back the flags it would have had. */
+export function snapshotEnv(snapshot: StartupSnapshot, execArgv: string[]): NodeJS.ProcessEnv {
+  return { ...process.env, NB_RUNNER_SNAPSHOT_KEY: snapshot.key, NB_RUNNER_EXEC_ARGV: JSON.stringify(execArgv) };
+}
+
+/** A snapshot the child could not start from goes; the next run builds a new one. */
+export function discardSnapshot(snapshot: StartupSnapshot): void {
+  rmSync(`${snapshot.blob}.json`, { force: true });
+  rmSync(snapshot.blob, { force: true });
+}
+
+/** Builds the snapshot in a detached, low-priority process that outlives this one. */
+export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
+  if (snapshotReady(snapshot)) return;
+  try {
+    const child = spawn(process.execPath, [BUILDER, snapshot.blob, snapshot.key, snapshot.cwd], { cwd: snapshot.cwd, detached: true, stdio: "ignore" });
+    child.on("error", () => {}); // an optimisation: a failed build costs only the next run's parse
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 10);
+      } catch {}
+    }
+    child.unref();
+  } catch {}
+}
+
+/** Builds the snapshot now, in this process's time (`npm run nb:snapshot`); true when it is ready. */
+export function buildSnapshotNow(snapshot: StartupSnapshot): boolean {
+  if (snapshotReady(snapshot)) return true;
+  const { buildSnapshot } = req("./snapshot-build.cjs") as { buildSnapshot(blob: string, key: string, cwd: string): boolean };
+  return buildSnapshot(snapshot.blob, snapshot.key, snapshot.cwd) && snapshotReady(snapshot);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const snapshot = startupSnapshot();
+  if (!snapshot) {
+    console.log("the runner's startup snapshot is turned off (NB_RUNNER_SNAPSHOT=0)");
+  } else {
+    const started = performance.now();
+    const ok = buildSnapshotNow(snapshot);
+    console.log(ok ? `startup snapshot ready (${((performance.now() - started) / 1000).toFixed(1)} s): ${path.relative(process.cwd(), snapshot.blob)}` : "startup snapshot: build failed (runs start without it); NB_RUNNER_SNAPSHOT_DEBUG=1 shows why");
+    process.exitCode = ok ? 0 : 1;
+  }
+}
