@@ -42,6 +42,7 @@ export async function runForeground(paths: LocalPaths, log: ((line: string) => v
     checkMasterKey(server.services.store, paths.stateDir);
   } catch (e) {
     await server.close();
+    log.flush?.(); // the start-up lines before the error the caller prints: the error stays the last line
     throw e;
   }
   const pf: PidFile = { pid: process.pid, port: server.port, endpoint: server.endpoint, startedAt: new Date().toISOString() };
