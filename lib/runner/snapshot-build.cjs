@@ -12,6 +12,16 @@ const path = require("node:path");
 const ENTRY = path.join(__dirname, "snapshot-entry.cjs");
 const STALE_LOCK_MS = 10 * 60_000;
 
+/** The blob is whole for `key` (as startup-snapshot.ts checks it). */
+function isReady(blob, key) {
+  try {
+    const made = JSON.parse(fs.readFileSync(`${blob}.json`, "utf8"));
+    return made.key === key && made.size === fs.statSync(blob).size;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds `blob` for `key`; returns true when the blob exists afterwards (built now or by another build). */
 function buildSnapshot(blob, key, cwd, nodeFlags = []) {
   fs.mkdirSync(path.dirname(blob), { recursive: true });
@@ -28,6 +38,8 @@ function buildSnapshot(blob, key, cwd, nodeFlags = []) {
   }
   const tmp = `${blob}.${process.pid}.tmp`;
   try {
+    // Another build finished between this one's start and its lock: nothing to do.
+    if (isReady(blob, key)) return true;
     const r = spawnSync(process.execPath, [...nodeFlags, "--snapshot-blob", tmp, "--build-snapshot", ENTRY], {
       cwd,
       env: { ...process.env, NB_RUNNER_SNAPSHOT_KEY: key, NB_RUNNER_SNAPSHOT_RUNNER_DIR: __dirname, NB_RUNNER_SNAPSHOT_CWD: cwd },

@@ -6,8 +6,9 @@
  *
  * One snapshot per key: Node's and V8's versions, the platform, tslab's TypeScript file, the
  * package lock and the runner's snapshot sources. A run that finds none for its key starts as
- * before and, when it ends, builds one in the background (detached, low priority) for the next run;
- * `npm run nb:snapshot` builds it in the foreground (for CI, before several runs). A snapshot never
+ * before and, when it ends, builds one in the background (detached, low priority) for the next run,
+ * but not under a test runner or in CI (see backgroundBuildAllowed); `npm run nb:snapshot` builds it
+ * in the foreground (for CI, before several runs). A snapshot never
  * changes what a notebook sees: each parsed file is used only while its text equals the file on
  * disk (shared-lib-files.cjs), and a snapshot the child cannot start from is deleted and the run
  * starts without it, with a one-line notice. NB_RUNNER_SNAPSHOT=0 turns it off.
@@ -100,9 +101,22 @@ export function discardSnapshot(snapshot: StartupSnapshot): void {
   rmSync(snapshot.blob, { force: true });
 }
 
-/** Builds the snapshot in a detached, low-priority process that outlives this one. */
+/**
+ * Whether a run that found no snapshot may leave a build running after it ends. Not under a test
+ * runner (Node's sets NODE_TEST_CONTEXT) nor in CI (CI=true or 1): many short runs there, and
+ * nothing may outlive a command; `npm run nb:snapshot` builds it in the foreground. Forced either
+ * way by NB_RUNNER_SNAPSHOT_BUILD=background or =0.
+ */
+export function backgroundBuildAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NB_RUNNER_SNAPSHOT_BUILD === "background") return true;
+  if (env.NB_RUNNER_SNAPSHOT_BUILD === "0") return false;
+  const ci = (env.CI ?? "").toLowerCase();
+  return env.NODE_TEST_CONTEXT === undefined && ci !== "true" && ci !== "1";
+}
+
+/** Builds the snapshot in a detached, low-priority process that outlives this one (one build at a time per snapshot: a lock). */
 export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
-  if (snapshotReady(snapshot)) return;
+  if (!backgroundBuildAllowed() || snapshotReady(snapshot)) return;
   try {
     const child = spawn(process.execPath, [BUILDER, snapshot.blob, snapshot.key, snapshot.cwd], { cwd: snapshot.cwd, detached: true, stdio: "ignore" });
     child.on("error", () => {}); // an optimisation: a failed build costs only the next run's parse

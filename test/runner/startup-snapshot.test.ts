@@ -42,7 +42,7 @@ function outcome(out: string): unknown {
 
 async function run(label: string, env: NodeJS.ProcessEnv = {}) {
   const out = path.join(work, label);
-  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT_DEBUG: "1", ...env });
+  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
   return { ...r, outcome: outcome(out), out };
 }
 
