@@ -22,6 +22,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const req = createRequire(import.meta.url);
+const childBundle = req("./child-bundle.cjs") as { childBundlePath(cacheDir: string): string; buildChildBundle(file: string): boolean };
 const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
 /** The files whose code the snapshot holds or whose behaviour it bakes in. */
@@ -33,6 +34,8 @@ const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECT
 export interface StartupSnapshot {
   blob: string;
   key: string;
+  /** The child's code as one plain module, loaded without tsx (child-bundle.cjs). */
+  bundle: string;
   /** Where the build runs (the project root: typeRoots are found from there). */
   cwd: string;
 }
@@ -68,7 +71,7 @@ export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSn
   for (const f of SNAPSHOT_SOURCES) h.update(readFileSync(path.join(RUNNER_DIR, f)));
   const key = h.digest("hex").slice(0, 32);
   const dir = env.NB_RUNNER_CACHE_DIR || path.join(cwd, "node_modules", ".cache", "nb-runner");
-  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd };
+  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd, bundle: childBundle.childBundlePath(dir) };
 }
 
 /** The child's Node flags when it starts from `snapshot` (the snapshot's main function loads tsx itself). */
@@ -88,6 +91,11 @@ export function snapshotReady(snapshot: StartupSnapshot): boolean {
   } catch {
     return false;
   }
+}
+
+/** The child's bundle for the runner's current sources is there (built with the snapshot). */
+export function childBundleReady(snapshot: StartupSnapshot): boolean {
+  return existsSync(snapshot.bundle);
 }
 
 /** Environment for a child started from `snapshot`: its main function checks the key and puts back the flags it would have had. */
@@ -116,7 +124,7 @@ export function backgroundBuildAllowed(env: NodeJS.ProcessEnv = process.env): bo
 
 /** Builds the snapshot in a detached, low-priority process that outlives this one (one build at a time per snapshot: a lock). */
 export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
-  if (!backgroundBuildAllowed() || snapshotReady(snapshot)) return;
+  if (!backgroundBuildAllowed() || (snapshotReady(snapshot) && childBundleReady(snapshot))) return;
   try {
     const child = spawn(process.execPath, [BUILDER, snapshot.blob, snapshot.key, snapshot.cwd], { cwd: snapshot.cwd, detached: true, stdio: "ignore" });
     child.on("error", () => {}); // an optimisation: a failed build costs only the next run's parse
@@ -131,7 +139,7 @@ export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
 
 /** Builds the snapshot now, in this process's time (`npm run nb:snapshot`); true when it is ready. */
 export function buildSnapshotNow(snapshot: StartupSnapshot): boolean {
-  if (snapshotReady(snapshot)) return true;
+  if (snapshotReady(snapshot)) return childBundle.buildChildBundle(snapshot.bundle), true;
   const { buildSnapshot } = req("./snapshot-build.cjs") as { buildSnapshot(blob: string, key: string, cwd: string): boolean };
   return buildSnapshot(snapshot.blob, snapshot.key, snapshot.cwd) && snapshotReady(snapshot);
 }
