@@ -4,20 +4,24 @@ import type { VaultDigestSource } from "../lib/runner/secret-guard.js";
 
 /**
  * Where the secret-leak guard learns vaulted secrets: Local AgentCore's vault when the cells use it.
- * The session module (and the AWS SDK behind it) load in the background while the notebook's
- * process starts, instead of before it: the guard first asks once the compiler is up.
+ * Loaded on the guard's first question (the child asks as it starts building its compiler, see
+ * run-notebook.ts), not before: this process's path to forking the child stays short, and the
+ * session module (the whole AWS SDK) is not loaded here at all.
  */
-const localVault: Promise<VaultDigestSource | undefined> = (async () => {
-  const { targetFromEnv } = await import("../lib/session.js");
-  try {
-    if (targetFromEnv() !== "local") return undefined;
-  } catch {
-    return undefined; // a bad AGENTCORE_TARGET is for the first cell that opens a session to report
-  }
-  return (await import("../lib/local/client/vault-digests.js")).localVaultDigests;
-})();
-localVault.catch(() => {}); // reported by the first refresh that awaits it
-const vaultDigests: VaultDigestSource = async () => (await (await localVault)?.()) ?? undefined;
+let localVault: Promise<VaultDigestSource | undefined> | undefined;
+const vaultDigests: VaultDigestSource = async () => {
+  localVault ??= usesLocalAgentCore() ? import("../lib/local/client/vault-digests.js").then((m) => m.localVaultDigests) : Promise.resolve(undefined);
+  return (await (await localVault)?.()) ?? undefined;
+};
+
+/**
+ * The cells use Local AgentCore: AGENTCORE_TARGET unset, empty or "local", as lib/session.ts's
+ * targetFromEnv reads it (a bad value is for the first cell that opens a session to report).
+ */
+function usesLocalAgentCore(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = (env.AGENTCORE_TARGET ?? "local").trim().toLowerCase();
+  return raw === "" || raw === "local";
+}
 
 // npm runs scripts from the package root; resolve the user's relative paths from where they typed the command.
 const baseDir = process.env.npm_lifecycle_event === "nb" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();

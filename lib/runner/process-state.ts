@@ -36,6 +36,10 @@ export function snapshotProcess(): ProcessSnapshot {
   const cwd = process.cwd();
   const globals = new Map(Reflect.ownKeys(globalThis).map((k) => [k, Object.getOwnPropertyDescriptor(globalThis, k)!]));
   const modules = new Set(Object.keys(req.cache));
+  // Node creates the standard streams on first use: made now, so that a cell's first use of one is
+  // not taken for a handle it left behind.
+  void process.stdout;
+  void process.stderr;
   const handles = countOf(process.getActiveResourcesInfo());
   return {
     restore() {

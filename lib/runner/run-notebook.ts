@@ -115,6 +115,9 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const allowSecrets = options.allowSecrets ?? false;
   const allowBackgroundErrors = options.allowBackgroundErrors ?? false;
   const guard = new SecretGuard({ allowSecrets, vault: options.vaultDigests });
+  // Asked now, answered while the compiler is built below (the parent may first have to load its
+  // vault client); awaited before the first cell, as if asked then: no cell runs in between.
+  const firstRefresh = guard.refresh();
   const session = new TslabSession({
     cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
     echo: options.echo ?? true,
@@ -169,7 +172,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     if (allowBackgroundErrors) {
       view.warn("--allow-background-errors: errors thrown in timers and unhandled rejections are recorded but do NOT fail the run.");
     }
-    await guard.refresh();
+    await firstRefresh;
     const before = new Set(descendants(process.pid).map((p) => p.pid));
     for (const name of injection?.unknownNames ?? []) {
       view.warn(`parameter "${name}" is not declared in the cell tagged "parameters"; injected as a new const`);

@@ -1,4 +1,5 @@
-// Builds the runner's startup snapshot (snapshot-entry.cjs) into `blob`, atomically: written
+// Builds the runner's startup snapshot (snapshot-entry.cjs) into `blob`, and the child's bundle
+// beside it (child-bundle.cjs), atomically: written
 // beside it under a temporary name, renamed when Node finished writing it. One build at a time per
 // blob (a lock file; a lock older than ten minutes is a crashed build's and is taken over). Run as
 // `node snapshot-build.cjs <blob> <key> <cwd> [node flags...]`, usually detached by a run that found
@@ -9,8 +10,20 @@ const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
+const { buildChildBundle, childBundlePath } = require("./child-bundle.cjs");
+
 const ENTRY = path.join(__dirname, "snapshot-entry.cjs");
 const STALE_LOCK_MS = 10 * 60_000;
+
+/** The blob is whole for `key` (as startup-snapshot.ts checks it). */
+function isReady(blob, key) {
+  try {
+    const made = JSON.parse(fs.readFileSync(`${blob}.json`, "utf8"));
+    return made.key === key && made.size === fs.statSync(blob).size;
+  } catch {
+    return false;
+  }
+}
 
 /** Builds `blob` for `key`; returns true when the blob exists afterwards (built now or by another build). */
 function buildSnapshot(blob, key, cwd, nodeFlags = []) {
@@ -28,6 +41,8 @@ function buildSnapshot(blob, key, cwd, nodeFlags = []) {
   }
   const tmp = `${blob}.${process.pid}.tmp`;
   try {
+    // Another build finished between this one's start and its lock: only the child's bundle may be missing.
+    if (isReady(blob, key)) return buildChildBundle(childBundlePath(path.dirname(blob))), true;
     const r = spawnSync(process.execPath, [...nodeFlags, "--snapshot-blob", tmp, "--build-snapshot", ENTRY], {
       cwd,
       env: { ...process.env, NB_RUNNER_SNAPSHOT_KEY: key, NB_RUNNER_SNAPSHOT_RUNNER_DIR: __dirname, NB_RUNNER_SNAPSHOT_CWD: cwd },
@@ -50,6 +65,7 @@ function buildSnapshot(blob, key, cwd, nodeFlags = []) {
     // Written last: a run uses the blob only when this says it is whole (see startup-snapshot.ts).
     fs.writeFileSync(`${blob}.tmp-${process.pid}.json`, JSON.stringify({ key, size }));
     fs.renameSync(`${blob}.tmp-${process.pid}.json`, `${blob}.json`);
+    buildChildBundle(childBundlePath(path.dirname(blob))); // an optimisation on top: runs go on without it
     // Snapshots for other keys (an earlier TypeScript, lock file or Node) are 50 MB each and unused.
     const dir = path.dirname(blob);
     for (const f of fs.readdirSync(dir)) {

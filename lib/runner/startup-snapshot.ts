@@ -6,8 +6,9 @@
  *
  * One snapshot per key: Node's and V8's versions, the platform, tslab's TypeScript file, the
  * package lock and the runner's snapshot sources. A run that finds none for its key starts as
- * before and, when it ends, builds one in the background (detached, low priority) for the next run;
- * `npm run nb:snapshot` builds it in the foreground (for CI, before several runs). A snapshot never
+ * before and, when it ends, builds one in the background (detached, low priority) for the next run,
+ * but not under a test runner or in CI (see backgroundBuildAllowed); `npm run nb:snapshot` builds it
+ * in the foreground (for CI, before several runs). A snapshot never
  * changes what a notebook sees: each parsed file is used only while its text equals the file on
  * disk (shared-lib-files.cjs), and a snapshot the child cannot start from is deleted and the run
  * starts without it, with a one-line notice. NB_RUNNER_SNAPSHOT=0 turns it off.
@@ -21,6 +22,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const req = createRequire(import.meta.url);
+const childBundle = req("./child-bundle.cjs") as { childBundlePath(cacheDir: string): string; buildChildBundle(file: string): boolean };
 const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
 /** The files whose code the snapshot holds or whose behaviour it bakes in. */
@@ -32,6 +34,8 @@ const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECT
 export interface StartupSnapshot {
   blob: string;
   key: string;
+  /** The child's code as one plain module, loaded without tsx (child-bundle.cjs). */
+  bundle: string;
   /** Where the build runs (the project root: typeRoots are found from there). */
   cwd: string;
 }
@@ -67,7 +71,7 @@ export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSn
   for (const f of SNAPSHOT_SOURCES) h.update(readFileSync(path.join(RUNNER_DIR, f)));
   const key = h.digest("hex").slice(0, 32);
   const dir = env.NB_RUNNER_CACHE_DIR || path.join(cwd, "node_modules", ".cache", "nb-runner");
-  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd };
+  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd, bundle: childBundle.childBundlePath(dir) };
 }
 
 /** The child's Node flags when it starts from `snapshot` (the snapshot's main function loads tsx itself). */
@@ -89,6 +93,11 @@ export function snapshotReady(snapshot: StartupSnapshot): boolean {
   }
 }
 
+/** The child's bundle for the runner's current sources is there (built with the snapshot). */
+export function childBundleReady(snapshot: StartupSnapshot): boolean {
+  return existsSync(snapshot.bundle);
+}
+
 /** Environment for a child started from `snapshot`: its main function checks the key and puts back the flags it would have had. */
 export function snapshotEnv(snapshot: StartupSnapshot, execArgv: string[]): NodeJS.ProcessEnv {
   return { ...process.env, NB_RUNNER_SNAPSHOT_KEY: snapshot.key, NB_RUNNER_EXEC_ARGV: JSON.stringify(execArgv) };
@@ -100,9 +109,22 @@ export function discardSnapshot(snapshot: StartupSnapshot): void {
   rmSync(snapshot.blob, { force: true });
 }
 
-/** Builds the snapshot in a detached, low-priority process that outlives this one. */
+/**
+ * Whether a run that found no snapshot may leave a build running after it ends. Not under a test
+ * runner (Node's sets NODE_TEST_CONTEXT) nor in CI (CI=true or 1): many short runs there, and
+ * nothing may outlive a command; `npm run nb:snapshot` builds it in the foreground. Forced either
+ * way by NB_RUNNER_SNAPSHOT_BUILD=background or =0.
+ */
+export function backgroundBuildAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NB_RUNNER_SNAPSHOT_BUILD === "background") return true;
+  if (env.NB_RUNNER_SNAPSHOT_BUILD === "0") return false;
+  const ci = (env.CI ?? "").toLowerCase();
+  return env.NODE_TEST_CONTEXT === undefined && ci !== "true" && ci !== "1";
+}
+
+/** Builds the snapshot in a detached, low-priority process that outlives this one (one build at a time per snapshot: a lock). */
 export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
-  if (snapshotReady(snapshot)) return;
+  if (!backgroundBuildAllowed() || (snapshotReady(snapshot) && childBundleReady(snapshot))) return;
   try {
     const child = spawn(process.execPath, [BUILDER, snapshot.blob, snapshot.key, snapshot.cwd], { cwd: snapshot.cwd, detached: true, stdio: "ignore" });
     child.on("error", () => {}); // an optimisation: a failed build costs only the next run's parse
@@ -117,7 +139,7 @@ export function buildSnapshotInBackground(snapshot: StartupSnapshot): void {
 
 /** Builds the snapshot now, in this process's time (`npm run nb:snapshot`); true when it is ready. */
 export function buildSnapshotNow(snapshot: StartupSnapshot): boolean {
-  if (snapshotReady(snapshot)) return true;
+  if (snapshotReady(snapshot)) return childBundle.buildChildBundle(snapshot.bundle), true;
   const { buildSnapshot } = req("./snapshot-build.cjs") as { buildSnapshot(blob: string, key: string, cwd: string): boolean };
   return buildSnapshot(snapshot.blob, snapshot.key, snapshot.cwd) && snapshotReady(snapshot);
 }

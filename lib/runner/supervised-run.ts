@@ -16,7 +16,7 @@ import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import type { CellReport, CellRunStatus, RunOptions, RunResult } from "./run-notebook.js";
 import { SecretGuard } from "./secret-guard.js";
-import { buildSnapshotInBackground, discardSnapshot, snapshotEnv, snapshotExecArgv, startupSnapshot } from "./startup-snapshot.js";
+import { backgroundBuildAllowed, buildSnapshotInBackground, childBundleReady, discardSnapshot, snapshotEnv, snapshotExecArgv, startupSnapshot } from "./startup-snapshot.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
@@ -62,7 +62,8 @@ async function forkChild(): Promise<ChildProcess> {
   }
   const flags = snapshot && snapshotExecArgv(snapshot, execArgv);
   const debug = (what: string) => process.env.NB_RUNNER_SNAPSHOT_DEBUG && process.stderr.write(`startup snapshot: ${what}\n`);
-  debug(!snapshot ? "off" : flags ? "used" : "none yet (built in the background when this run ends)");
+  const later = backgroundBuildAllowed() ? "built in the background when this run ends" : "not built in the background under a test runner or CI; npm run nb:snapshot builds it";
+  debug(!snapshot ? "off" : flags ? "used" : `none yet (${later})`);
   // Built when the run ends, not during it: the build would take the cores the cells need.
   const buildLater = () => {
     if (snapshot && !buildScheduled) {
@@ -74,7 +75,11 @@ async function forkChild(): Promise<ChildProcess> {
     buildLater();
     return plainFork();
   }
-  const child = fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
+  // The child's code bundled, without tsx, when built; else run-child.ts through tsx (and the bundle built later).
+  const entry = childBundleReady(snapshot) ? snapshot.bundle : CHILD_ENTRY;
+  debug(entry === CHILD_ENTRY ? "child bundle none yet" : "child bundle used");
+  if (entry === CHILD_ENTRY) buildLater();
+  const child = fork(entry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
   const booted = await new Promise<boolean>((resolve) => {
     const onMessage = (m: FromChild) => {
       if (m.type === "booted") done(true);

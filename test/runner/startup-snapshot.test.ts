@@ -42,7 +42,7 @@ function outcome(out: string): unknown {
 
 async function run(label: string, env: NodeJS.ProcessEnv = {}) {
   const out = path.join(work, label);
-  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT_DEBUG: "1", ...env });
+  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
   return { ...r, outcome: outcome(out), out };
 }
 
@@ -72,6 +72,7 @@ test("a run without a snapshot builds one for the next run; results are identica
 
   const withSnapshot = await run("second");
   assert.match(withSnapshot.stderr, /startup snapshot: used/);
+  assert.match(withSnapshot.stderr, /startup snapshot: child bundle used/); // the runner's code bundled, no tsx
   assert.equal(withSnapshot.code, 1);
   assert.deepEqual(withSnapshot.outcome, without.outcome);
   const cells = codeCells(readExecuted(withSnapshot.out, "snap.ipynb"));
