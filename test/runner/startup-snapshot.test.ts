@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from "node:path";
 import { test } from "node:test";
 import { codeCells, errorOf, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
+import { startupSnapshot } from "../../lib/runner/startup-snapshot.js";
 
 const CELLS = [
   'import { readFileSync } from "fs";\nconsole.log(typeof readFileSync);',
@@ -42,7 +43,7 @@ function outcome(out: string): unknown {
 
 async function run(label: string, env: NodeJS.ProcessEnv = {}) {
   const out = path.join(work, label);
-  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
+  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
   return { ...r, outcome: outcome(out), out };
 }
 
@@ -104,4 +105,11 @@ test("a run without a snapshot builds one for the next run; results are identica
   assert.match(truncated.stderr, /startup snapshot: none yet/);
   assert.deepEqual(truncated.outcome, without.outcome);
   await waitForSnapshot(); // the rebuild it started, so that it does not outlive the test
+});
+
+test("the snapshot is opt-in: a run uses one only with NB_RUNNER_SNAPSHOT=1", () => {
+  assert.equal(startupSnapshot({}), undefined);
+  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "0" }), undefined);
+  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "true" }), undefined);
+  assert.ok(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1" }));
 });
