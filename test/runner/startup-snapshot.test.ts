@@ -113,3 +113,18 @@ test("the snapshot is opt-in: a run uses one only with NB_RUNNER_SNAPSHOT=1", ()
   assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "true" }), undefined);
   assert.ok(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1" }));
 });
+
+test("npm run nb:snapshot: --help, --version, and an unknown argument is a usage error (exit 2)", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const script = path.join(import.meta.dirname, "..", "..", "lib", "runner", "startup-snapshot.ts");
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", timeout: 60_000 });
+  const help = run(["--help"]);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: npm run nb:snapshot/);
+  const version = run(["--version"]);
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /agentcore-kit \d+\.\d+\.\d+/);
+  const bad = run(["--no-such-flag"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /no-such-flag/);
+});
