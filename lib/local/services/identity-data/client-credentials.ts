@@ -68,15 +68,20 @@ const formEncode = (s: string) => encodeURIComponent(s).replace(/%20/g, "+");
 
 export async function exchangeClientCredentials(req: ClientCredentialsRequest, doFetch: typeof fetch = fetch): Promise<IssuedToken> {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
+  appendRequestedAccess(form, req);
+  return requestToken(req, form, "ClientCredentials", doFetch);
+}
+
+/**
+ * What a token request asks for, the same for every grant: scopes, resources, audiences, and the
+ * custom parameters minus the standard ones (they add, never override).
+ */
+export function appendRequestedAccess(form: URLSearchParams, req: Pick<ClientCredentialsRequest, "scopes" | "resources" | "audiences" | "customParameters">): void {
   if (req.scopes.length) form.set("scope", req.scopes.join(" "));
   for (const r of req.resources ?? []) form.append("resource", r);
   for (const a of req.audiences ?? []) form.append("audience", a);
   for (const [k, v] of Object.entries(req.customParameters ?? {})) if (!STANDARD.has(k)) form.append(k, v);
-  return requestToken(req, form, "ClientCredentials", doFetch);
 }
-
-/** Custom parameters minus the standard token-request ones (they add, never override). */
-export const extraTokenParameters = (params: Record<string, string> | undefined) => Object.entries(params ?? {}).filter(([k]) => !STANDARD.has(k));
 
 /** One token request (any grant in `form`) with the client's authentication; the answer checked. */
 export async function requestToken(req: TokenClient, form: URLSearchParams, grant: string, doFetch: typeof fetch = fetch): Promise<IssuedToken> {

@@ -10,9 +10,9 @@ import { verifyWorkloadAccessToken, type WorkloadTokenClaims } from "../../auth/
 import { getOauth2ProviderSecret, type ResolvedOauth2Provider } from "../identity/oauth2-providers.js";
 import { oauth2ProviderArn, tokenVaultArn, workloadIdentityDirectoryArn } from "../identity/arns.js";
 import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "../identity/records.js";
-import { providerEndpoints } from "./provider-endpoints.js";
 import { exchangeClientCredentials } from "./client-credentials.js";
-import { cacheKey, createTokenCache } from "./token-cache.js";
+import { cacheKey } from "./token-cache.js";
+import { vaultedOrIssuedToken } from "./provider-token.js";
 
 async function workloadClaims(ctx: RequestContext, token: string): Promise<WorkloadTokenClaims> {
   const claims = await verifyWorkloadAccessToken(ctx.local, token);
@@ -65,7 +65,6 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
   const resources = input.resources as string[] | undefined;
   const audiences = input.audiences as string[] | undefined;
   const customParameters = input.customParameters as Record<string, string> | undefined;
-  const cache = createTokenCache({ vault: ctx.local.vault, store: ctx.local.store, now: () => ctx.local.now().getTime() });
   const key = cacheKey({
     workloadIdentityArn: claims.workloadIdentityArn,
     providerArn: provider.credentialProviderArn,
@@ -76,30 +75,19 @@ async function m2m(ctx: RequestContext, input: Shape, claims: WorkloadTokenClaim
     customParameters,
   });
   const where = `provider ${provider.name} for workload ${claims.workloadName} (M2M`;
-  const cached = cache.get(key);
-  if (cached !== undefined) {
-    ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from the token vault)`);
-    return { accessToken: cached };
-  }
-  const endpoint = await providerEndpoints(ctx, provider);
-  try {
-    const issued = await exchangeClientCredentials({
+  const { clientId, clientSecret } = provider;
+  return vaultedOrIssuedToken(ctx, provider, key, where, (endpoint) =>
+    exchangeClientCredentials({
       endpoint,
-      clientId: provider.clientId,
-      clientSecret: provider.clientSecret,
+      clientId,
+      clientSecret,
       authMethod: provider.config.clientAuthenticationMethod as string | undefined,
       scopes,
       resources,
       audiences,
       customParameters,
-    });
-    ctx.local.store.tx(() => cache.put(key, issued.accessToken, issued.expiresIn));
-    ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from ${endpoint.url})`);
-    return { accessToken: issued.accessToken };
-  } catch (e) {
-    if (e instanceof AwsError) ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token failed: ${where}): ${e.message}`);
-    throw e;
-  }
+    }),
+  );
 }
 
 /**

@@ -20,8 +20,8 @@ import type { RequestContext, Shape } from "../../service.js";
 import type { WorkloadTokenClaims } from "../../auth/workload-tokens.js";
 import type { ResolvedOauth2Provider } from "../identity/oauth2-providers.js";
 import { KIND_OAUTH2_PROVIDER, type Oauth2ProviderRecord } from "../identity/records.js";
-import { exchangeClientCredentials, extraTokenParameters, requestToken, type TokenClient } from "./client-credentials.js";
-import { providerEndpoints } from "./provider-endpoints.js";
+import { appendRequestedAccess, exchangeClientCredentials, requestToken, type TokenClient } from "./client-credentials.js";
+import { vaultedOrIssuedToken } from "./provider-token.js";
 import { cacheKey, createTokenCache } from "./token-cache.js";
 import { createInboundUserTokens } from "./inbound-user-tokens.js";
 
@@ -81,18 +81,11 @@ export async function onBehalfOfFlow(ctx: RequestContext, input: Shape, claims: 
   const resources = input.resources as string[] | undefined;
   const audiences = input.audiences as string[] | undefined;
   const customParameters = input.customParameters as Record<string, string> | undefined;
-  const cache = createTokenCache({ vault: ctx.local.vault, store: ctx.local.store, now: () => ctx.local.now().getTime() });
   const where = `provider ${provider.name} for workload ${claims.workloadName}, user ${claims.userId} (ON_BEHALF_OF_TOKEN_EXCHANGE ${config.grantType}`;
   const key = cacheKey({ workloadIdentityArn: claims.workloadIdentityArn, providerArn: provider.credentialProviderArn, providerVersion, scopes, resources, audiences, customParameters, subject: claims.userTokenDigest });
-  const cached = cache.get(key);
-  if (cached !== undefined) {
-    ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from the token vault)`);
-    return { accessToken: cached };
-  }
-
-  const endpoint = await providerEndpoints(ctx, provider);
-  const client: TokenClient = { endpoint, clientId: provider.clientId, clientSecret: provider.clientSecret, authMethod: provider.config.clientAuthenticationMethod as string | undefined };
-  try {
+  const { clientId, clientSecret } = provider;
+  return vaultedOrIssuedToken(ctx, provider, key, where, async (endpoint) => {
+    const client: TokenClient = { endpoint, clientId, clientSecret, authMethod: provider.config.clientAuthenticationMethod as string | undefined };
     const form = new URLSearchParams();
     if (config.grantType === "JWT_AUTHORIZATION_GRANT") {
       form.set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
@@ -106,18 +99,9 @@ export async function onBehalfOfFlow(ctx: RequestContext, input: Shape, claims: 
         form.set("actor_token_type", ACCESS_TOKEN_TYPE);
       }
     }
-    if (scopes.length) form.set("scope", scopes.join(" "));
-    for (const r of resources ?? []) form.append("resource", r);
-    for (const a of audiences ?? []) form.append("audience", a);
-    for (const [k, v] of extraTokenParameters(customParameters)) form.append(k, v);
-    const issued = await requestToken(client, form, config.grantType === "JWT_AUTHORIZATION_GRANT" ? "JwtAuthorizationGrant" : "TokenExchange");
-    ctx.local.store.tx(() => cache.put(key, issued.accessToken, issued.expiresIn));
-    ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token allowed: ${where}, from ${endpoint.url})`);
-    return { accessToken: issued.accessToken };
-  } catch (e) {
-    if (e instanceof AwsError) ctx.local.log(`[${ctx.requestId}] GetResourceOauth2Token failed: ${where}): ${e.message}`);
-    throw e;
-  }
+    appendRequestedAccess(form, { scopes, resources, audiences, customParameters });
+    return requestToken(client, form, config.grantType === "JWT_AUTHORIZATION_GRANT" ? "JwtAuthorizationGrant" : "TokenExchange");
+  });
 }
 
 /** The provider client's own token (client credentials), cached as its M2M token for those scopes is. */
