@@ -7,4 +7,12 @@
 require("../lib/runner/tslab-timers.cjs").guardTslabTimers();
 // Also before tslab loads: unchanged library files are not type-checked again by every cell.
 require("../lib/runner/tslab-check-cache.cjs").installTslabCheckCache();
+// Before the first cell: the library's declarations (what cells type-check against), rewritten if
+// lib/ changed since they were written. A failure here costs speed, not the kernel.
+try {
+  const { ensureLibraryTypes } = require("tsx/cjs/api").require("../lib/notebook/library-types.ts", __filename);
+  ensureLibraryTypes({ projectDir: require("node:path").resolve(__dirname, "..") });
+} catch (e) {
+  process.stderr.write(`agentcore-kit: could not refresh the library's declarations (npm run types shows why): ${e && e.message}\n`);
+}
 require("tslab/dist/main.js").main();

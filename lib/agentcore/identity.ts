@@ -12,6 +12,7 @@ import {
   GetWorkloadIdentityCommand,
   ListApiKeyCredentialProvidersCommand,
   UpdateApiKeyCredentialProviderCommand,
+  type CreateApiKeyCredentialProviderCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { GetWorkloadAccessTokenCommand, GetWorkloadAccessTokenForUserIdCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { session as defaultSession, type Session } from "../session.js";
@@ -75,19 +76,28 @@ export async function createApiKeyCredentialProvider(
 }
 
 /** A retried create answered "already exists": the provider, when it is this create's (see adoptIfCreatedFor). */
-export async function adoptProvider(s: Session, entry: LedgerEntry) {
+export async function adoptProvider(s: Session, entry: LedgerEntry): Promise<CreateApiKeyCredentialProviderCommandOutput | undefined> {
   const got = await adoptIfCreatedFor(s, entry, "credential-provider", (name) => s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name })));
   if (!got) return undefined;
   return { name: got.name, credentialProviderArn: got.credentialProviderArn, apiKeySecretArn: got.apiKeySecretArn, $metadata: {} };
 }
 
-export async function getApiKeyCredentialProvider(name: string, opts: LibOptions = {}) {
+/** A provider as Get answers it (the secret's ARN, never the key). */
+export interface ApiKeyProviderDetails {
+  name: string;
+  credentialProviderArn: string;
+  apiKeySecretArn: string;
+  createdTime?: Date;
+  lastUpdatedTime?: Date;
+}
+
+export async function getApiKeyCredentialProvider(name: string, opts: LibOptions = {}): Promise<ApiKeyProviderDetails> {
   const s = opts.session ?? (await defaultSession());
   const out = await s.clients.control.send(new GetApiKeyCredentialProviderCommand({ name }));
   return { name: out.name!, credentialProviderArn: out.credentialProviderArn!, apiKeySecretArn: out.apiKeySecretArn?.secretArn ?? "", createdTime: out.createdTime, lastUpdatedTime: out.lastUpdatedTime };
 }
 
-export async function listApiKeyCredentialProviders(opts: LibOptions = {}) {
+export async function listApiKeyCredentialProviders(opts: LibOptions = {}): Promise<{ name: string; credentialProviderArn: string }[]> {
   const s = opts.session ?? (await defaultSession());
   const all: { name: string; credentialProviderArn: string }[] = [];
   let nextToken: string | undefined;
@@ -106,7 +116,10 @@ export async function deleteApiKeyCredentialProvider(name: string, opts: LibOpti
 }
 
 /** A workload identity of your own (the runtime creates one per agent by itself). Idempotent. */
-export async function ensureWorkloadIdentity(name: string, opts: LibOptions = {}) {
+export async function ensureWorkloadIdentity(
+  name: string,
+  opts: LibOptions = {},
+): Promise<{ name: string; workloadIdentityArn: string; action: "existing" | "created" }> {
   const s = opts.session ?? (await defaultSession());
   try {
     const out = await s.clients.control.send(new GetWorkloadIdentityCommand({ name }));

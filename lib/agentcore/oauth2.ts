@@ -10,6 +10,7 @@ import {
   GetOauth2CredentialProviderCommand,
   ListOauth2CredentialProvidersCommand,
   UpdateOauth2CredentialProviderCommand,
+  type CreateOauth2CredentialProviderCommandOutput,
   type Oauth2ProviderConfigInput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { session as defaultSession, type Session } from "../session.js";
@@ -85,7 +86,7 @@ export async function createOauth2CredentialProvider(input: CustomOauth2Input, o
 }
 
 /** A retried create answered "already exists": the provider, when it is this create's (see adoptIfCreatedFor). */
-export async function adoptOauth2Provider(s: Session, entry: LedgerEntry) {
+export async function adoptOauth2Provider(s: Session, entry: LedgerEntry): Promise<CreateOauth2CredentialProviderCommandOutput | undefined> {
   const got = await adoptIfCreatedFor(s, entry, "oauth2-credential-provider", (name) => s.clients.control.send(new GetOauth2CredentialProviderCommand({ name })));
   if (!got) return undefined;
   return { name: got.name, credentialProviderArn: got.credentialProviderArn, clientSecretArn: got.clientSecretArn, callbackUrl: got.callbackUrl, $metadata: {} };
@@ -101,7 +102,9 @@ export async function oauth2ProviderExists(s: Session, name: string): Promise<bo
   }
 }
 
-export async function listOauth2CredentialProviders(opts: LibOptions = {}) {
+export async function listOauth2CredentialProviders(
+  opts: LibOptions = {},
+): Promise<{ name: string; credentialProviderVendor: string; credentialProviderArn: string }[]> {
   const s = opts.session ?? (await defaultSession());
   const all: { name: string; credentialProviderVendor: string; credentialProviderArn: string }[] = [];
   let nextToken: string | undefined;

@@ -57,7 +57,7 @@ export interface ConfigFile {
   agents: Record<string, AgentConfig>;
 }
 
-export const configPathFor = (entrypointPath: string) => join(dirname(entrypointPath), CONFIG_FILE);
+export const configPathFor = (entrypointPath: string): string => join(dirname(entrypointPath), CONFIG_FILE);
 
 export function readConfig(path: string): ConfigFile {
   let text: string;

@@ -65,7 +65,7 @@ function firstLine(text: string): string {
 /** The Node AgentCore Runtime runs code deploys on, and the AWS SDK needs from its 2027 releases on. */
 export const SUPPORTED_NODE_MAJOR = 22;
 
-export function checkNode(version = process.versions.node): Check {
+export function checkNode(version: string = process.versions.node): Check {
   const ok = versionAtLeast(version, MIN_NODE);
   const v = `v${version.replace(/^v/, "")}`;
   // Said once, here: the AWS SDK's own warning about the same thing is kept out of the output.
@@ -84,7 +84,7 @@ export function checkNode(version = process.versions.node): Check {
 }
 
 /** Which Node runs code deploys in Local AgentCore: Node 22 as in AWS, else the host's (a warning). */
-export async function checkCodeDeployNode(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {
+export async function checkCodeDeployNode(env: NodeJS.ProcessEnv, projectDir: string = PROJECT_DIR): Promise<Check> {
   let stateDir: string;
   try {
     stateDir = localPaths(projectDir, env).stateDir;
@@ -101,7 +101,7 @@ export async function checkCodeDeployNode(env: NodeJS.ProcessEnv, projectDir = P
   };
 }
 
-export function checkDependencies(projectDir = PROJECT_DIR): Check {
+export function checkDependencies(projectDir: string = PROJECT_DIR): Check {
   const name = "Dependencies";
   const modules = join(projectDir, "node_modules");
   if (!existsSync(modules)) return { name, ok: false, required: true, detail: "node_modules is missing", fix: "Run npm ci in the project folder." };
@@ -205,7 +205,7 @@ export async function checkContainerEngine(): Promise<Check> {
   };
 }
 
-export async function checkLocalAgentCore(env: NodeJS.ProcessEnv, projectDir = PROJECT_DIR): Promise<Check> {
+export async function checkLocalAgentCore(env: NodeJS.ProcessEnv, projectDir: string = PROJECT_DIR): Promise<Check> {
   const name = "Local AgentCore";
   let paths;
   try {
@@ -350,7 +350,7 @@ export async function runChecks(target: Target, options: CheckOptions = {}): Pro
 }
 
 /** The target named by AGENTCORE_TARGET (default local): the session's own rule. */
-export const targetFrom = targetFromEnv;
+export const targetFrom: typeof targetFromEnv = targetFromEnv;
 
 export function passed(checks: Check[]): boolean {
   return checks.every((c) => c.ok || !c.required);

@@ -17,7 +17,7 @@ import { PROJECT_DIR } from "../project-dir.js";
 import { checkAgentFileHere, parseStats, type AgentCheckStats, type AgentTypeError } from "./agent-check.js";
 
 /** What the checker prepares: the tutorial agents (notebook 01's), whose imports the notebooks' agents share. */
-export const WARM_UP_AGENTS = ["strands_agents_openai.ts", "strands_agents_openai_identity.ts"].map((f) => join(PROJECT_DIR, "assets", "agents", f));
+export const WARM_UP_AGENTS: string[] = ["strands_agents_openai.ts", "strands_agents_openai_identity.ts"].map((f) => join(PROJECT_DIR, "assets", "agents", f));
 
 /** Longer than any check takes on a loaded machine; after it the file is checked here instead. */
 const ANSWER_TIMEOUT_MS = 120_000;
