@@ -32,13 +32,18 @@ function defaultCacheDir(req) {
 /**
  * Loads `moduleId` (default: tslab's TypeScript) into `req`'s module cache from V8 cached data when
  * there is usable data, else compiles it and arranges for the data to be written when the process
- * exits (by then the functions the run compiled lazily are included). Returns what happened:
+ * exits (by then the functions the run compiled lazily are included). `options.transform` may
+ * rewrite the source first. Returns what happened:
  * "loaded" (already required: nothing to do), "used", "created" or "rejected" (and re-created).
  */
 function loadWithCodeCache(req = require, options = {}) {
   const file = req.resolve(options.moduleId || COMPILER);
   if (req.cache[file]) return { status: "loaded", file };
-  const source = readFileSync(file, "utf8");
+  const original = readFileSync(file, "utf8");
+  // A transform (options.transform: source → source, or undefined to leave it) changes the text
+  // compiled, and so the cache key.
+  const transformed = options.transform ? options.transform(original) : undefined;
+  const source = transformed ?? original;
   const dir = options.cacheDir || process.env.NB_RUNNER_CACHE_DIR || defaultCacheDir(req);
   const cacheFile = path.join(dir, `${path.basename(file, ".js")}-${cacheKey(source)}.v8cache`);
   let cachedData;
@@ -72,7 +77,7 @@ function loadWithCodeCache(req = require, options = {}) {
       } catch {}
     });
   }
-  return { status, file, cacheFile };
+  return { status, file, cacheFile, transformed: transformed !== undefined };
 }
 
 module.exports = { loadWithCodeCache, cacheKey, COMPILER };

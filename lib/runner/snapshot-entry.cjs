@@ -49,6 +49,9 @@ function resolveAsFile(p) {
   return undefined;
 }
 
+/** What a module's text becomes before it is evaluated (set by build: TypeScript's one change). */
+let transformSource = (_file, text) => text;
+
 /** A require for `fromDir` sharing `cache`: built-ins from Node, the rest read and evaluated here. */
 function makeRequire(fromDir, cache) {
   const resolve = (id) => {
@@ -77,7 +80,7 @@ function makeRequire(fromDir, cache) {
     if (cache[file]) return cache[file].exports;
     const mod = { id: file, filename: file, exports: {}, loaded: false };
     cache[file] = mod;
-    const source = fs.readFileSync(file, "utf8");
+    const source = transformSource(file, fs.readFileSync(file, "utf8"));
     if (file.endsWith(".json")) mod.exports = JSON.parse(source);
     else {
       const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(/^#!.*/, "")}\n})\n//# sourceURL=${file}`;
@@ -98,9 +101,12 @@ function build() {
   if (!key || !runnerDir || !cwd) throw new Error("snapshot builder: NB_RUNNER_SNAPSHOT_KEY, _RUNNER_DIR and _CWD are required");
   const cache = Object.create(null);
   const req = makeRequire(runnerDir, cache);
+  const tsFile = req.resolve(TS_MODULE);
+  // TypeScript as the runner loads it elsewhere (code-cache.cjs): declaration files' JSDoc unparsed.
+  const { skipDeclarationJSDoc } = req("./declaration-jsdoc.cjs");
+  transformSource = (file, text) => (file === tsFile ? (skipDeclarationJSDoc(text) ?? text) : text);
   req("./tslab-check-cache.cjs").installTslabCheckCache(req);
   const store = req("./shared-lib-files.cjs").installSharedLibFiles(req);
-  const tsFile = req.resolve(TS_MODULE);
   const ts = req(TS_MODULE);
   // tslab's converter type-checks relative to the current directory (its typeRoots come from there).
   process.chdir(cwd);

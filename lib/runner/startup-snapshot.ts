@@ -31,7 +31,7 @@ const childBundle = req("./child-bundle.cjs") as { childBundlePath(cacheDir: str
 const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
 /** The files whose code the snapshot holds or whose behaviour it bakes in. */
-const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs"];
+const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs", "declaration-jsdoc.cjs"];
 
 /** Environment variables TypeScript reads once, when its module loads. */
 const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECTORY", "TS_ETW_MODULE_PATH"];

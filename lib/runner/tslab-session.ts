@@ -83,8 +83,10 @@ export class TslabSession {
     // tslab's converter type-checks relative to process.cwd(), so move there first.
     process.chdir(options.cwd);
     const req = createRequire(import.meta.url);
-    // First of all: TypeScript itself, from V8's code cache when this Node has compiled it before.
-    (req("./code-cache.cjs") as { loadWithCodeCache(r: NodeRequire): unknown }).loadWithCodeCache(req);
+    // First of all: TypeScript itself, from V8's code cache when this Node has compiled it before,
+    // not parsing declaration files' JSDoc (no type error depends on it).
+    const { skipDeclarationJSDoc } = req("./declaration-jsdoc.cjs") as { skipDeclarationJSDoc(source: string): string | undefined };
+    (req("./code-cache.cjs") as { loadWithCodeCache(r: NodeRequire, o: object): unknown }).loadWithCodeCache(req, { transform: skipDeclarationJSDoc });
     // Before the converter exists: a cell that changes a watched folder must not break the next one.
     (req("./tslab-timers.cjs") as { guardTslabTimers(r: NodeRequire): void }).guardTslabTimers(req);
     // Before the converter loads: the library's files are not re-checked by every cell while unchanged.
