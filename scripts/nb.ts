@@ -4,7 +4,7 @@ import { runCli } from "../lib/runner/cli.js";
 import type { VaultDigestSource } from "../lib/runner/secret-guard.js";
 
 /** Loaded before the first cell, as the Jupyter kernel loads it: the agent checker warms meanwhile. */
-const KERNEL_STARTUP = fileURLToPath(new URL("../lib/notebook/kernel-startup.ts", import.meta.url));
+const KERNEL_STARTUP = fileURLToPath(new URL("../lib/notebook/kernel-startup.cjs", import.meta.url));
 
 /**
  * Where the secret-leak guard learns vaulted secrets: Local AgentCore's vault when the cells use it.

@@ -17,7 +17,7 @@ import { cliVersion } from "../lib/cli-version.js";
 import { planStart, type StartPlan, startUsage, TUTORIAL_NOTEBOOK } from "./start-plan.js";
 
 export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", TUTORIAL_NOTEBOOK);
-const KERNEL_STARTUP = path.join(PROJECT_DIR, "lib", "notebook", "kernel-startup.ts");
+const KERNEL_STARTUP = path.join(PROJECT_DIR, "lib", "notebook", "kernel-startup.cjs");
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {

@@ -8,12 +8,6 @@ require("../lib/runner/tslab-timers.cjs").guardTslabTimers();
 // Also before tslab loads: unchanged library files are not type-checked again by every cell.
 require("../lib/runner/tslab-check-cache.cjs").installTslabCheckCache();
 // The kernel's startup code, as `npm start` runs it before the first cell (Jupyter starts the kernel
-// in the notebook's folder): the agent checker warms while the learner reads. Loaded through tsx's
-// scoped require, so the cells' own module loading is not hooked; the kernel starts without it
-// when it fails.
-try {
-  require("tsx/cjs/api").require("../lib/notebook/kernel-startup.ts", __filename);
-} catch (e) {
-  process.stderr.write(`kernel startup skipped: ${e && e.message ? e.message : e}\n`);
-}
+// in the notebook's folder): the agent checker warms up while the learner reads.
+require("../lib/notebook/kernel-startup.cjs");
 require("tslab/dist/main.js").main();

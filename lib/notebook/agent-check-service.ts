@@ -1,6 +1,6 @@
 /**
  * The agent type checker that stays warm: a worker thread that loads TypeScript and parses the
- * tutorial agents' packages once (started by the kernel's startup code, kernel-startup.ts, before
+ * tutorial agents' packages once (started by the kernel's startup code, kernel-startup.cjs, before
  * the first cell, else by `session()`, so by the time a cell writes an agent the worker has done
  * most of a check's work in the background), then checks each agent file
  * written with `writeAgentFile`. The check is the same (agent-check.ts); only where and when its

@@ -1,7 +1,8 @@
 /**
  * The kernel's startup code starts the warm agent checker before the first cell, checking the
  * tutorial's agents ahead in the notebook's folder: under `npm start` (its own Local AgentCore, a
- * folder of one numbered notebook), under `npm run nb`, and in the Jupyter kernel's process
+ * folder of one numbered notebook), under `npm run nb` (with the opt-in startup snapshot too: the
+ * child started from its plain bundle, without tsx), and in the Jupyter kernel's process
  * (scripts/tslab-kernel.cjs, loaded as Jupyter starts it: in the notebook's folder);
  * AGENTCORE_KERNEL_STARTUP=0 leaves it to session().
  */
@@ -16,9 +17,11 @@ import { codeCells, projectTempDir, readExecuted, runNb, streamOf } from "../run
 import { ownLocal, projectRoot, runStart, type OwnLocal } from "../notebook01/helpers.js";
 
 /** The first cell: is the checker running, and which files does it check ahead (before any session()). */
+const SERVICE = path.join(projectRoot, "lib", "notebook", "agent-check-service.ts");
 const FIRST_CELL = [
-  // Required at run time (not type-checked from the notebook's folder): the state is per process, whichever copy reads it.
-  `const { agentCheckerStatus } = require(${JSON.stringify(path.join(projectRoot, "lib", "notebook", "agent-check-service.ts"))});`,
+  // Loaded at run time through tsx (the child from the snapshot's bundle runs without it), not
+  // type-checked from the notebook's folder: the state is the process's, whichever copy reads it.
+  `const { agentCheckerStatus } = require("tsx/cjs/api").require(${JSON.stringify(SERVICE)}, ${JSON.stringify(SERVICE)});`,
   "console.log(JSON.stringify(agentCheckerStatus()));",
 ].join("\n");
 
@@ -57,11 +60,20 @@ describe("the agent checker runs before the first cell", () => {
     assert.deepEqual(statusIn(out), { running: true, ahead: aheadHere });
   });
 
-  test("npm run nb: the same; AGENTCORE_KERNEL_STARTUP=0: not before session()", { timeout: 300_000 }, async () => {
+  test("npm run nb: the same, from the startup snapshot too; AGENTCORE_KERNEL_STARTUP=0: not before session()", { timeout: 300_000 }, async () => {
     const out = path.join(work, "out-nb");
     const run = await runNb([path.join(series, "01-status.ipynb"), "--out", out, "-q"]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(statusIn(out), { running: true, ahead: aheadHere });
+
+    // From the opt-in startup snapshot: the same, in the child started from the plain bundle (no tsx).
+    const cache = path.join(work, "cache");
+    await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(projectRoot, "lib", "runner", "startup-snapshot.ts")], { env: { ...process.env, NB_RUNNER_CACHE_DIR: cache } });
+    const snapOut = path.join(work, "out-snapshot");
+    const snap = await runNb([path.join(series, "01-status.ipynb"), "--out", snapOut, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "0" });
+    assert.equal(snap.code, 0, snap.stdout + snap.stderr);
+    assert.match(snap.stderr, /startup snapshot: child bundle used/);
+    assert.deepEqual(statusIn(snapOut), { running: true, ahead: aheadHere });
 
     const offOut = path.join(work, "out-off");
     const off = await runNb([path.join(series, "01-status.ipynb"), "--out", offOut, "-q"], { AGENTCORE_KERNEL_STARTUP: "0" });
@@ -77,7 +89,7 @@ test("the Jupyter kernel's entry starts it as it loads, in the kernel's folder",
     "require.cache[main] = { id: main, filename: main, loaded: true, exports: { main() {} } };",
     `require(${JSON.stringify(path.join(projectRoot, "scripts", "tslab-kernel.cjs"))});`,
     'require("tsx/cjs");',
-    `const service = require(${JSON.stringify(path.join(projectRoot, "lib", "notebook", "agent-check-service.ts"))});`,
+    `const service = require(${JSON.stringify(SERVICE)});`,
     "const status = service.agentCheckerStatus();",
     // The worker works in this host too: it finishes the checks made ahead.
     "console.log(JSON.stringify({ ...status, settled: service.settleAgentChecker() }));",
