@@ -1,6 +1,10 @@
 /** `npm run nb -- <notebook.ipynb | folder>... [...]`: the headless notebook runner (see `--help`). */
+import { fileURLToPath } from "node:url";
 import { runCli } from "../lib/runner/cli.js";
 import type { VaultDigestSource } from "../lib/runner/secret-guard.js";
+
+/** Loaded before the first cell, as the Jupyter kernel loads it: the agent checker warms meanwhile. */
+const KERNEL_STARTUP = fileURLToPath(new URL("../lib/notebook/kernel-startup.cjs", import.meta.url));
 
 /**
  * Where the secret-leak guard learns vaulted secrets: Local AgentCore's vault when the cells use it.
@@ -25,6 +29,6 @@ function usesLocalAgentCore(env: NodeJS.ProcessEnv = process.env): boolean {
 
 // npm runs scripts from the package root; resolve the user's relative paths from where they typed the command.
 const baseDir = process.env.npm_lifecycle_event === "nb" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
-const code = await runCli(process.argv.slice(2), baseDir, { vaultDigests });
+const code = await runCli(process.argv.slice(2), baseDir, { vaultDigests, require: [KERNEL_STARTUP] });
 // Cells may leave timers, sockets or child processes behind; the run is over, so exit explicitly.
 process.exit(code);

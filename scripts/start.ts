@@ -17,6 +17,7 @@ import { cliVersion } from "../lib/cli-version.js";
 import { planStart, type StartPlan, startUsage, TUTORIAL_NOTEBOOK } from "./start-plan.js";
 
 export const NOTEBOOK = path.join(PROJECT_DIR, "notebooks", TUTORIAL_NOTEBOOK);
+const KERNEL_STARTUP = path.join(PROJECT_DIR, "lib", "notebook", "kernel-startup.cjs");
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
@@ -59,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // The secret-leak guard learns what Local AgentCore vaults during the run.
-  const code = await runCli(args, baseDir, { vaultDigests: local ? localVaultDigests : undefined });
+  // The kernel's startup code, before the first cell (as in Jupyter): the agent checker warms meanwhile.
+  const code = await runCli(args, baseDir, { vaultDigests: local ? localVaultDigests : undefined, require: [KERNEL_STARTUP] });
   const what = plan.all ? "Executed notebooks" : "Executed notebook";
   console.log(code === 0 ? `${what}: ${written}` : `${what} (see above for what failed or differed): ${written}`);
   return code;

@@ -7,12 +7,8 @@
 require("../lib/runner/tslab-timers.cjs").guardTslabTimers();
 // Also before tslab loads: unchanged library files are not type-checked again by every cell.
 require("../lib/runner/tslab-check-cache.cjs").installTslabCheckCache();
-// Before the first cell: the library's declarations (what cells type-check against), rewritten if
-// lib/ changed since they were written. A failure here costs speed, not the kernel.
-try {
-  const { ensureLibraryTypes } = require("tsx/cjs/api").require("../lib/notebook/library-types.ts", __filename);
-  ensureLibraryTypes({ projectDir: require("node:path").resolve(__dirname, "..") });
-} catch (e) {
-  process.stderr.write(`agentcore-kit: could not refresh the library's declarations (npm run types shows why): ${e && e.message}\n`);
-}
+// The kernel's startup code, as `npm start` runs it before the first cell (Jupyter starts the kernel
+// in the notebook's folder): the library's declarations brought up to date, and the agent checker
+// warming up while the learner reads.
+require("../lib/notebook/kernel-startup.cjs");
 require("tslab/dist/main.js").main();

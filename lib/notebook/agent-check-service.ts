@@ -1,7 +1,8 @@
 /**
  * The agent type checker that stays warm: a worker thread that loads TypeScript and parses the
- * tutorial agents' packages once (started by `session()`, so by the time a cell writes an agent
- * the worker has done most of a check's work in the background), then checks each agent file
+ * tutorial agents' packages once (started by the kernel's startup code, kernel-startup.cjs, before
+ * the first cell, else by `session()`, so by the time a cell writes an agent the worker has done
+ * most of a check's work in the background), then checks each agent file
  * written with `writeAgentFile`. The check is the same (agent-check.ts); only where and when its
  * work happens changes. The worker also checks the tutorial's agents ahead, as they would be
  * written in the notebook's folder: when a cell writes exactly that file, the program is the very
@@ -92,6 +93,11 @@ function newAhead(files: AheadFile[]): AheadFile[] {
   const fresh = files.filter((f) => !state.ahead.has(`${f.file}\0${f.text}`));
   for (const f of fresh) state.ahead.add(`${f.file}\0${f.text}`);
   return fresh;
+}
+
+/** Whether the checker runs in this process, and the files it was given to check ahead (tests: who started it, when). */
+export function agentCheckerStatus(): { running: boolean; ahead: string[] } {
+  return { running: state.checker !== undefined, ahead: [...state.ahead].map((key) => key.slice(0, key.indexOf("\0"))) };
 }
 
 /** Stops the worker (tests; a checker that failed). */

@@ -77,6 +77,7 @@ export async function runBatch(options: CliOptions, context: BatchContext): Prom
         parameters: options.parameters,
         cellTimeoutSeconds: options.cellTimeoutSeconds,
         cwd: options.cwd,
+        require: options.require,
         echo: options.logOutput,
         view: { log: options.logOutput, progress: options.progress, live: context.live },
         skipTags: options.compare ? ["skip-headless", "nbval-skip"] : ["skip-headless"],

@@ -31,6 +31,8 @@ export interface CliServices {
   vaultDigests?: VaultDigestSource;
   /** Whether stdout is a terminal (default: process.stdout.isTTY). */
   stdoutIsTTY?: boolean;
+  /** Modules (files) loaded before the first cell ahead of the user's --require ones: the program's kernel startup code. */
+  require?: string[];
 }
 
 const usageError = (message: string) => {
@@ -65,7 +67,7 @@ export async function runCli(argv: string[], baseDir = process.cwd(), services: 
         return 2;
       }
   }
-  const options = command.options;
+  const options = { ...command.options, require: [...(services.require ?? []), ...command.options.require] };
   let userSanitizers: Sanitizer[] = [];
   if (options.sanitizeWith) {
     try {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ParameterError, type Parameters } from "./parameters.js";
 import { collectParameters, joinParameterPairs } from "./parameter-sources.js";
+import { RequireError, resolveRequired } from "./required-modules.js";
 
 export const USAGE = `Usage: npm run nb -- <notebook.ipynb | folder>... [options]
 
@@ -28,6 +29,11 @@ Parameters (the cell tagged "parameters" holds the defaults; later sources win: 
   --list-parameters             print each notebook's parameters (names, types, defaults) and exit
 
 Running:
+  -r, --require <module>        load a module in the process that runs the cells, once, before the
+                                first cell (node -r's convention: a kernel's startup code). A path
+                                (./setup.ts) is resolved from the current directory, else a package
+                                name; .ts works. It loads with the cells' working directory as the
+                                current one. Not found or throws: exit 2, no cell runs (repeatable)
   --cell-timeout <seconds>      interrupt and fail a cell that runs longer than this
   --cwd <dir>                   working directory of the cells (default: each notebook's folder)
   --fail-fast                   stop at the first notebook that fails (default: run them all)
@@ -63,7 +69,7 @@ and "nbval-ignore-output" (run, not compared).
 Exit status: 0 every notebook ran (and matched its reference); 1 a cell failed, printed a secret,
 threw in the background, ended the process or did not match the reference (executed notebooks so
 far are saved); 2 usage or input error (bad option, missing or malformed notebook, not a TypeScript
-(tslab) notebook, parameter or reference file).
+(tslab) notebook, parameter or reference file, a --require module not found or throwing).
 
 Examples:
   npm run nb -- notebooks/01-outbound-auth-api-key.ipynb
@@ -74,6 +80,7 @@ Examples:
   npm run nb -- notebooks/01-outbound-auth-api-key.ipynb --compare test/reference/
   npm run nb -- notebooks/01-outbound-auth-api-key.ipynb --compare test/reference/ --update-reference
   npm run nb -- notebooks/01-outbound-auth-api-key.ipynb --list-parameters
+  npm run nb -- notebooks/01-outbound-auth-api-key.ipynb --require ./setup.ts
 `;
 
 export class UsageError extends Error {
@@ -91,6 +98,8 @@ export interface CliOptions {
   junitPath?: string;
   cellTimeoutSeconds?: number;
   cwd?: string;
+  /** --require: modules' files (resolved), loaded before the first cell. */
+  require: string[];
   allowSecrets: boolean;
   allowBackgroundErrors: boolean;
   killChildren: boolean;
@@ -125,6 +134,7 @@ const OPTIONS = {
   junit: { type: "string" },
   "cell-timeout": { type: "string" },
   cwd: { type: "string" },
+  require: { type: "string", short: "r", multiple: true },
   "fail-fast": { type: "boolean" },
   "allow-secrets": { type: "boolean" },
   "allow-background-errors": { type: "boolean" },
@@ -219,6 +229,14 @@ export function parseCliArgs(argv: string[], baseDir: string, context: ParseCont
     if (!isDir(cwd)) throw new UsageError(`--cwd: not a directory: ${v.cwd}`);
   }
 
+  let required: string[];
+  try {
+    required = (v.require ?? []).map((spec) => resolveRequired(spec, baseDir));
+  } catch (e) {
+    if (e instanceof RequireError) throw new UsageError(e.message);
+    throw e;
+  }
+
   let parameters: Parameters;
   try {
     parameters = collectParameters({
@@ -260,6 +278,7 @@ export function parseCliArgs(argv: string[], baseDir: string, context: ParseCont
       junitPath: v.junit === undefined ? undefined : path.resolve(baseDir, v.junit),
       cellTimeoutSeconds: positiveSeconds(v["cell-timeout"]),
       cwd,
+      require: required,
       allowSecrets: v["allow-secrets"] ?? false,
       allowBackgroundErrors: v["allow-background-errors"] ?? false,
       killChildren: v["kill-children"] ?? false,

@@ -4,11 +4,13 @@
  * code before exiting. Ending any other way (a cell's process.exit, abort, a fatal signal) is what
  * the parent watches for.
  */
+import path from "node:path";
 import { NotebookFormatError } from "./notebook-file.js";
 import { runNotebook, type RunResult } from "./run-notebook.js";
 import type { SecretDigest } from "./secret-guard.js";
 import type { FromChild, ToChild } from "./supervised-run.js";
-import { snapshotProcess } from "./process-state.js";
+import { type ProcessSnapshot, snapshotProcess } from "./process-state.js";
+import { loadRequired } from "./required-modules.js";
 
 const send = (m: FromChild) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -44,8 +46,12 @@ process.on("message", (m: ToChild) => {
 async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
   let code: number;
   let result: RunResult | undefined;
-  const before = snapshotProcess();
+  let before: ProcessSnapshot | undefined;
   try {
+    // --require modules load before the snapshot: what they set up (globals, a worker thread) is
+    // the process's, as with node -r, and stays for the next notebook of a batch.
+    await loadRequired(m.options.require ?? [], path.resolve(m.options.cwd ?? path.dirname(path.resolve(m.options.notebookPath))));
+    before = snapshotProcess();
     result = await runNotebook({ ...m.options, vaultDigests: m.hasVault ? vaultFromParent : undefined });
     code = result.ok ? 0 : 1;
   } catch (e) {
@@ -60,9 +66,8 @@ async function run(m: Extract<ToChild, { type: "start" }>): Promise<void> {
   // Another notebook may follow in this process only from a fresh kernel state: what the cells
   // changed is put back, and if they left anything running (timers, sockets, processes), it is not
   // offered.
-  before.restore();
-  const left = before.leftHandles();
-  const reusable = m.reuse === true && left.length === 0;
+  before?.restore();
+  const reusable = m.reuse === true && before !== undefined && before.leftHandles().length === 0;
   await send({ type: "result", code, result, reusable });
   // Cells may leave timers, sockets or child processes behind; the run is over.
   if (!reusable) process.exit(code);

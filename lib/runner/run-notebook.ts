@@ -11,6 +11,7 @@ import { describeLeak, type Leak, SecretGuard, type VaultDigestSource } from "./
 import { TerminalView, type ViewOptions } from "./terminal-view.js";
 import { TslabSession } from "./tslab-session.js";
 import { checkKernelspec } from "./kernelspec.js";
+import { loadRequired } from "./required-modules.js";
 import { describeLeftover, descendants, killProcesses, type Leftover } from "./leftover-processes.js";
 
 export interface RunOptions {
@@ -29,6 +30,12 @@ export interface RunOptions {
   cellTimeoutSeconds?: number;
   /** Working directory of the cells; defaults to the notebook's folder. */
   cwd?: string;
+  /**
+   * Modules to load before the first cell, once per process (`--require`; see required-modules.ts):
+   * paths resolve from the current directory, other names as packages. Not found or throwing:
+   * RequireError (a NotebookFormatError: exit 2), before any cell.
+   */
+  require?: string[];
   /** Echo cell output live to the terminal (default true). */
   echo?: boolean;
   /** Keep secrets found in outputs and do not fail for them (`--allow-secrets`); loudly warned. */
@@ -99,6 +106,9 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const labels = labelCells(nb);
   const parameters = options.parameters ?? new Map();
   const injection = injectParameters(nb, parameters);
+  const cellsCwd = path.resolve(options.cwd ?? path.dirname(notebookPath));
+  // Already loaded when run in the supervised child (run-child.ts); in this process, here.
+  await loadRequired(options.require ?? [], cellsCwd);
   if (injection) labels.set(nb.cells[injection.index]!, "injected-parameters cell");
 
   const startedAt = new Date();
@@ -119,7 +129,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   // vault client); awaited before the first cell, as if asked then: no cell runs in between.
   const firstRefresh = guard.refresh();
   const session = new TslabSession({
-    cwd: path.resolve(options.cwd ?? path.dirname(notebookPath)),
+    cwd: cellsCwd,
     echo: options.echo ?? true,
     cellTimeoutMs: Math.round((options.cellTimeoutSeconds ?? 0) * 1000),
     echoFilter: (text) => guard.maskText(text),

@@ -15,6 +15,7 @@ import { writeJunitReport } from "./junit-report.js";
 import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import type { CellReport, CellRunStatus, RunOptions, RunResult } from "./run-notebook.js";
+import { isTypeScript, resolveRequired } from "./required-modules.js";
 import { SecretGuard } from "./secret-guard.js";
 import { backgroundBuildAllowed, buildSnapshotInBackground, childBundleReady, discardSnapshot, snapshotEnv, snapshotExecArgv, startupSnapshot } from "./startup-snapshot.js";
 import { TerminalView } from "./terminal-view.js";
@@ -50,8 +51,11 @@ function childExecArgv(): string[] {
   return args;
 }
 
-/** A child started from the runner's startup snapshot when there is one (see startup-snapshot.ts), else as before. */
-async function forkChild(): Promise<ChildProcess> {
+/**
+ * A child started from the runner's startup snapshot when there is one (see startup-snapshot.ts), else as before.
+ * `needsTsx`: a --require module is TypeScript, so not the child bundle (which runs without tsx).
+ */
+async function forkChild(needsTsx: boolean): Promise<ChildProcess> {
   const execArgv = childExecArgv();
   const plainFork = () => fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv, serialization: "advanced" }); // parameters are a Map
   let snapshot;
@@ -76,9 +80,10 @@ async function forkChild(): Promise<ChildProcess> {
     return plainFork();
   }
   // The child's code bundled, without tsx, when built; else run-child.ts through tsx (and the bundle built later).
-  const entry = childBundleReady(snapshot) ? snapshot.bundle : CHILD_ENTRY;
-  debug(entry === CHILD_ENTRY ? "child bundle none yet" : "child bundle used");
-  if (entry === CHILD_ENTRY) buildLater();
+  const bundled = childBundleReady(snapshot);
+  const entry = bundled && !needsTsx ? snapshot.bundle : CHILD_ENTRY;
+  debug(entry !== CHILD_ENTRY ? "child bundle used" : bundled ? "child bundle not used: a --require module is TypeScript" : "child bundle none yet");
+  if (!bundled) buildLater();
   const child = fork(entry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
   const booted = await new Promise<boolean>((resolve) => {
     const onMessage = (m: FromChild) => {
@@ -117,15 +122,18 @@ export interface SupervisedResult {
 /** Runs the notebook in a supervised child and returns what it ran, even when a cell ended the child early. */
 export async function runNotebookSupervised(options: RunOptions, keep?: ReusableChild): Promise<SupervisedResult> {
   const notebookPath = path.resolve(options.notebookPath);
-  // Refused before anything starts (NotebookFormatError: the caller's exit 2).
+  // Refused before anything starts (NotebookFormatError, RequireError below: the caller's exit 2).
   checkKernelspec(await readNotebook(notebookPath), notebookPath);
   const outputPath = options.outputPath ? path.resolve(options.outputPath) : path.join(path.resolve(options.outDir), path.basename(notebookPath));
   // A checkpoint counts only if this run wrote it (the output may be an earlier run's, or the input itself).
   const launchedAt = Date.now();
 
-  const { vaultDigests, ...plain } = options;
+  // Resolved here, from this process's directory (a missing one is refused before a child starts).
+  const required = (options.require ?? []).map((spec) => resolveRequired(spec, process.cwd()));
+  const { vaultDigests, ...rest } = options;
+  const plain = { ...rest, require: required };
   const kept = keep?.child;
-  const child = kept && kept.connected && kept.exitCode === null && kept.signalCode === null ? kept : await forkChild();
+  const child = kept && kept.connected && kept.exitCode === null && kept.signalCode === null ? kept : await forkChild(required.some(isTypeScript));
   if (keep) keep.child = undefined;
   const send = (m: ToChild) => {
     if (child.connected) child.send(m);
