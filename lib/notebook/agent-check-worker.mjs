@@ -1,8 +1,26 @@
 // The agent checker's worker thread (see agent-check-service.ts). Plain JavaScript, so it starts in
 // any host (tslab's kernel loads the library through tsx's CommonJS hook, the runner through
 // `--import tsx`); it registers tsx itself to load the TypeScript check.
+import { readlinkSync } from "node:fs";
+import os from "node:os";
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
+
+/**
+ * Checking ahead must not slow what the learner waits for now (the first cells' own type checks, a
+ * Local AgentCore starting): this thread yields the CPU to them. On Linux a thread has its own
+ * scheduling priority, set through its thread id; elsewhere (no /proc/thread-self) nothing changes.
+ * A blocking check finds the caller's thread waiting, so it runs as fast as before.
+ */
+function yieldToForeground() {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) os.setPriority(tid, Math.min(19, os.getPriority(tid) + 10));
+  } catch {
+    // Not Linux, or not allowed: the checker runs at the process's priority.
+  }
+}
+yieldToForeground();
 
 const { port, signal, warm, ahead } = workerData;
 const ANSWERS = 0;

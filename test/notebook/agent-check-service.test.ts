@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   agentCheckCache,
@@ -155,4 +155,16 @@ test("one checker per process, even when the library is loaded twice", async () 
   assert.equal(checkAgentFile(agent).length, 1);
   assert.equal(agentCheckCache.worker, false, "stopped for both");
   startAgentChecker();
+});
+
+test("the worker yields the CPU: on Linux its thread runs at a lower priority than the thread that runs the cells", { skip: process.platform !== "linux" }, () => {
+  assert.equal(settleAgentChecker(), true, "the checker runs");
+  // Each thread's nice value is field 19 of /proc/self/task/<tid>/stat (after the command name in parentheses).
+  const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[16]);
+  const main = niceOf(String(process.pid));
+  const threads = readdirSync("/proc/self/task").map(niceOf);
+  assert.ok(
+    threads.some((n) => n >= Math.min(19, main + 10)),
+    `a thread at nice ${main} + 10 (the checker's); threads' nice values: ${threads.join(", ")}`,
+  );
 });

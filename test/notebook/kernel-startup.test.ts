@@ -25,9 +25,11 @@ const FIRST_CELL = [
   "console.log(JSON.stringify(agentCheckerStatus()));",
 ].join("\n");
 
-function notebook(): string {
+/** A notebook whose first cell reports the checker's state; `writesAgents`: it says it calls writeAgentFile() later. */
+function notebook(writesAgents = true): string {
+  const later = writesAgents ? [{ cell_type: "markdown", id: "m0", metadata: {}, source: "Later, `writeAgentFile(name, text)` writes an agent." }] : [];
   return JSON.stringify({
-    cells: [{ cell_type: "code", id: "c0", metadata: {}, execution_count: null, outputs: [], source: FIRST_CELL }],
+    cells: [{ cell_type: "code", id: "c0", metadata: {}, execution_count: null, outputs: [], source: FIRST_CELL }, ...later],
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
     nbformat: 4,
     nbformat_minor: 5,
@@ -74,6 +76,15 @@ describe("the agent checker runs before the first cell", () => {
     assert.equal(snap.code, 0, snap.stdout + snap.stderr);
     assert.match(snap.stderr, /startup snapshot: child bundle used/);
     assert.deepEqual(statusIn(snapOut), { running: true, ahead: aheadHere });
+
+    // A folder whose notebooks write no agent: nothing is checked ahead (a whole core's work, wasted).
+    const plain = path.join(work, "plain");
+    mkdirSync(plain);
+    writeFileSync(path.join(plain, "01-status.ipynb"), notebook(false));
+    const plainOut = path.join(work, "out-plain");
+    const noAgents = await runNb([path.join(plain, "01-status.ipynb"), "--out", plainOut, "-q"]);
+    assert.equal(noAgents.code, 0, noAgents.stdout + noAgents.stderr);
+    assert.deepEqual(statusIn(plainOut), { running: false, ahead: [] });
 
     const offOut = path.join(work, "out-off");
     const off = await runNb([path.join(series, "01-status.ipynb"), "--out", offOut, "-q"], { AGENTCORE_KERNEL_STARTUP: "0" });
