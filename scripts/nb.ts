@@ -1,7 +1,12 @@
 /** `npm run nb -- <notebook.ipynb | folder>... [...]`: the headless notebook runner (see `--help`). */
 import { fileURLToPath } from "node:url";
-import { runCli } from "../lib/runner/cli.js";
+import { prestartChild } from "../lib/runner/child-process.js";
 import type { VaultDigestSource } from "../lib/runner/secret-guard.js";
+
+// The cells' process starts first, and this one loads the rest of the runner meanwhile: on two
+// cores the two start-ups overlap instead of following each other.
+const early = prestartChild(process.argv.slice(2));
+const { runCli } = await import("../lib/runner/cli.js");
 
 /** Loaded before the first cell, as the Jupyter kernel loads it: the agent checker warms meanwhile. */
 const KERNEL_STARTUP = fileURLToPath(new URL("../lib/notebook/kernel-startup.cjs", import.meta.url));
@@ -29,6 +34,6 @@ function usesLocalAgentCore(env: NodeJS.ProcessEnv = process.env): boolean {
 
 // npm runs scripts from the package root; resolve the user's relative paths from where they typed the command.
 const baseDir = process.env.npm_lifecycle_event === "nb" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
-const code = await runCli(process.argv.slice(2), baseDir, { vaultDigests, require: [KERNEL_STARTUP] });
+const code = await runCli(process.argv.slice(2), baseDir, { vaultDigests, require: [KERNEL_STARTUP], child: early });
 // Cells may leave timers, sockets or child processes behind; the run is over, so exit explicitly.
 process.exit(code);

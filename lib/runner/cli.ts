@@ -29,6 +29,8 @@ export { parseCliArgs, USAGE, UsageError, outputPathFor, type CliCommand, type C
 export interface CliServices {
   /** Where the secret-leak guard learns vaulted secrets' digests (`scripts/nb.ts`: Local AgentCore). */
   vaultDigests?: VaultDigestSource;
+  /** The cells' child, started before the runner loaded (child-process.ts's prestartChild). */
+  child?: ReusableChild;
   /** Whether stdout is a terminal (default: process.stdout.isTTY). */
   stdoutIsTTY?: boolean;
   /** Modules (files) loaded before the first cell ahead of the user's --require ones: the program's kernel startup code. */
@@ -77,7 +79,7 @@ export async function runCli(argv: string[], baseDir = process.cwd(), services: 
       throw e;
     }
   }
-  const keep = new ReusableChild();
+  const keep = services.child ?? new ReusableChild();
   const result = await runBatch(options, {
     vaultDigests: services.vaultDigests,
     runOne: (o) => runInChild(o, keep),

@@ -8,16 +8,15 @@
  * the run marked failed, the JUnit report, exit 1. The child gets no standard input (as a headless
  * Jupyter kernel has none), so a cell reading it sees end-of-input at once instead of waiting on ours.
  */
-import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { forkChild, type ReusableChild } from "./child-process.js";
 import { writeJunitReport } from "./junit-report.js";
 import { checkKernelspec } from "./kernelspec.js";
 import { type CodeCell, type ErrorOutput, type Notebook, readNotebook, sourceText, writeNotebook } from "./notebook-file.js";
 import type { CellReport, CellRunStatus, RunOptions, RunResult } from "./run-notebook.js";
 import { isTypeScript, resolveRequired } from "./required-modules.js";
+export { ReusableChild } from "./child-process.js";
 import { SecretGuard } from "./secret-guard.js";
-import { backgroundBuildAllowed, buildSnapshotInBackground, childBundleReady, discardSnapshot, snapshotEnv, snapshotExecArgv, startupSnapshot } from "./startup-snapshot.js";
 import { TerminalView } from "./terminal-view.js";
 
 /** Messages between this process and the child running the cells. */
@@ -28,83 +27,6 @@ export type ToChild =
 /** `booted`: the child started from the startup snapshot (sent before it loads anything). */
 export type FromChild = { type: "result"; code: number; result?: RunResult; reusable?: boolean } | { type: "vault"; id: number } | { type: "booted"; snapshot: boolean };
 
-/**
- * The child kept between the notebooks of a batch: the next notebook then finds TypeScript loaded
- * and the library typings parsed. The child offers itself only when the cells left nothing running
- * (see run-child.ts); otherwise, or when it ended, the next notebook gets a new one.
- */
-export class ReusableChild {
-  child: ChildProcess | undefined;
-  /** Lets the idle child end (it exits when its parent disconnects). */
-  close(): void {
-    if (this.child?.connected) this.child.disconnect();
-    this.child = undefined;
-  }
-}
-
-const CHILD_ENTRY = fileURLToPath(new URL(`./run-child${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-
-/** The child needs the loader this process was started with (tsx) to load TypeScript; test-runner flags it must not get. */
-function childExecArgv(): string[] {
-  const args = process.execArgv.filter((a) => !a.startsWith("--test"));
-  if (CHILD_ENTRY.endsWith(".ts") && !args.some((a) => a.includes("tsx"))) args.push("--import", "tsx");
-  return args;
-}
-
-/**
- * A child started from the runner's startup snapshot when there is one (see startup-snapshot.ts), else as before.
- * `needsTsx`: a --require module is TypeScript, so not the child bundle (which runs without tsx).
- */
-async function forkChild(needsTsx: boolean): Promise<ChildProcess> {
-  const execArgv = childExecArgv();
-  const plainFork = () => fork(CHILD_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv, serialization: "advanced" }); // parameters are a Map
-  let snapshot;
-  try {
-    snapshot = startupSnapshot();
-  } catch {
-    snapshot = undefined; // an optimisation: whatever stops it, the run starts as before
-  }
-  const flags = snapshot && snapshotExecArgv(snapshot, execArgv);
-  const debug = (what: string) => process.env.NB_RUNNER_SNAPSHOT_DEBUG && process.stderr.write(`startup snapshot: ${what}\n`);
-  const later = backgroundBuildAllowed() ? "built in the background when this run ends" : "not built in the background under a test runner or CI; npm run nb:snapshot builds it";
-  debug(!snapshot ? "off" : flags ? "used" : `none yet (${later})`);
-  // Built when the run ends, not during it: the build would take the cores the cells need.
-  const buildLater = () => {
-    if (snapshot && !buildScheduled) {
-      buildScheduled = true;
-      process.once("exit", () => buildSnapshotInBackground(snapshot));
-    }
-  };
-  if (!snapshot || !flags) {
-    buildLater();
-    return plainFork();
-  }
-  // The child's code bundled, without tsx, when built; else run-child.ts through tsx (and the bundle built later).
-  const bundled = childBundleReady(snapshot);
-  const entry = bundled && !needsTsx ? snapshot.bundle : CHILD_ENTRY;
-  debug(entry !== CHILD_ENTRY ? "child bundle used" : bundled ? "child bundle not used: a --require module is TypeScript" : "child bundle none yet");
-  if (!bundled) buildLater();
-  const child = fork(entry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
-  const booted = await new Promise<boolean>((resolve) => {
-    const onMessage = (m: FromChild) => {
-      if (m.type === "booted") done(true);
-    };
-    const onExit = () => done(false);
-    const done = (ok: boolean) => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      resolve(ok);
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
-  if (booted) return child;
-  process.stderr.write("note: the runner's startup snapshot could not be used and was removed; running without it\n");
-  discardSnapshot(snapshot);
-  buildLater();
-  return plainFork();
-}
-let buildScheduled = false;
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -132,9 +54,7 @@ export async function runNotebookSupervised(options: RunOptions, keep?: Reusable
   const required = (options.require ?? []).map((spec) => resolveRequired(spec, process.cwd()));
   const { vaultDigests, ...rest } = options;
   const plain = { ...rest, require: required };
-  const kept = keep?.child;
-  const child = kept && kept.connected && kept.exitCode === null && kept.signalCode === null ? kept : await forkChild(required.some(isTypeScript));
-  if (keep) keep.child = undefined;
+  const child = (await keep?.take()) ?? (await forkChild(required.some(isTypeScript)));
   const send = (m: ToChild) => {
     if (child.connected) child.send(m);
   };
