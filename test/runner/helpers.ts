@@ -82,3 +82,13 @@ export function nbformatValidator(): ((nb: unknown) => string[]) | undefined {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   return (nb) => (validate(nb) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
+
+/** A TypeScript (tslab) notebook of code cells, as JSON text. */
+export function codeNotebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}

@@ -10,14 +10,9 @@ import path from "node:path";
 import { test } from "node:test";
 import { prestartChild, ReusableChild } from "../../lib/runner/child-process.js";
 import { runNotebookSupervised } from "../../lib/runner/supervised-run.js";
-import { codeCells, readExecuted, streamOf, tempDir } from "./helpers.js";
+import { codeCells, codeNotebook, readExecuted, streamOf, tempDir } from "./helpers.js";
 
-const NOTEBOOK = JSON.stringify({
-  cells: [{ cell_type: "code", id: "c0", metadata: {}, execution_count: null, outputs: [], source: "console.log(`pid ${process.pid}`);" }],
-  metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
-  nbformat: 4,
-  nbformat_minor: 5,
-});
+const NOTEBOOK = codeNotebook(["console.log(`pid ${process.pid}`);"]);
 
 async function runWith(keep: ReusableChild | undefined): Promise<string> {
   const dir = await tempDir("nb-prestart-");

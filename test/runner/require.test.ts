@@ -11,16 +11,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parseCliArgs, UsageError } from "../../lib/runner/cli.js";
-import { codeCells, projectRoot, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
-
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
+import { codeCells, codeNotebook as notebook, projectRoot, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
 
 /** The first cell reports what the startup modules left, and in which process. */
 const REPORT = 'const g = globalThis as any;\nconsole.log(`setup ${g.fromSetup} pkg ${g.fromPackage} pid ${process.pid}`);';

@@ -9,16 +9,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { codeCells, errorOf, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
-
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
+import { codeCells, codeNotebook as notebook, errorOf, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
 
 const FIRST = [
   "const carried: number = 1;",
