@@ -13,10 +13,10 @@
  * disk (shared-lib-files.cjs), and a snapshot the child cannot start from is deleted and the run
  * starts without it, with a one-line notice.
  *
- * On by default (NB_RUNNER_SNAPSHOT=0 turns it off): a light notebook starts about a second sooner.
- * It was opt-in while notebook 01 ran about 2 s slower from it; since cells check against the
- * library's declarations and declaration files' JSDoc is not parsed, notebook 01 runs alike with
- * and without it.
+ * Opt-in (NB_RUNNER_SNAPSHOT=1): a light notebook starts about a second sooner, and notebook 01
+ * now runs alike with and without it; but on Node 22 a child started from it aborts the first time
+ * it loads node:net (Node asserts in its stream_wrap binding, which the snapshot already set up),
+ * so a cell that makes a network call, or starts a process, would end the run there.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -62,7 +62,7 @@ function fileStamp(file: string): string {
 
 /** The snapshot this install would use (whether or not it exists yet); undefined when turned off. */
 export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSnapshot | undefined {
-  if (env.NB_RUNNER_SNAPSHOT === "0") return undefined;
+  if (env.NB_RUNNER_SNAPSHOT !== "1") return undefined;
   // TypeScript reads these when it loads, which for a snapshot was at build time.
   if (TS_LOAD_ENV.some((name) => env[name] !== undefined)) return undefined;
   const cwd = projectRoot();
@@ -153,14 +153,14 @@ export function buildSnapshotNow(snapshot: StartupSnapshot): boolean {
 const USAGE = `Usage: npm run nb:snapshot [-- --help | --version]
 
 Builds the runner's V8 startup snapshot for this install now (about 5 s), in
-node_modules/.cache/nb-runner, which runs use unless NB_RUNNER_SNAPSHOT=0: a light notebook
-starts about a second sooner. A run that finds none builds it in the background when it ends
-(not under a test runner or in CI: run this there). Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
+node_modules/.cache/nb-runner. Runs use it with NB_RUNNER_SNAPSHOT=1: a light notebook
+starts about a second sooner. Not on Node 22 yet: a child started from it aborts when a cell
+first loads node:net. Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
 `;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  // Building it is asking for it, even where runs have it turned off.
+  // Building it is asking for it: runs use it with NB_RUNNER_SNAPSHOT=1.
   const snapshot = args.length ? undefined : startupSnapshot({ ...process.env, NB_RUNNER_SNAPSHOT: "1" });
   if (args[0] === "--help" || args[0] === "-h") {
     process.stdout.write(USAGE);

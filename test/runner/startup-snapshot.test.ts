@@ -107,12 +107,13 @@ test("a run without a snapshot builds one for the next run; results are identica
   await waitForSnapshot(); // the rebuild it started, so that it does not outlive the test
 });
 
-test("the snapshot is on by default; NB_RUNNER_SNAPSHOT=0 turns it off", () => {
-  assert.ok(startupSnapshot({}));
-  assert.ok(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1" }));
+test("the snapshot is opt-in: a run uses one only with NB_RUNNER_SNAPSHOT=1", () => {
+  assert.equal(startupSnapshot({}), undefined);
   assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "0" }), undefined);
+  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "true" }), undefined);
+  assert.ok(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1" }));
   // TypeScript's load-time settings apply when it loads, which for a snapshot was at build time.
-  assert.equal(startupSnapshot({ TSC_NONPOLLING_WATCHER: "true" }), undefined);
+  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1", TSC_NONPOLLING_WATCHER: "true" }), undefined);
 });
 
 test("npm run nb:snapshot: --help, --version, and an unknown argument is a usage error (exit 2)", async () => {
