@@ -14,9 +14,9 @@
  * starts without it, with a one-line notice.
  *
  * Opt-in (NB_RUNNER_SNAPSHOT=1): a light notebook starts about a second sooner, and notebook 01
- * now runs alike with and without it; but on Node 22 a child started from it aborts the first time
- * it loads node:net (Node asserts in its stream_wrap binding, which the snapshot already set up),
- * so a cell that makes a network call, or starts a process, would end the run there.
+ * now runs alike with and without it; but on Node 22 a child started from it can abort on an
+ * assertion in Node's stream_wrap binding (which the snapshot had already set up): seen when the
+ * kernel startup loads a TypeScript module through tsx (whose esbuild service is a process on pipes).
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -154,8 +154,8 @@ const USAGE = `Usage: npm run nb:snapshot [-- --help | --version]
 
 Builds the runner's V8 startup snapshot for this install now (about 5 s), in
 node_modules/.cache/nb-runner. Runs use it with NB_RUNNER_SNAPSHOT=1: a light notebook
-starts about a second sooner. Not on Node 22 yet: a child started from it aborts when a cell
-first loads node:net. Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
+starts about a second sooner. Not on Node 22 yet: a child started from it can abort there (an
+assertion in Node's stream_wrap binding). Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
 `;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -46,7 +46,7 @@ function statusIn(out: string): { running: boolean; ahead: string[] } {
   return JSON.parse(streamOf(codeCells(readExecuted(out, "01-status.ipynb"))[0]!, "stdout")) as { running: boolean; ahead: string[] };
 }
 
-/** Node 22 aborts a process started from a userland snapshot when it first loads node:net. */
+/** Node 22 aborts the snapshot's child as the kernel startup loads TypeScript through tsx (see below). */
 const SNAPSHOT_LOADS_NET = Number(process.versions.node.split(".")[0]) < 22;
 
 /** npm run nb from the startup snapshot: the checker runs before the first cell there too. */
@@ -83,8 +83,9 @@ describe("the agent checker runs before the first cell", () => {
     assert.deepEqual(statusIn(out), { running: true, ahead: aheadHere });
 
     // From the opt-in startup snapshot: the same, in the child started from the plain bundle (no tsx).
-    // Not on Node 22, where a child started from the snapshot aborts when it first loads node:net
-    // (tsx's require loads child_process): the snapshot is opt-in for that reason (startup-snapshot.ts).
+    // Not on Node 22, where a child started from the snapshot aborts on an assertion in Node's
+    // stream_wrap binding as the kernel startup loads its TypeScript through tsx: the snapshot is
+    // opt-in for that reason (startup-snapshot.ts).
     if (SNAPSHOT_LOADS_NET) await fromSnapshot();
 
     // A folder whose notebooks write no agent: nothing is checked ahead (a whole core's work, wasted).
