@@ -166,8 +166,6 @@ export function ensureLibraryTypes(options: LibraryTypesOptions): LibraryTypesRe
   const { projectDir } = options;
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const requireHere = createRequire(join(projectDir, "package.json"));
-  let ts: typeof TS | undefined;
-  const typescript = () => (ts ??= requireHere("typescript") as typeof TS);
   const tsVersion = () => (requireHere("typescript/package.json") as { version: string }).version;
 
   const before = readManifest(projectDir);
@@ -175,7 +173,8 @@ export function ensureLibraryTypes(options: LibraryTypesOptions): LibraryTypesRe
     return { state: "current", files: Object.keys(before.sources), problems: before.problems };
   }
 
-  const { outputs, sources, problems } = transpileAll(typescript(), projectDir);
+  // TypeScript itself (9 MB) loads only when something is to be written.
+  const { outputs, sources, problems } = transpileAll(requireHere("typescript") as typeof TS, projectDir);
   const dir = typesDir(projectDir);
   const state = problems.length > 0 ? "sources" : "written";
   const files = state === "written" ? outputs : new Map([["index.d.ts", SOURCES_ENTRY]]);
