@@ -52,7 +52,7 @@ const STATE_KEY = Symbol.for("agentcore-kit.agent-checker");
 const state: CheckerState = ((globalThis as Record<symbol, CheckerState | undefined>)[STATE_KEY] ??= { ahead: new Set() });
 
 /** Where the last check ran, how many parsed files it reused and whether it reused a whole check (tests, the bench). */
-export const agentCheckCache: AgentCheckStats & { worker: boolean } = { reused: 0, parsed: 0, sameProgram: 0, worker: false };
+export const agentCheckCache: AgentCheckStats & { worker: boolean } = { reused: 0, parsed: 0, sameProgram: 0, recorded: 0, worker: false };
 
 /** The tutorial's agents as a cell in `dir` would write them (the templates' text). */
 export function tutorialAgentsIn(dir: string, templates: string[] = WARM_UP_AGENTS): AheadFile[] {
@@ -61,8 +61,9 @@ export function tutorialAgentsIn(dir: string, templates: string[] = WARM_UP_AGEN
 
 /**
  * Starts the warm checker (once; later calls only add files to check ahead). With `ahead`, the
- * worker checks those (their programs parse everything the warm-up would); without, it parses and
- * binds `warm`. Never throws: a checker that cannot start is simply absent.
+ * worker checks those (their programs parse everything the warm-up would, unless records of earlier
+ * checks answer them: agent-check-record.ts); without, it parses and binds `warm`. Never throws: a
+ * checker that cannot start is simply absent.
  */
 export function startAgentChecker(options: { warm?: string[]; ahead?: AheadFile[] } = {}): void {
   const ahead = newAhead(options.ahead ?? []);

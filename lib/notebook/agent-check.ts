@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import type * as TS from "typescript";
 import { PROJECT_DIR } from "../project-dir.js";
+import { recordedCheck, saveCheckRecord } from "./agent-check-record.js";
 import { requireWithCodeCache, type CodeCacheLoad } from "./typescript-code-cache.js";
 const requireHere = createRequire(import.meta.url);
 
@@ -58,8 +59,20 @@ export interface AgentCheckStats {
   parsed: number;
   /** Checks answered with the result of a check of the very same program made earlier (see `verdicts`). */
   sameProgram: number;
+  /** Checks answered from a record on disk, made by another process (agent-check-record.ts). */
+  recorded: number;
 }
-export const parseStats: AgentCheckStats = { reused: 0, parsed: 0, sameProgram: 0 };
+export const parseStats: AgentCheckStats = { reused: 0, parsed: 0, sameProgram: 0, recorded: 0 };
+
+/**
+ * Where checks are recorded for later processes: AGENTCORE_AGENT_CHECK_RECORDS names another
+ * folder, or `0` to neither read nor write records (a cold check every time, as a benchmark wants).
+ */
+export function checkRecordsDir(): string | undefined {
+  const chosen = process.env.AGENTCORE_AGENT_CHECK_RECORDS;
+  if (chosen === "0") return undefined;
+  return chosen ? resolve(chosen) : join(PROJECT_DIR, "node_modules", ".cache", "agent-check", "records");
+}
 
 /** `virtual`: a file checked with this text instead of what is on disk (a check made ahead of the write). */
 function cachingHost(ts: typeof TS, options: TS.CompilerOptions, virtual?: { file: string; text: string }): TS.CompilerHost {
@@ -136,6 +149,12 @@ const verdicts = new Map<string, { identity: ProgramIdentity; errors: AgentTypeE
 function check(ts: typeof TS, file: string, virtualText?: string): AgentTypeError[] {
   const options = compilerOptions(ts);
   const host = cachingHost(ts, options, virtualText === undefined ? undefined : { file, text: virtualText });
+  const records = checkRecordsDir();
+  const recorded = records ? recordedCheck(records, ts, options, host, file) : undefined;
+  if (recorded) {
+    parseStats.recorded++;
+    return recorded;
+  }
   const program = ts.createProgram({ rootNames: [file], options, host });
   const identity = programIdentity(program);
   const known = verdicts.get(file);
@@ -159,6 +178,7 @@ function check(ts: typeof TS, file: string, virtualText?: string): AgentTypeErro
     };
   });
   if (identity) verdicts.set(file, { identity, errors: errors.map((e) => ({ ...e })) });
+  if (records) saveCheckRecord(records, ts, program, options, host, file, errors);
   return errors;
 }
 

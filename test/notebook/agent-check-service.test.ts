@@ -25,6 +25,7 @@ let dir: string;
 before(() => {
   mkdirSync(join(PROJECT, "out"), { recursive: true });
   dir = mkdtempSync(join(PROJECT, "out", "test-agent-check-"));
+  process.env.AGENTCORE_AGENT_CHECK_RECORDS = join(dir, ".records"); // the worker's records: this test's own
   startAgentChecker();
 });
 after(() => {
@@ -77,10 +78,10 @@ test("without the worker, the file is checked in this thread with the same resul
   startAgentChecker();
 });
 
-/** The worker's count of checks answered by a check of the very same program made ahead. */
-function sameProgramAnswers(): number {
+/** The worker's count of checks answered by a check of the very same program made ahead: in its memory, or from the check's record. */
+function answeredAhead(): number {
   checkAgentFile(join(dir, "probe.ts")); // any check brings the worker's current counts back
-  return agentCheckCache.sameProgram;
+  return agentCheckCache.sameProgram + agentCheckCache.recorded;
 }
 
 test("a tutorial agent written as it was checked ahead is answered by that check; with a type error it is checked in full and rejected as before", () => {
@@ -92,10 +93,10 @@ test("a tutorial agent written as it was checked ahead is answered by that check
   const template = readFileSync(WARM_UP_AGENTS[0]!, "utf8");
   const file = join(folder, "strands_agents_openai.ts");
 
-  const before = sameProgramAnswers();
+  const before = answeredAhead();
   writeAgentFile(file, template, { log: null });
   assert.equal(agentCheckCache.worker, true);
-  assert.equal(agentCheckCache.sameProgram, before + 1, "the check made ahead answered");
+  assert.equal(agentCheckCache.sameProgram + agentCheckCache.recorded, before + 1, "the check made ahead answered");
 
   // The same agent with one type error, written after the clean one: checked in full, same message as a cold check here.
   const broken = template + 'export const wrong: number = "not a number";\n';
@@ -108,7 +109,7 @@ test("a tutorial agent written as it was checked ahead is answered by that check
     return undefined;
   })();
   assert.ok(rejected instanceof AgentFileTypeError, "rejected");
-  assert.equal(agentCheckCache.sameProgram, before + 1, "not answered by the check made ahead");
+  assert.equal(agentCheckCache.sameProgram + agentCheckCache.recorded, before + 1, "not answered by the check made ahead");
   assert.deepEqual(rejected.errors, checkAgentFileHere(file));
   assert.equal(rejected.errors.length, 1);
   assert.match(rejected.errors[0]!.message, /Type 'string' is not assignable to type 'number'/);
