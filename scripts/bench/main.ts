@@ -22,8 +22,9 @@ import { scale } from "./scale.js";
 import { nodeVersions } from "./node-versions.js";
 import { notebook01 } from "./notebook01.js";
 import { doctorBench } from "./doctor.js";
+import { agentCheckBench } from "./agent-check.js";
 
-export const BENCHES: Bench[] = [notebook01, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, codeBundleBench, identityThroughput, scale, nodeVersions];
+export const BENCHES: Bench[] = [notebook01, agentCheckBench, doctorBench, runnerVsJupyter, cellOverhead, invokeOverhead, streaming, coldPaths, codeBundleBench, identityThroughput, scale, nodeVersions];
 
 const USAGE = `Usage: npm run bench [-- options]
 
