@@ -7,8 +7,9 @@
  * stream_wrap binding (through node:v8, for a main function): the whole child died.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
@@ -69,4 +70,34 @@ test("a cell in a child started from the snapshot spawns processes on pipes, fro
   const cells = codeCells(readExecuted(out, "streams.ipynb"));
   assert.equal(streamOf(cells[0]!, "stdout"), "sync exec async\n");
   assert.equal(streamOf(cells[1]!, "stdout"), "worker\n");
+});
+
+test("a new snapshot is offered only when a worker thread of a process started from it can open streams", { timeout: 60_000 }, () => {
+  const runnerDir = path.join(projectRoot, "lib", "runner");
+  const work = mkdtempSync(path.join(os.tmpdir(), "nb-snapshot-check-"));
+  const key = "0123456789abcdef0123456789abcdef";
+  /** A snapshot baking what snapshot-start.cjs looks for; `loadsV8`: its build loads node:v8 (as a main function needs). */
+  const blobOf = (name: string, loadsV8: boolean): string => {
+    const entry = path.join(work, `${name}.cjs`);
+    const baked = `globalThis.__nbRunnerSnapshot = { key: ${JSON.stringify(key)}, runnerDir: ${JSON.stringify(runnerDir)}, tsFile: ${JSON.stringify(path.join(work, "ts.js"))}, ts: { sys: {} }, Console: console.Console };`;
+    writeFileSync(entry, `${loadsV8 ? 'require("node:v8");\n' : ""}${baked}\n`);
+    const blob = path.join(work, `${name}.blob`);
+    const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entry], { cwd: work, encoding: "utf8" });
+    assert.equal(built.status, 0, built.stderr);
+    return blob;
+  };
+  const env = { ...process.env, NB_RUNNER_SNAPSHOT_KEY: key };
+  const check = (blob: string) => spawnSync(process.execPath, ["--snapshot-blob", blob, "--require", path.join(runnerDir, "snapshot-start.cjs"), path.join(runnerDir, "snapshot-check.cjs")], { env, encoding: "utf8" }).status;
+  // What the check stands for, asked directly: a worker thread loads node:net.
+  const workerOpensStreams = (blob: string) =>
+    spawnSync(process.execPath, ["--snapshot-blob", blob, "-e", 'new (require("node:worker_threads").Worker)("require(\'node:net\')", { eval: true })'], { encoding: "utf8" }).status === 0;
+
+  const plain = blobOf("plain", false);
+  assert.ok(workerOpensStreams(plain));
+  assert.equal(check(plain), 0);
+  const withV8 = blobOf("with-v8", true);
+  // Node 22 aborts such a worker (the runner's snapshot had a main function, so loaded node:v8, before).
+  if (Number(process.versions.node.split(".")[0]) === 22) assert.equal(workerOpensStreams(withV8), false, "Node 22 aborts this worker: the case the check is for");
+  assert.equal(check(withV8) === 0, workerOpensStreams(withV8), "the check refuses exactly the snapshots whose worker threads cannot open streams");
+  rmSync(work, { recursive: true, force: true });
 });
