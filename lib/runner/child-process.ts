@@ -76,7 +76,9 @@ export async function forkChild(needsTsx: boolean): Promise<ChildProcess> {
   const entry = bundled && !needsTsx ? snapshot.bundle : CHILD_ENTRY;
   debug(entry !== CHILD_ENTRY ? "child bundle used" : bundled ? "child bundle not used: a --require module is TypeScript" : "child bundle none yet");
   if (!bundled) buildLater();
-  const child = fork(entry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: flags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
+  // A TypeScript entry through tsx, as without the snapshot.
+  const entryFlags = entry.endsWith(".ts") ? [...flags, "--import", "tsx"] : flags;
+  const child = fork(entry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: entryFlags, env: snapshotEnv(snapshot, execArgv), serialization: "advanced" });
   const booted = await new Promise<boolean>((resolve) => {
     const onMessage = (m: FromChild) => {
       if (m.type === "booted") done(true);

@@ -13,6 +13,8 @@ const path = require("node:path");
 const { buildChildBundle, childBundlePath } = require("./child-bundle.cjs");
 
 const ENTRY = path.join(__dirname, "snapshot-entry.cjs");
+const START = path.join(__dirname, "snapshot-start.cjs");
+const CHECK = path.join(__dirname, "snapshot-check.cjs");
 const STALE_LOCK_MS = 10 * 60_000;
 
 /** The blob is whole for `key` (as startup-snapshot.ts checks it). */
@@ -54,10 +56,16 @@ function buildSnapshot(blob, key, cwd, nodeFlags = []) {
       if (process.env.NB_RUNNER_SNAPSHOT_DEBUG) process.stderr.write(r.stderr || String(r.error));
       return false;
     }
-    // Started once before it is offered: a snapshot that cannot start is never used.
-    const check = spawnSync(process.execPath, ["--snapshot-blob", tmp], { env: { ...process.env, NB_RUNNER_SNAPSHOT_KEY: key }, stdio: "ignore" });
+    // Started once before it is offered (as a child starts from it, see snapshot-check.cjs): a
+    // snapshot that cannot start, or whose worker threads cannot open streams, is never used.
+    const check = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--require", START, CHECK], {
+      env: { ...process.env, NB_RUNNER_SNAPSHOT_KEY: key },
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
     if (check.status !== 0) {
       fs.rmSync(tmp, { force: true });
+      if (process.env.NB_RUNNER_SNAPSHOT_DEBUG) process.stderr.write(check.stderr || `snapshot check: ${check.error ?? check.signal ?? check.status}\n`);
       return false;
     }
     const size = fs.statSync(tmp).size;

@@ -1,4 +1,4 @@
-// The entry of the runner's V8 startup snapshot (see startup-snapshot.cjs), run once by
+// The entry of the runner's V8 startup snapshot (see startup-snapshot.ts), run once by
 // `node --build-snapshot`: it loads tslab's TypeScript with the runner's hooks, creates one tslab
 // converter so the shared store of parsed declaration files (shared-lib-files.cjs) holds the
 // standard library typings and every @types package, parsed and bound, and closes it. A process
@@ -6,14 +6,13 @@
 //
 // A snapshot builder may require only Node's built-in modules, so the few CommonJS files needed are
 // loaded by the small loader below (eval, with a sourceURL so stack frames keep their file names).
-// At start, the main function puts that TypeScript module into Node's require cache, but only when
-// the key the parent computed still matches the one baked in; then it runs the real entry
-// (process.argv[1]). Plain CommonJS, built-in modules only.
+// The snapshot has no main function: a process started from it runs its own entry, after
+// snapshot-start.cjs (a --require) put that TypeScript module into Node's require cache.
+// Plain CommonJS, built-in modules only; never node:v8 (see the end of build()).
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
-const v8 = require("node:v8");
 
 const TS_MODULE = "@tslab/typescript-for-tslab";
 /** Common constructs, for the checker to run through once at build time. */
@@ -118,62 +117,14 @@ function build() {
   converter.close();
   // What the heap keeps: the hooked module object (and the store reachable from it).
   globalThis.__nbRunnerSnapshot = { key, runnerDir, tsFile, ts, files: store.files.size, Console: console.Console };
-
-  v8.startupSnapshot.setDeserializeMainFunction(start);
-}
-
-/** Runs in every process started from the snapshot. */
-function start() {
-  const Module = require("node:module");
-  const { pathToFileURL } = require("node:url");
-  const baked = globalThis.__nbRunnerSnapshot;
-  delete globalThis.__nbRunnerSnapshot;
-  const wanted = process.env.NB_RUNNER_SNAPSHOT_KEY;
-  const execArgv = process.env.NB_RUNNER_EXEC_ARGV;
-  delete process.env.NB_RUNNER_SNAPSHOT_KEY;
-  delete process.env.NB_RUNNER_EXEC_ARGV;
-  // The flags the child would have had without the snapshot: a process a cell forks (fork() passes
-  // process.execArgv on) starts as it would there.
-  if (execArgv) process.execArgv = JSON.parse(execArgv);
-  // Node 20 and 22 start a snapshot's process with console.Console unset (node:console's Console too).
-  if (baked && typeof console.Console !== "function") console.Console = baked.Console;
-  // Node removes Error.stackTraceLimit while it builds a snapshot; V8's default, as in any process.
-  if (typeof Error.stackTraceLimit !== "number") Error.stackTraceLimit = 10;
-  const usable = baked && wanted === baked.key;
-  if (usable) {
-    // The module object `require` would have made, holding the snapshot's (hooked) exports.
-    const mod = new Module(baked.tsFile, null);
-    mod.filename = baked.tsFile;
-    mod.paths = Module._nodeModulePaths(path.dirname(baked.tsFile));
-    mod.exports = baked.ts;
-    mod.loaded = true;
-    Module._cache[baked.tsFile] = mod;
-    // TypeScript memoizes the current directory on first use, which was during the build: this
-    // process's is memoized anew, on its first use (after the runner moved to the notebook's folder).
-    let cwd;
-    baked.ts.sys.getCurrentDirectory = () => (cwd ??= process.cwd());
-  } else if (wanted) {
-    process.stderr.write("note: the runner's startup snapshot does not match this install; starting without it\n");
+  // Node 22 restores the per-isolate templates of the bindings loaded here into a worker thread of
+  // a process started from the snapshot, but not the bindings themselves: the worker's first
+  // stream (net, child_process with pipes, tsx's esbuild service) sets the stream_wrap templates
+  // again and aborts on an assertion. Nothing here may load it (node:v8 does, through its heap
+  // utilities: hence no main function, see snapshot-start.cjs).
+  if (process.moduleLoadList.includes("Internal Binding stream_wrap")) {
+    throw new Error("snapshot builder: Node's stream_wrap binding was loaded while building; a worker thread of a process started from this snapshot would abort on Node 22");
   }
-  if (process.send) process.send({ type: "booted", snapshot: Boolean(usable) });
-  const entry = process.argv[1];
-  if (!entry) return;
-  const load = Module.createRequire(baked?.runnerDir ? path.join(baked.runnerDir, "x.cjs") : entry)("./snapshot-import.cjs");
-  (async () => {
-    // The TypeScript loader the child is normally started with (--import tsx), for a .ts entry.
-    if (entry.endsWith(".ts")) {
-      const tsxDir = path.dirname(Module.createRequire(entry).resolve("tsx/package.json"));
-      const tsxExports = JSON.parse(fs.readFileSync(path.join(tsxDir, "package.json"), "utf8")).exports["."];
-      const loader = typeof tsxExports === "string" ? tsxExports : tsxExports.import.default ?? tsxExports.import;
-      await load(pathToFileURL(path.join(tsxDir, loader)).href);
-    }
-    await load(pathToFileURL(entry).href);
-  })().catch((e) => {
-    process.stderr.write(`headless runner: could not start: ${e?.stack ?? e}\n`);
-    process.exit(1);
-  });
 }
 
-if (v8.startupSnapshot?.isBuildingSnapshot()) build();
-
-if (typeof module !== "undefined") module.exports = { makeRequire };
+build();

@@ -13,10 +13,10 @@
  * disk (shared-lib-files.cjs), and a snapshot the child cannot start from is deleted and the run
  * starts without it, with a one-line notice.
  *
- * Opt-in (NB_RUNNER_SNAPSHOT=1): a light notebook starts about a second sooner, and notebook 01
- * now runs alike with and without it; but on Node 22 a child started from it can abort on an
- * assertion in Node's stream_wrap binding (which the snapshot had already set up): seen when the
- * kernel startup loads a TypeScript module through tsx (whose esbuild service is a process on pipes).
+ * On by default (NB_RUNNER_SNAPSHOT=0 turns it off): a light notebook starts about a second sooner.
+ * The snapshot has no main function and its build loads no stream binding (snapshot-start.cjs says
+ * why: on Node 22 a worker thread of the child would abort on its first stream), and each build is
+ * checked to start and to let a worker thread spawn a process on pipes (snapshot-check.cjs).
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -31,8 +31,10 @@ const req = createRequire(import.meta.url);
 const childBundle = req("./child-bundle.cjs") as { childBundlePath(cacheDir: string): string; buildChildBundle(file: string): boolean };
 const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
+/** Loaded first in a child started from the snapshot (the snapshot has no main function). */
+const START = path.join(RUNNER_DIR, "snapshot-start.cjs");
 /** The files whose code the snapshot holds or whose behaviour it bakes in. */
-const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs", "declaration-jsdoc.cjs"];
+const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "snapshot-start.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs", "declaration-jsdoc.cjs"];
 
 /** Environment variables TypeScript reads once, when its module loads. */
 const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECTORY", "TS_ETW_MODULE_PATH"];
@@ -62,7 +64,7 @@ function fileStamp(file: string): string {
 
 /** The snapshot this install would use (whether or not it exists yet); undefined when turned off. */
 export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSnapshot | undefined {
-  if (env.NB_RUNNER_SNAPSHOT !== "1") return undefined;
+  if (env.NB_RUNNER_SNAPSHOT === "0") return undefined;
   // TypeScript reads these when it loads, which for a snapshot was at build time.
   if (TS_LOAD_ENV.some((name) => env[name] !== undefined)) return undefined;
   const cwd = projectRoot();
@@ -80,13 +82,17 @@ export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSn
   return { blob: path.join(dir, `startup-${key}.blob`), key, cwd, bundle: childBundle.childBundlePath(dir) };
 }
 
-/** The child's Node flags when it starts from `snapshot` (the snapshot's main function loads tsx itself). */
+/**
+ * The child's Node flags when it starts from `snapshot`, without tsx (which a child running the
+ * plain bundle does not need; the caller adds it back for a TypeScript entry); undefined when it
+ * cannot start from it.
+ */
 export function snapshotExecArgv(snapshot: StartupSnapshot, execArgv: string[]): string[] | undefined {
   const rest = execArgv.filter((a, i) => !(a === "tsx" && execArgv[i - 1] === "--import") && a !== "--import=tsx" && !(a === "--import" && execArgv[i + 1] === "tsx"));
   // A snapshot is built without flags; a child with others (--inspect, --expose-gc…) starts without
   // it, except for the CPU profiler's, which do not touch the heap.
   if (rest.some((a) => !a.startsWith("--cpu-prof")) || !snapshotReady(snapshot)) return undefined;
-  return [...rest, "--snapshot-blob", snapshot.blob];
+  return [...rest, "--snapshot-blob", snapshot.blob, "--require", START];
 }
 
 /** The blob is there and whole: its build finished and checked it (a truncated file is not used). */
@@ -153,14 +159,15 @@ export function buildSnapshotNow(snapshot: StartupSnapshot): boolean {
 const USAGE = `Usage: npm run nb:snapshot [-- --help | --version]
 
 Builds the runner's V8 startup snapshot for this install now (about 5 s), in
-node_modules/.cache/nb-runner. Runs use it with NB_RUNNER_SNAPSHOT=1: a light notebook
-starts about a second sooner. Not on Node 22 yet: a child started from it can abort there (an
-assertion in Node's stream_wrap binding). Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
+node_modules/.cache/nb-runner. Runs use it by default (NB_RUNNER_SNAPSHOT=0 turns it off): a
+light notebook starts about a second sooner. Without this command, a run that finds none builds
+it in the background when it ends, except under a test runner or in CI (CI=true): there, run
+this first. Exit codes: 0 built (or already there), 1 the build failed, 2 bad usage.
 `;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  // Building it is asking for it: runs use it with NB_RUNNER_SNAPSHOT=1.
+  // Building it is asking for it, even where runs are told not to use it (NB_RUNNER_SNAPSHOT=0).
   const snapshot = args.length ? undefined : startupSnapshot({ ...process.env, NB_RUNNER_SNAPSHOT: "1" });
   if (args[0] === "--help" || args[0] === "-h") {
     process.stdout.write(USAGE);

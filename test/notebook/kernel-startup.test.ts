@@ -1,8 +1,9 @@
 /**
  * The kernel's startup code starts the warm agent checker before the first cell, checking the
  * tutorial's agents ahead in the notebook's folder: under `npm start` (its own Local AgentCore, a
- * folder of one numbered notebook), under `npm run nb` (with the opt-in startup snapshot too: the
- * child started from its plain bundle, without tsx), and in the Jupyter kernel's process
+ * folder of one numbered notebook), under `npm run nb` (from the startup snapshot too: the child
+ * started from its plain bundle, without tsx, loading the kernel startup's TypeScript through tsx's
+ * esbuild service, a process on pipes, and starting the checker's worker thread), and in the Jupyter kernel's process
  * (scripts/tslab-kernel.cjs, loaded as Jupyter starts it: in the notebook's folder);
  * AGENTCORE_KERNEL_STARTUP=0 leaves it to session().
  */
@@ -46,16 +47,14 @@ function statusIn(out: string): { running: boolean; ahead: string[] } {
   return JSON.parse(streamOf(codeCells(readExecuted(out, "01-status.ipynb"))[0]!, "stdout")) as { running: boolean; ahead: string[] };
 }
 
-/** Node 22 aborts the snapshot's child as the kernel startup loads TypeScript through tsx (see below). */
-const SNAPSHOT_LOADS_NET = Number(process.versions.node.split(".")[0]) < 22;
-
 /** npm run nb from the startup snapshot: the checker runs before the first cell there too. */
 async function fromSnapshot(): Promise<void> {
   const cache = path.join(work, "cache");
   await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(projectRoot, "lib", "runner", "startup-snapshot.ts")], { env: { ...process.env, NB_RUNNER_CACHE_DIR: cache } });
   const snapOut = path.join(work, "out-snapshot");
-  const snap = await runNb([path.join(series, "01-status.ipynb"), "--out", snapOut, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "0" });
+  const snap = await runNb([path.join(series, "01-status.ipynb"), "--out", snapOut, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: undefined, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "0" });
   assert.equal(snap.code, 0, snap.stdout + snap.stderr);
+  assert.match(snap.stderr, /startup snapshot: used\n/);
   assert.match(snap.stderr, /startup snapshot: child bundle used/);
   assert.deepEqual(statusIn(snapOut), { running: true, ahead: aheadHere });
 }
@@ -82,11 +81,9 @@ describe("the agent checker runs before the first cell", () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(statusIn(out), { running: true, ahead: aheadHere });
 
-    // From the opt-in startup snapshot: the same, in the child started from the plain bundle (no tsx).
-    // Not on Node 22, where a child started from the snapshot aborts on an assertion in Node's
-    // stream_wrap binding as the kernel startup loads its TypeScript through tsx: the snapshot is
-    // opt-in for that reason (startup-snapshot.ts).
-    if (SNAPSHOT_LOADS_NET) await fromSnapshot();
+    // From the startup snapshot (the default once built): the same, in the child started from the
+    // plain bundle (no tsx).
+    await fromSnapshot();
 
     // A folder whose notebooks write no agent: nothing is checked ahead (a whole core's work, wasted).
     const plain = path.join(work, "plain");

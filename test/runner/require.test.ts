@@ -86,7 +86,7 @@ describe("--require, run for real", () => {
 
   test("from the startup snapshot: a CommonJS module in the bundled child, a TypeScript one in the child started with tsx", { timeout: 120_000 }, async () => {
     const cache = path.join(work, "cache");
-    const env = { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "0" };
+    const env = { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: undefined, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "0" };
     // npm run nb:snapshot: the snapshot and the child bundle, into this test's cache.
     await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(projectRoot, "lib", "runner", "startup-snapshot.ts")], { env: { ...process.env, NB_RUNNER_CACHE_DIR: cache } });
     for (const [module, entry] of [

@@ -24,7 +24,7 @@ test("under the test runner, a run without a snapshot leaves no build running be
   const notebook = path.join(work, "one.ipynb");
   writeFileSync(notebook, NOTEBOOK);
   assert.ok(process.env.NODE_TEST_CONTEXT, "this test runs under node --test");
-  const r = await runNb([notebook, "--out", path.join(work, "out"), "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", CI: undefined });
+  const r = await runNb([notebook, "--out", path.join(work, "out"), "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: undefined, NB_RUNNER_SNAPSHOT_DEBUG: "1", CI: undefined });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /startup snapshot: none yet \(not built in the background under a test runner or CI; npm run nb:snapshot builds it\)/);
   await new Promise((resolve) => setTimeout(resolve, 1000)); // a detached build would have taken its lock by now

@@ -43,7 +43,7 @@ function outcome(out: string): unknown {
 
 async function run(label: string, env: NodeJS.ProcessEnv = {}) {
   const out = path.join(work, label);
-  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: "1", NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
+  const r = await runNb([notebook, "--out", out, "-q"], { NB_RUNNER_CACHE_DIR: cache, NB_RUNNER_SNAPSHOT: undefined, NB_RUNNER_SNAPSHOT_DEBUG: "1", NB_RUNNER_SNAPSHOT_BUILD: "background", ...env });
   return { ...r, outcome: outcome(out), out };
 }
 
@@ -107,11 +107,10 @@ test("a run without a snapshot builds one for the next run; results are identica
   await waitForSnapshot(); // the rebuild it started, so that it does not outlive the test
 });
 
-test("the snapshot is opt-in: a run uses one only with NB_RUNNER_SNAPSHOT=1", () => {
-  assert.equal(startupSnapshot({}), undefined);
-  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "0" }), undefined);
-  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "true" }), undefined);
+test("the snapshot is the default: a run goes without it only with NB_RUNNER_SNAPSHOT=0", () => {
+  assert.ok(startupSnapshot({}));
   assert.ok(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1" }));
+  assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "0" }), undefined);
   // TypeScript's load-time settings apply when it loads, which for a snapshot was at build time.
   assert.equal(startupSnapshot({ NB_RUNNER_SNAPSHOT: "1", TSC_NONPOLLING_WATCHER: "true" }), undefined);
 });
