@@ -19,8 +19,7 @@
  * checked to start and to let a worker thread spawn a process on pipes (snapshot-check.cjs).
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -28,16 +27,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { runnerVersion } from "./version.js";
 
 const req = createRequire(import.meta.url);
-const childBundle = req("./child-bundle.cjs") as { childBundlePath(cacheDir: string): string; buildChildBundle(file: string): boolean };
+const childBundle = req("./child-bundle.cjs") as { buildChildBundle(file: string): boolean };
 const RUNNER_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILDER = path.join(RUNNER_DIR, "snapshot-build.cjs");
-/** Loaded first in a child started from the snapshot (the snapshot has no main function). */
-const START = path.join(RUNNER_DIR, "snapshot-start.cjs");
-/** The files whose code the snapshot holds or whose behaviour it bakes in. */
-const SNAPSHOT_SOURCES = ["snapshot-entry.cjs", "snapshot-start.cjs", "shared-lib-files.cjs", "tslab-check-cache.cjs", "declaration-jsdoc.cjs"];
-
-/** Environment variables TypeScript reads once, when its module loads. */
-const TS_LOAD_ENV = ["TSC_WATCHFILE", "TSC_NONPOLLING_WATCHER", "TSC_WATCHDIRECTORY", "TS_ETW_MODULE_PATH"];
 
 export interface StartupSnapshot {
   blob: string;
@@ -48,72 +40,25 @@ export interface StartupSnapshot {
   cwd: string;
 }
 
-function projectRoot(): string {
-  // node_modules/tslab/package.json -> the folder holding node_modules
-  return path.dirname(path.dirname(path.dirname(req.resolve("tslab/package.json"))));
-}
-
-function fileStamp(file: string): string {
-  try {
-    const s = statSync(file);
-    return `${file}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return `${file}:absent`;
-  }
-}
+/** The decisions made before the child is forked, in plain CommonJS (early-child.cjs makes them before tsx loads). */
+const key = req("./snapshot-key.cjs") as {
+  startupSnapshot(env?: NodeJS.ProcessEnv): StartupSnapshot | undefined;
+  snapshotReady(snapshot: StartupSnapshot): boolean;
+  childBundleReady(snapshot: StartupSnapshot): boolean;
+  snapshotExecArgv(snapshot: StartupSnapshot, execArgv: string[]): string[] | undefined;
+  snapshotEnv(snapshot: StartupSnapshot, execArgv: string[]): NodeJS.ProcessEnv;
+};
 
 /** The snapshot this install would use (whether or not it exists yet); undefined when turned off. */
-export function startupSnapshot(env: NodeJS.ProcessEnv = process.env): StartupSnapshot | undefined {
-  if (env.NB_RUNNER_SNAPSHOT === "0") return undefined;
-  // TypeScript reads these when it loads, which for a snapshot was at build time.
-  if (TS_LOAD_ENV.some((name) => env[name] !== undefined)) return undefined;
-  const cwd = projectRoot();
-  const h = createHash("sha256");
-  h.update(`${process.version}\0${process.versions.v8}\0${process.arch}\0${process.platform}\0`);
-  h.update(fileStamp(req.resolve("@tslab/typescript-for-tslab")));
-  h.update(fileStamp(req.resolve("tslab/package.json")));
-  for (const lock of ["package-lock.json", "npm-shrinkwrap.json"]) {
-    const file = path.join(cwd, lock);
-    if (existsSync(file)) h.update(readFileSync(file));
-  }
-  for (const f of SNAPSHOT_SOURCES) h.update(readFileSync(path.join(RUNNER_DIR, f)));
-  const key = h.digest("hex").slice(0, 32);
-  const dir = env.NB_RUNNER_CACHE_DIR || path.join(cwd, "node_modules", ".cache", "nb-runner");
-  return { blob: path.join(dir, `startup-${key}.blob`), key, cwd, bundle: childBundle.childBundlePath(dir) };
-}
-
-/**
- * The child's Node flags when it starts from `snapshot`, without tsx (which a child running the
- * plain bundle does not need; the caller adds it back for a TypeScript entry); undefined when it
- * cannot start from it.
- */
-export function snapshotExecArgv(snapshot: StartupSnapshot, execArgv: string[]): string[] | undefined {
-  const rest = execArgv.filter((a, i) => !(a === "tsx" && execArgv[i - 1] === "--import") && a !== "--import=tsx" && !(a === "--import" && execArgv[i + 1] === "tsx"));
-  // A snapshot is built without flags; a child with others (--inspect, --expose-gc…) starts without
-  // it, except for the CPU profiler's, which do not touch the heap.
-  if (rest.some((a) => !a.startsWith("--cpu-prof")) || !snapshotReady(snapshot)) return undefined;
-  return [...rest, "--snapshot-blob", snapshot.blob, "--require", START];
-}
-
+export const startupSnapshot: (env?: NodeJS.ProcessEnv) => StartupSnapshot | undefined = key.startupSnapshot;
 /** The blob is there and whole: its build finished and checked it (a truncated file is not used). */
-export function snapshotReady(snapshot: StartupSnapshot): boolean {
-  try {
-    const made = JSON.parse(readFileSync(`${snapshot.blob}.json`, "utf8")) as { key?: unknown; size?: unknown };
-    return made.key === snapshot.key && made.size === statSync(snapshot.blob).size;
-  } catch {
-    return false;
-  }
-}
-
+export const snapshotReady: (snapshot: StartupSnapshot) => boolean = key.snapshotReady;
 /** The child's bundle for the runner's current sources is there (built with the snapshot). */
-export function childBundleReady(snapshot: StartupSnapshot): boolean {
-  return existsSync(snapshot.bundle);
-}
-
-/** Environment for a child started from `snapshot`: its main function checks the key and puts back the flags it would have had. */
-export function snapshotEnv(snapshot: StartupSnapshot, execArgv: string[]): NodeJS.ProcessEnv {
-  return { ...process.env, NB_RUNNER_SNAPSHOT_KEY: snapshot.key, NB_RUNNER_EXEC_ARGV: JSON.stringify(execArgv) };
-}
+export const childBundleReady: (snapshot: StartupSnapshot) => boolean = key.childBundleReady;
+/** The child's Node flags when it starts from `snapshot` (without tsx); undefined when it cannot start from it. */
+export const snapshotExecArgv: (snapshot: StartupSnapshot, execArgv: string[]) => string[] | undefined = key.snapshotExecArgv;
+/** Environment for a child started from `snapshot`: snapshot-start.cjs checks the key and puts back the flags it would have had. */
+export const snapshotEnv: (snapshot: StartupSnapshot, execArgv: string[]) => NodeJS.ProcessEnv = key.snapshotEnv;
 
 /** A snapshot the child could not start from goes; the next run builds a new one. */
 export function discardSnapshot(snapshot: StartupSnapshot): void {

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_DIR, startOwnLocal } from "./own-local.js";
-import { mustSucceed, runTimed } from "./processes.js";
+import { mustSucceed, nbNodeArgs, runTimed } from "./processes.js";
 import { type Bench, type BenchResult, result } from "./result.js";
 import { median } from "./stats.js";
 
@@ -55,7 +55,7 @@ async function coldRun(project: string, out: string, label: string): Promise<Sam
     const notebook = path.join(project, "notebooks", path.basename(NOTEBOOK_01));
     const run = mustSucceed(
       `notebook 01 (${label})`,
-      await runTimed(process.execPath, ["--import", "tsx", "scripts/nb.ts", notebook, "--out", out], { cwd: project, env: local.env, timeoutMs: 600_000 }),
+      await runTimed(process.execPath, [...nbNodeArgs(project), notebook, "--out", out], { cwd: project, env: local.env, timeoutMs: 600_000 }),
     );
     return { wall: run.ms / 1000, cells: cellTimes(readFileSync(path.join(out, path.basename(NOTEBOOK_01)), "utf8")) };
   } finally {

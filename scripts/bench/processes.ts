@@ -1,6 +1,7 @@
 /** Child processes for the benches: timed runs (bounded), with output kept for error messages. */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 export interface Run {
   code: number | null;
@@ -25,6 +26,14 @@ export function runTimed(file: string, args: string[], o: { cwd: string; env: No
       resolve({ code, ms: performance.now() - t0, output });
     });
   });
+}
+
+/** What `npm run nb` hands Node in `project` (its package.json's script), so that a bench runs the runner exactly as a user does. */
+export function nbNodeArgs(project: string): string[] {
+  const script = (JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")) as { scripts: { nb: string } }).scripts.nb;
+  const [node, ...args] = script.trim().split(/\s+/);
+  if (node !== "node") throw new Error(`${project}: the nb script does not start with node: ${script}`);
+  return args;
 }
 
 export function mustSucceed(what: string, run: Run): Run {

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PROJECT_DIR, startOwnLocal } from "./own-local.js";
-import { mustSucceed, type Run, runTimed } from "./processes.js";
+import { mustSucceed, nbNodeArgs, type Run, runTimed } from "./processes.js";
 import { type Bench, type BenchContext, type BenchResult, result } from "./result.js";
 import { median } from "./stats.js";
 import { buildSnapshotNow, startupSnapshot } from "../../lib/runner/startup-snapshot.js";
@@ -58,7 +58,7 @@ async function comparePairs(ctx: BenchContext, o: { label: string; notebooks: st
   const out = path.join(ctx.tmp, `rvj-${o.label}`);
   mkdirSync(out, { recursive: true });
   const runner = () =>
-    runTimed(process.execPath, ["--import", "tsx", "scripts/nb.ts", ...o.notebooks, "--out", path.join(out, "runner")], { cwd: PROJECT_DIR, env: o.env, timeoutMs: o.timeoutMs });
+    runTimed(process.execPath, [...nbNodeArgs(PROJECT_DIR), ...o.notebooks, "--out", path.join(out, "runner")], { cwd: PROJECT_DIR, env: o.env, timeoutMs: o.timeoutMs });
   const nbconvert = (notebook: string) =>
     runTimed(
       PYTHON,
@@ -101,7 +101,7 @@ async function snapshotRows(ctx: BenchContext, env: NodeJS.ProcessEnv): Promise<
   if (!buildSnapshotNow(snapshot)) throw new Error("could not build the runner's startup snapshot");
   ctx.log(`startup snapshot ready in ${((performance.now() - started) / 1000).toFixed(1)} s (0 when it existed)`);
   const out = path.join(ctx.tmp, "rvj-snapshot");
-  const run = (e: NodeJS.ProcessEnv) => runTimed(process.execPath, ["--import", "tsx", "scripts/nb.ts", LIGHT_FIXTURE, "--out", out, "-q"], { cwd: PROJECT_DIR, env: e, timeoutMs: 120_000 });
+  const run = (e: NodeJS.ProcessEnv) => runTimed(process.execPath, [...nbNodeArgs(PROJECT_DIR), LIGHT_FIXTURE, "--out", out, "-q"], { cwd: PROJECT_DIR, env: e, timeoutMs: 120_000 });
   const withIt: number[] = [];
   const without: number[] = [];
   for (let i = 0; i < (ctx.quick ? 3 : 6); i++) {

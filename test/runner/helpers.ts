@@ -19,12 +19,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `scripts/nb.ts` exactly as `npm run nb` does (node --import tsx), in a child process. */
+/** Runs `scripts/nb.ts` exactly as `npm run nb` does (node --require early-child.cjs --import tsx), in a child process. */
 export function runNb(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", path.join(projectRoot, "scripts", "nb.ts"), ...args],
+      ["--require", path.join(projectRoot, "lib", "runner", "early-child.cjs"), "--import", "tsx", path.join(projectRoot, "scripts", "nb.ts"), ...args],
       { cwd: projectRoot, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, npm_lifecycle_event: undefined, ...env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : null) : 0;

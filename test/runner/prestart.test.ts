@@ -47,3 +47,15 @@ test("a child that ended before the run is not used: the run starts its own", { 
   keep.close(); // the run's own child, kept for a next notebook
   assert.notEqual(pid, String(early.pid));
 });
+
+test("the cells' child does not inherit npm run nb's preload (it would fork a child of its own), whatever form it was given in", async () => {
+  const { createRequire } = await import("node:module");
+  const req = createRequire(import.meta.url);
+  const early = req.resolve("../../lib/runner/early-child.cjs");
+  const { inheritedExecArgv } = req("../../lib/runner/snapshot-key.cjs") as { inheritedExecArgv(execArgv: string[]): string[] };
+  const relative = path.relative(process.cwd(), early);
+  for (const given of [["--require", early], ["-r", early], [`--require=${early}`], ["--require", relative]]) {
+    assert.deepEqual(inheritedExecArgv([...given, "--import", "tsx", "--test-reporter=spec"]), ["--import", "tsx"], given.join(" "));
+  }
+  assert.deepEqual(inheritedExecArgv(["--require", "./other.cjs", "--import", "tsx"]), ["--require", "./other.cjs", "--import", "tsx"], "any other preload is kept");
+});

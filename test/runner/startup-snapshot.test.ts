@@ -74,6 +74,8 @@ test("a run without a snapshot builds one for the next run; results are identica
   const withSnapshot = await run("second");
   assert.match(withSnapshot.stderr, /startup snapshot: used/);
   assert.match(withSnapshot.stderr, /startup snapshot: child bundle used/); // the runner's code bundled, no tsx
+  // npm run nb's preload (early-child.cjs) forked it before the runner loaded
+  assert.match(withSnapshot.stderr, /child bundle used \(started before the runner loaded, pid \d+\)/);
   assert.equal(withSnapshot.code, 1);
   assert.deepEqual(withSnapshot.outcome, without.outcome);
   const cells = codeCells(readExecuted(withSnapshot.out, "snap.ipynb"));
