@@ -9,14 +9,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { test } from "node:test";
 import { processTable } from "../../lib/runner/leftover-processes.js";
-import { runNb, tempDir } from "./helpers.js";
+import { codeNotebook, runNb, tempDir } from "./helpers.js";
 
-const NOTEBOOK = JSON.stringify({
-  cells: [{ cell_type: "code", id: "c0", metadata: {}, execution_count: null, outputs: [], source: "const n: number = 1;\nn" }],
-  metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
-  nbformat: 4,
-  nbformat_minor: 5,
-});
+const NOTEBOOK = codeNotebook(["const n: number = 1;\nn"]);
 
 test("under the test runner, a run without a snapshot leaves no build running behind it", { timeout: 120_000 }, async () => {
   const work = await tempDir("nb-snapshot-bg-");

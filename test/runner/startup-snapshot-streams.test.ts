@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { codeCells, projectRoot, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
+import { codeCells, codeNotebook, projectRoot, readExecuted, runNb, streamOf, tempDir } from "./helpers.js";
 
 const CELLS = [
   [
@@ -46,12 +46,7 @@ const CELLS = [
     "console.log(fromWorker);",
   ].join("\n"),
 ];
-const NOTEBOOK = JSON.stringify({
-  cells: CELLS.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
-  metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript" } },
-  nbformat: 4,
-  nbformat_minor: 5,
-});
+const NOTEBOOK = codeNotebook(CELLS);
 
 test("a cell in a child started from the snapshot spawns processes on pipes, from its main thread and from a worker thread", { timeout: 240_000 }, async () => {
   const work = await tempDir("nb-snapshot-streams-");
